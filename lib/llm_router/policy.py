@@ -1,0 +1,220 @@
+"""The model policy: shipped defaults, deep-merged with the user's and the project's overrides.
+
+Layers, lowest first:
+  1. <plugin>/config/model-policy.json       (shipped, replaced by updates)
+  2. <data dir>/model-policy.json            (the user's override)
+  3. <project>/.claude/llm-router.json       (per project)
+Objects merge key by key; any other value (string, number, list) replaces the lower layer's;
+`null` deletes the key. The merged policy is checked against config/policy.schema.json with
+`jsonschema`, but only when a layer or the schema changed since the last good check (the
+hash is cached in the data dir), so the hot path never imports jsonschema.
+"""
+
+import json
+import os
+
+from . import fileio, paths
+from .errors import ConfigError, MissingDependency
+
+TIERS = ("opus", "sonnet", "haiku")
+CACHE_FILE = "policy-cache.json"
+
+
+def layer_paths() -> list[tuple[str, str]]:
+    """(label, path) for each layer, lowest precedence first."""
+    return [
+        ("shipped", paths.config_file("model-policy.json")),
+        ("user", paths.data_file("model-policy.json")),
+        ("project", os.path.join(paths.project_dir(), ".claude", "llm-router.json")),
+    ]
+
+
+def read_layers() -> list[tuple[str, bytes, dict]]:
+    """(path, raw bytes, parsed object) for each layer file that exists."""
+    layers = []
+    for _label, path in layer_paths():
+        try:
+            with open(path, "rb") as handle:
+                raw = handle.read()
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read policy file ({exc.strerror})",
+                              "fix its permissions or remove it", file=path) from exc
+        layers.append((path, raw, _parse(path, raw)))
+    return layers
+
+
+def _parse(path: str, raw: bytes) -> dict:
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        where = f" at line {exc.lineno}, column {exc.colno}" if hasattr(exc, "lineno") else ""
+        raise ConfigError(f"{path}: invalid JSON{where}: {getattr(exc, 'msg', exc)}",
+                          "fix the JSON syntax (a trailing comma or a missing quote?)",
+                          file=path, json_path="$") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: $ must be a JSON object", "wrap the policy in { ... }",
+                          file=path, json_path="$")
+    return data
+
+
+def deep_merge(base: dict, override: dict) -> dict:
+    merged = dict(base)
+    for key, value in override.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def merge_layers(layers: list[tuple[str, bytes, dict]]) -> dict:
+    merged: dict = {}
+    for _path, _raw, data in layers:
+        merged = deep_merge(merged, data)
+    return merged
+
+
+def load_policy(validate: bool = True) -> dict:
+    """The merged policy; with `validate`, raise ConfigError when it is invalid."""
+    layers = read_layers()
+    policy = merge_layers(layers)
+    if validate:
+        ensure_valid(policy, layers)
+    return policy
+
+
+def load_policy_quietly() -> dict:
+    """For hooks: the merged policy without schema checks, the shipped one if that fails."""
+    try:
+        return merge_layers(read_layers())
+    except ConfigError:
+        with open(paths.config_file("model-policy.json"), "rb") as handle:
+            return json.loads(handle.read())
+
+
+# ---- validation -------------------------------------------------------------------------
+
+def _fingerprint(layers: list[tuple[str, bytes, dict]]) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(paths.config_file("policy.schema.json"), "rb") as handle:
+        digest.update(handle.read())
+    for path, raw, _data in layers:
+        digest.update(path.encode() + b"\0" + raw + b"\0")
+    return digest.hexdigest()
+
+
+def ensure_valid(policy: dict, layers: list[tuple[str, bytes, dict]]) -> None:
+    """Validate unless this exact set of files already passed (hash cached in the data dir)."""
+    fingerprint = _fingerprint(layers)
+    cache_path = paths.data_file(CACHE_FILE)
+    try:
+        with open(cache_path, "rb") as handle:
+            if json.loads(handle.read()).get("valid_hash") == fingerprint:
+                return
+    except (OSError, ValueError, AttributeError):
+        pass
+    validate(policy, layers)
+    try:
+        fileio.atomic_write_json(cache_path, {"valid_hash": fingerprint})
+    except OSError:
+        pass  # a read-only data dir only costs us a re-check next time
+
+
+def validate(policy: dict, layers: list[tuple[str, bytes, dict]]) -> None:
+    """Schema check with jsonschema, then the cross-references a schema cannot express."""
+    try:
+        import jsonschema
+    except ImportError as exc:
+        raise MissingDependency("jsonschema", "checking the model policy") from exc
+    with open(paths.config_file("policy.schema.json"), "rb") as handle:
+        schema = json.loads(handle.read())
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(policy), key=lambda e: (len(e.absolute_path), str(e.absolute_path)))
+    if errors:
+        error = jsonschema.exceptions.best_match(errors)
+        where = list(error.absolute_path)
+        raise _config_error(layers, where, error.message)
+    for where, message in cross_reference_problems(policy):
+        raise _config_error(layers, where, message)
+
+
+def cross_reference_problems(policy: dict) -> list[tuple[list, str]]:
+    """Every model named in a map, a route, a rule or a fallback must exist; endpoints too."""
+    models = policy.get("external_models", {})
+    endpoints = policy.get("endpoints", {})
+    problems = []
+
+    def check(where: list, key: object) -> None:
+        if isinstance(key, str) and key not in models:
+            problems.append((where, f"unknown model '{key}' (not in external_models)"))
+
+    for tier, key in policy.get("claude_to_external_map", {}).items():
+        check(["claude_to_external_map", tier], key)
+    for task, route in policy.get("task_routing", {}).items():
+        if isinstance(route, dict):
+            check(["task_routing", task, "model"], route.get("model"))
+            for i, key in enumerate(route.get("fallbacks", [])):
+                check(["task_routing", task, "fallbacks", i], key)
+        else:
+            check(["task_routing", task], route)
+    for name, model in models.items():
+        for i, key in enumerate(model.get("fallbacks", [])):
+            check(["external_models", name, "fallbacks", i], key)
+        for i, via in enumerate(model.get("via", [])):
+            if via.get("provider", "").endswith("-http") and via.get("endpoint") not in endpoints:
+                problems.append((["external_models", name, "via", i, "endpoint"],
+                                 f"{via['provider']} needs an 'endpoint' naming one of: "
+                                 + (", ".join(sorted(endpoints)) or "(no endpoints defined)")))
+    for i, rule in enumerate(policy.get("rules", [])):
+        check(["rules", i, "model"], rule.get("model"))
+    return problems
+
+
+def json_path(parts: list) -> str:
+    """["a", "b-c", 0] -> $.a["b-c"][0]"""
+    text = "$"
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif str(part).isidentifier():
+            text += f".{part}"
+        else:
+            text += f"[{json.dumps(part)}]"
+    return text
+
+
+def _config_error(layers: list[tuple[str, bytes, dict]], where: list, message: str) -> ConfigError:
+    path_text = json_path(where)
+    file = _file_defining(layers, where)
+    return ConfigError(f"{file}: {path_text}: {message}",
+                       "edit that file (or delete the override) and run `llm-router policy validate`",
+                       file=file, json_path=path_text)
+
+
+def _file_defining(layers: list[tuple[str, bytes, dict]], where: list) -> str:
+    """The highest-precedence layer that sets the longest prefix of `where`."""
+    best, best_depth = layers[0][0] if layers else "model-policy.json", -1
+    for path, _raw, data in layers:
+        node, depth = data, 0
+        for part in where:
+            if isinstance(node, dict) and part in node:
+                node, depth = node[part], depth + 1
+            elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+                node, depth = node[part], depth + 1
+            else:
+                break
+        if depth >= best_depth and depth > 0:
+            best, best_depth = path, depth
+    return best
+
+
+def tier_map(policy: dict) -> dict:
+    """{"opus": model, "sonnet": model, "haiku": model} as the policy sets it."""
+    mapping = policy.get("claude_to_external_map", {})
+    return {tier: mapping.get(tier) for tier in TIERS}

@@ -1,0 +1,83 @@
+"""External-mode state: `external-mode.json` in the data dir.
+
+Shape: {"enabled": bool, "activated_at": ISO-8601 | null, "reason": str | null,
+        "updated_at": ISO-8601, "changed_by": str}.
+A missing file means "off". A corrupt or unreadable file means "off" plus one warning;
+the next write replaces it. Standard library only: the hooks read this on every prompt.
+"""
+
+import json
+import time
+
+from . import fileio, paths
+
+FILE_NAME = "external-mode.json"
+OFF = {"enabled": False, "activated_at": None, "reason": None}
+
+
+def state_path() -> str:
+    return paths.data_file(FILE_NAME)
+
+
+def now_iso() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def load_mode() -> tuple[dict, str | None]:
+    """(state, warning). The warning is None unless the file exists but cannot be used."""
+    path = state_path()
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except FileNotFoundError:
+        return dict(OFF), None
+    except OSError as exc:
+        return dict(OFF), f"cannot read {path} ({exc.strerror}); external mode treated as OFF"
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict) or not isinstance(data.get("enabled"), bool):
+        return dict(OFF), (
+            f"{path} is corrupt; external mode treated as OFF "
+            "(run `llm-router mode on` or `mode off` to rewrite it)"
+        )
+    state = dict(OFF)
+    state.update(data)
+    return state, None
+
+
+def is_enabled() -> bool:
+    return load_mode()[0]["enabled"]
+
+
+def set_mode(enabled: bool, reason: str | None = None, changed_by: str = "cli") -> dict:
+    """Write the new mode atomically under the lock and return it.
+
+    Turning on an already-on mode keeps its original activation time, so "since when"
+    stays true when a hook and the /pa command both act on the same request.
+    """
+    path = state_path()
+    with fileio.locked(path):
+        current, _ = load_mode()
+        stamp = now_iso()
+        if enabled:
+            since = current["activated_at"] if current["enabled"] and current["activated_at"] else stamp
+            kept_reason = current.get("reason") if current["enabled"] else None
+            new = {"enabled": True, "activated_at": since,
+                   "reason": reason if reason is not None else kept_reason}
+        else:
+            new = {"enabled": False, "activated_at": None, "reason": reason}
+        new["updated_at"] = stamp
+        new["changed_by"] = changed_by
+        fileio.atomic_write_json(path, new)
+    return new
+
+
+def describe(state: dict) -> str:
+    if not state["enabled"]:
+        return "external mode is OFF (Claude answers everything)"
+    text = f"external mode is ON since {state['activated_at']}"
+    if state.get("reason"):
+        text += f" (reason: {state['reason']})"
+    return text
