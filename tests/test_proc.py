@@ -1,0 +1,174 @@
+"""proc.run: bytes in and out unchanged, no hangs, the whole process group killed on timeout."""
+
+import os
+import sys
+import time
+
+import pytest
+
+from llm_router import proc
+from llm_router.errors import NotInstalled, ProviderTimeout
+
+PY = sys.executable
+
+
+def _run(code: str, stdin: bytes | None = b"", timeout: float = 10, **kw) -> proc.Completed:
+    return proc.run([PY, "-c", code], stdin=stdin, env=proc.child_env(), timeout=timeout, **kw)
+
+
+def test_stdin_reaches_the_child_byte_for_byte():
+    prompt = ("$(rm -rf /) `id` ; | & > < \"double\" 'single' \\ \n\t ünïcödé 日本 🙂 \x00"
+              "end").encode() + os.urandom(64)
+    done = _run("import sys; sys.stdout.buffer.write(sys.stdin.buffer.read())", prompt)
+    assert done.returncode == 0
+    assert done.stdout == prompt
+
+
+def test_a_one_mib_prompt_goes_through_stdin_not_argv():
+    prompt = b"x" * (1024 * 1024 - 3) + b"END"
+    code = "import sys; d = sys.stdin.buffer.read(); print(len(d), d[-3:].decode(), len(sys.argv))"
+    done = _run(code, prompt)
+    assert done.stdout.split() == [b"1048576", b"END", b"1"]
+
+
+def test_a_child_that_never_reads_stdin_does_not_block_us():
+    started = time.monotonic()
+    done = _run("print('answer')", b"y" * (4 * 1024 * 1024))
+    assert done.stdout == b"answer\n"
+    assert time.monotonic() - started < 5
+
+
+def test_no_stdin_means_devnull_not_our_stdin():
+    done = _run("import sys; print(repr(sys.stdin.read()))", stdin=None)
+    assert done.stdout == b"''\n"
+
+
+def test_a_hanging_child_is_killed_at_the_timeout():
+    started = time.monotonic()
+    with pytest.raises(ProviderTimeout) as info:
+        _run("import time, sys; sys.stderr.write('working\\n'); sys.stderr.flush(); time.sleep(600)",
+             timeout=1, label="fakecli")
+    assert time.monotonic() - started < 5
+    assert info.value.provider == "fakecli"
+    assert "working" in info.value.detail
+
+
+def test_a_child_that_ignores_sigterm_is_sigkilled():
+    code = ("import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+            "print('ready', flush=True); time.sleep(600)")
+    started = time.monotonic()
+    with pytest.raises(ProviderTimeout):
+        _run(code, timeout=1)
+    assert time.monotonic() - started < 6
+
+
+def _grandchild_code(tmp_path, parent_exits: bool) -> str:
+    pidfile = tmp_path / "grandchild.pid"
+    tail = "print('done', flush=True)" if parent_exits else "time.sleep(600)"
+    return (
+        "import subprocess, sys, time\n"
+        f"g = subprocess.Popen([{PY!r}, '-c', 'import time; time.sleep(600)'])\n"
+        f"open({str(pidfile)!r}, 'w').write(str(g.pid))\n"
+        f"{tail}\n"
+    )
+
+
+def _assert_dead(pidfile) -> None:
+    pid = int(pidfile.read_text())
+    for _ in range(100):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    pytest.fail(f"grandchild {pid} survived")
+
+
+def test_a_grandchild_holding_stdout_is_killed_with_the_group_on_timeout(tmp_path):
+    started = time.monotonic()
+    with pytest.raises(ProviderTimeout):
+        _run(_grandchild_code(tmp_path, parent_exits=False), timeout=1.5)
+    assert time.monotonic() - started < 6
+    _assert_dead(tmp_path / "grandchild.pid")
+
+
+def test_a_grandchild_holding_stdout_after_the_child_exits_does_not_hang_us(tmp_path):
+    started = time.monotonic()
+    done = _run(_grandchild_code(tmp_path, parent_exits=True), timeout=30)
+    assert done.stdout == b"done\n"
+    assert time.monotonic() - started < 6
+    _assert_dead(tmp_path / "grandchild.pid")
+
+
+def test_lines_are_forwarded_as_they_arrive_not_at_exit():
+    seen = []
+    code = ("import time\n"
+            "for i in range(3):\n"
+            "    print(f'line{i}', flush=True); time.sleep(0.3)\n"
+            "print('tail-without-newline', end='', flush=True)\n")
+    started = time.monotonic()
+    done = _run(code, on_line=lambda line: seen.append((line, time.monotonic() - started)))
+    assert [line for line, _ in seen] == [b"line0", b"line1", b"line2", b"tail-without-newline"]
+    # line0 is handed over long before the child finishes (about 0.9 s later)
+    assert seen[0][1] < seen[2][1] - 0.4
+    assert done.stdout.endswith(b"tail-without-newline")
+
+
+def test_an_exception_in_on_line_kills_the_child():
+    def boom(line):
+        raise RuntimeError("caller gave up")
+
+    started = time.monotonic()
+    with pytest.raises(RuntimeError):
+        _run("import time; print('x', flush=True); time.sleep(600)", on_line=boom)
+    assert time.monotonic() - started < 5
+
+
+def test_missing_binary_is_not_installed_with_the_hint():
+    with pytest.raises(NotInstalled) as info:
+        proc.run(["/nonexistent/cli"], stdin=b"", env={}, timeout=5, label="x",
+                 install_hint="npm install -g x")
+    assert info.value.hint == "npm install -g x"
+
+
+def test_exit_code_and_stderr_are_reported():
+    done = _run("import sys; sys.stderr.write('bad thing\\n'); sys.exit(3)")
+    assert done.returncode == 3
+    assert "bad thing" in done.stderr
+
+
+def test_stderr_is_a_redacted_tail(monkeypatch):
+    monkeypatch.setenv("MY_SERVICE_TOKEN", "tok-value-123456")
+    secrets = ("sk-abcdefghijklmnop ghp_abcdefghijklmnopqrstuvwxyz0123 "
+               "github_pat_11ABCDEFG0123456789_abcdefghij Authorization: Bearer eyJhbGciOi.abc.def "
+               "tok-value-123456 per-call-secret-999")
+    code = f"import sys; sys.stderr.write('x' * 200000 + {secrets!r})"
+    done = proc.run([PY, "-c", code], stdin=b"", timeout=10,
+                    env=proc.child_env({"EXTRA_API_KEY": "per-call-secret-999"}))
+    assert len(done.stderr) <= proc.DETAIL_CHARS
+    for secret in ("sk-abcdefghijklmnop", "ghp_abcdefghij", "github_pat_11ABC", "eyJhbGciOi",
+                   "tok-value-123456", "per-call-secret-999"):
+        assert secret not in done.stderr
+    assert "Bearer ***" in done.stderr
+
+
+def test_child_env_drops_hook_variables_and_counts_depth(monkeypatch):
+    for name in ("CLAUDECODE", "CLAUDE_CODE_ENTRYPOINT", "CLAUDE_CODE_SESSION_ID",
+                 "CLAUDE_PLUGIN_ROOT", "CLAUDE_PLUGIN_DATA", "CLAUDE_PROJECT_DIR",
+                 "CLAUDE_ENV_FILE", "CLAUDE_PLUGIN_OPTION_FOO"):
+        monkeypatch.setenv(name, "1")
+    monkeypatch.setenv("KEEP_ME", "yes")
+    monkeypatch.setenv("GITHUB_TOKEN", "t")
+    monkeypatch.setenv(proc.DEPTH_VAR, "2")
+    env = proc.child_env({"ADDED": "1", "KEEP_ME": None}, drop=("GITHUB_TOKEN",))
+    assert not any(name.startswith(("CLAUDECODE", "CLAUDE_PLUGIN", "CLAUDE_CODE_", "CLAUDE_ENV",
+                                    "CLAUDE_PROJECT")) for name in env)
+    assert "GITHUB_TOKEN" not in env and "KEEP_ME" not in env
+    assert env["ADDED"] == "1"
+    assert env[proc.DEPTH_VAR] == "3"
+
+
+def test_the_child_sees_only_the_given_environment(monkeypatch):
+    monkeypatch.setenv("CLAUDECODE", "1")
+    done = _run("import os; print(os.environ.get('CLAUDECODE'), os.getpgrp() == os.getpid())")
+    assert done.stdout == b"None True\n"  # and it leads its own process group
