@@ -20,12 +20,26 @@ def config_file(name: str) -> str:
 
 
 def data_dir() -> str:
-    """$LLM_ROUTER_HOME, else $CLAUDE_PLUGIN_DATA, else ~/.claude/plugins/data/llm-router."""
+    """$LLM_ROUTER_HOME, else $CLAUDE_PLUGIN_DATA, else ~/.claude/plugins/data/llm-router.
+
+    Inside Claude Code CLAUDE_PLUGIN_DATA is always set. Outside it (a user running the CLI
+    in a terminal), the plain fallback is used if it exists; otherwise the data dir of a
+    marketplace install (llm-router-<marketplace>) if there is exactly one, so the terminal
+    and the hooks see the same external-mode state.
+    """
     for var in ("LLM_ROUTER_HOME", "CLAUDE_PLUGIN_DATA"):
         value = os.environ.get(var)
         if value:
             return value
-    return os.path.join(os.path.expanduser("~"), ".claude", "plugins", "data", "llm-router")
+    base = os.path.join(os.path.expanduser("~"), ".claude", "plugins", "data")
+    plain = os.path.join(base, "llm-router")
+    if os.path.isdir(plain):
+        return plain
+    try:
+        installed = [n for n in os.listdir(base) if n.startswith("llm-router-") and n != "llm-router-inline"]
+    except OSError:
+        installed = []
+    return os.path.join(base, installed[0]) if len(installed) == 1 else plain
 
 
 def data_file(name: str) -> str:

@@ -10,10 +10,9 @@ Objects merge key by key; any other value (string, number, list) replaces the lo
 hash is cached in the data dir), so the hot path never imports jsonschema.
 """
 
-import json
 import os
 
-from . import fileio, paths
+from . import fastjson, paths
 from .errors import ConfigError, MissingDependency
 
 TIERS = ("opus", "sonnet", "haiku")
@@ -47,16 +46,28 @@ def read_layers() -> list[tuple[str, bytes, dict]]:
 
 def _parse(path: str, raw: bytes) -> dict:
     try:
-        data = json.loads(raw)
-    except ValueError as exc:
-        where = f" at line {exc.lineno}, column {exc.colno}" if hasattr(exc, "lineno") else ""
-        raise ConfigError(f"{path}: invalid JSON{where}: {getattr(exc, 'msg', exc)}",
-                          "fix the JSON syntax (a trailing comma or a missing quote?)",
-                          file=path, json_path="$") from exc
+        data = fastjson.loads(raw)
+    except ValueError:
+        raise _syntax_error(path, raw) from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: $ must be a JSON object", "wrap the policy in { ... }",
                           file=path, json_path="$")
     return data
+
+
+def _syntax_error(path: str, raw: bytes) -> ConfigError:
+    """Re-parse with `json` (error path only) for its line and column numbers."""
+    import json
+
+    try:
+        json.loads(raw.decode("utf-8"))
+        detail = "invalid JSON"
+    except UnicodeDecodeError as exc:
+        detail = f"not UTF-8 text ({exc.reason} at byte {exc.start})"
+    except ValueError as exc:
+        detail = f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+    return ConfigError(f"{path}: {detail}", "fix the JSON syntax (a trailing comma or a missing quote?)",
+                       file=path, json_path="$")
 
 
 def deep_merge(base: dict, override: dict) -> dict:
@@ -93,7 +104,7 @@ def load_policy_quietly() -> dict:
         return merge_layers(read_layers())
     except ConfigError:
         with open(paths.config_file("model-policy.json"), "rb") as handle:
-            return json.loads(handle.read())
+            return fastjson.loads(handle.read())
 
 
 # ---- validation -------------------------------------------------------------------------
@@ -115,11 +126,13 @@ def ensure_valid(policy: dict, layers: list[tuple[str, bytes, dict]]) -> None:
     cache_path = paths.data_file(CACHE_FILE)
     try:
         with open(cache_path, "rb") as handle:
-            if json.loads(handle.read()).get("valid_hash") == fingerprint:
+            if fastjson.loads(handle.read()).get("valid_hash") == fingerprint:
                 return
     except (OSError, ValueError, AttributeError):
         pass
     validate(policy, layers)
+    from . import fileio
+
     try:
         fileio.atomic_write_json(cache_path, {"valid_hash": fingerprint})
     except OSError:
@@ -133,7 +146,7 @@ def validate(policy: dict, layers: list[tuple[str, bytes, dict]]) -> None:
     except ImportError as exc:
         raise MissingDependency("jsonschema", "checking the model policy") from exc
     with open(paths.config_file("policy.schema.json"), "rb") as handle:
-        schema = json.loads(handle.read())
+        schema = fastjson.loads(handle.read())
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(policy), key=lambda e: (len(e.absolute_path), str(e.absolute_path)))
     if errors:
@@ -185,7 +198,7 @@ def json_path(parts: list) -> str:
         elif str(part).isidentifier():
             text += f".{part}"
         else:
-            text += f"[{json.dumps(part)}]"
+            text += f"[{fastjson.dumps(part)}]"
     return text
 
 

@@ -6,10 +6,9 @@ A missing file means "off". A corrupt or unreadable file means "off" plus one wa
 the next write replaces it. Standard library only: the hooks read this on every prompt.
 """
 
-import json
 import time
 
-from . import fileio, paths
+from . import fastjson, paths
 
 FILE_NAME = "external-mode.json"
 OFF = {"enabled": False, "activated_at": None, "reason": None}
@@ -34,7 +33,7 @@ def load_mode() -> tuple[dict, str | None]:
     except OSError as exc:
         return dict(OFF), f"cannot read {path} ({exc.strerror}); external mode treated as OFF"
     try:
-        data = json.loads(raw)
+        data = fastjson.loads(raw)
     except ValueError:
         data = None
     if not isinstance(data, dict) or not isinstance(data.get("enabled"), bool):
@@ -57,6 +56,8 @@ def set_mode(enabled: bool, reason: str | None = None, changed_by: str = "cli") 
     Turning on an already-on mode keeps its original activation time, so "since when"
     stays true when a hook and the /pa command both act on the same request.
     """
+    from . import fileio  # only writers pay for contextlib and json
+
     path = state_path()
     with fileio.locked(path):
         current, _ = load_mode()

@@ -1,0 +1,9 @@
+#!/bin/sh
+# Start a hook with the fastest interpreter at hand: the plugin venv's python (a link to the
+# real interpreter) when `llm-router setup` has made it, else python3 from PATH (which may be
+# a slow version-manager shim). -I -S: no site, no user paths, nothing from the environment;
+# compiled files go to the data dir, never into the plugin folder.
+data=${LLM_ROUTER_HOME:-${CLAUDE_PLUGIN_DATA:-$HOME/.claude/plugins/data/llm-router}}
+py=$data/venv/bin/python
+[ -x "$py" ] || py=python3
+exec "$py" -I -S -X "pycache_prefix=$data/pycache" "${0%/*}/$1.py"

@@ -1,0 +1,16 @@
+"""SessionStart: announce external mode.
+
+A shim: the logic lives in lib/llm_router/hook_session_start.py. The plugin's own lib/ goes on sys.path
+from this file's location, so the hook works whatever the plugin folder is called.
+"""
+
+import os
+import sys
+
+sys.path[0] = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib")
+try:
+    from llm_router.hookio import run
+    from llm_router.hook_session_start import handle
+except BaseException:  # noqa: BLE001 - a broken install must not break the session
+    sys.exit(0)
+run(handle)

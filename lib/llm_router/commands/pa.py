@@ -1,0 +1,92 @@
+"""llm-router pa: the back end of the /pa slash command.
+
+The command file passes its raw arguments on stdin through a quoted heredoc, so whatever the
+user typed never becomes part of a shell command line. Every outcome exits 0 with a message
+for the model, because a non-zero exit would abort the whole slash command.
+"""
+
+import shlex
+import sys
+
+from .. import state
+
+USAGE = ("usage: /pa --external on|off|status | --stats | --tier-agents [--apply] | "
+         "--once <request> | <request>")
+
+
+def configure(parser) -> None:
+    parser.add_argument("arguments", nargs="*", help="the /pa arguments (default: read from stdin)")
+
+
+def run(args) -> int:
+    text = " ".join(args.arguments) if args.arguments else sys.stdin.read()
+    try:
+        _dispatch(text.strip())
+    except Exception as exc:  # noqa: BLE001 - reported to the model, never a failed expansion
+        from ..errors import RouterError
+
+        detail = exc.user_text() if isinstance(exc, RouterError) else f"{type(exc).__name__}: {exc}"
+        print(f"llm-router could not complete /pa: {detail}")
+    return 0
+
+
+def _dispatch(text: str) -> None:
+    words = _split(text)
+    if words[:1] == ["--external"]:
+        return _external(words[1:])
+    if words[:1] == ["--stats"]:
+        return _run_command(["stats", "--compact", *words[1:]])
+    if words[:1] == ["--tier-agents"]:
+        return _run_command(["tier-agents", *words[1:]])
+    if words[:1] == ["--once"]:
+        return _answer(text[len("--once"):].strip(), one_shot=True)
+    if words[:1] in (["--help"], ["-h"]) or not text:
+        print(USAGE)
+        return None
+    return _answer(text, one_shot=_asks_for_once(text))
+
+
+def _split(text: str) -> list[str]:
+    try:
+        return shlex.split(text)
+    except ValueError:  # an unbalanced quote in a free-text request
+        return text.split()
+
+
+def _external(words: list[str]) -> None:
+    action = words[0].lower() if words else "status"
+    if action not in ("on", "off", "status"):
+        print(f"llm-router: unknown --external value '{action}'. {USAGE}")
+        return None
+    _run_command(["mode", action] + (["--reason", "/pa --external on"] if action == "on" else []))
+    return None
+
+
+def _run_command(argv: list[str]) -> None:
+    from ..cli import main
+
+    code = main(argv)
+    if code:
+        print(f"llm-router could not run `llm-router {' '.join(argv)}` (exit {code}); see the message above.")
+
+
+def _asks_for_once(text: str) -> bool:
+    from .. import intent
+
+    return intent.classify(text)["action"] == "once"
+
+
+def _answer(request: str, one_shot: bool) -> None:
+    current, _warning = state.load_mode()
+    if not request:
+        print(USAGE)
+        return None
+    if not (current["enabled"] or one_shot):
+        print("llm-router: external mode is OFF; Claude answers this request")
+        return None
+    from .. import invocation
+
+    result, _attempts, _decision = invocation.answer(request, one_shot=one_shot)
+    print(f"🔌 [External: {result.model}]")
+    print(result.text)
+    return None

@@ -1,0 +1,54 @@
+"""SessionStart: announce external mode (to the model and the user) when it is on, and
+start the plugin's venv setup in the background when it is missing or stale.
+
+When the mode is off this prints nothing, so the plugin costs the model zero tokens.
+"""
+
+from . import policy, state
+from .log import log_problem
+
+TOGGLE_HELP = 'Turn it off with "/pa --external off" or by saying "go back to claude".'
+
+
+def handle(event: dict) -> dict | None:
+    from . import venvsetup
+
+    venvsetup.start_in_background_if_needed()
+    current, warning = state.load_mode()
+    if warning:
+        log_problem(warning)
+    if not current["enabled"]:
+        return None
+    tiers = policy.tier_map(policy.load_policy_quietly())
+    return {
+        "systemMessage": user_message(current, tiers),
+        "hookSpecificOutput": {
+            "hookEventName": "SessionStart",
+            "additionalContext": model_context(current, tiers),
+        },
+    }
+
+
+def tier_text(tiers: dict, arrow: str = " -> ", sep: str = "; ") -> str:
+    return sep.join(f"{tier}{arrow}{model}" for tier, model in tiers.items())
+
+
+def model_context(current: dict, tiers: dict) -> str:
+    reason = f" (reason: {current['reason']})" if current.get("reason") else ""
+    return (
+        "external-mode:enabled\n"
+        f"llm-router external mode is ON since {current['activated_at']}{reason}.\n"
+        f"Tier map (Claude tier -> external model): {tier_text(tiers)}.\n"
+        "While it is on, work given to llm-router's subagents (explorer, summarizer, implementer, "
+        "reviewer, architect) is carried out by the external model mapped from the agent's tier, "
+        "and /pa <request> is answered by the external model through `llm-router invoke`. "
+        'Answers that came from an external model start with "🔌 [External: <model>]". '
+        f"{TOGGLE_HELP}"
+    )
+
+
+def user_message(current: dict, tiers: dict) -> str:
+    return (f"🔌 llm-router: external mode is ON (since {current['activated_at']}): "
+            f"{tier_text(tiers, '→', ', ')}. {TOGGLE_HELP}")
+
+
