@@ -1,0 +1,379 @@
+"""The usage ledger: one SQLite row per attempt, in <data dir>/ledger.sqlite3.
+
+Many processes write at once (parallel delegations, subagents), so:
+  - WAL mode: readers never block the writer, and the writer never blocks readers;
+  - every write is its own short `BEGIN IMMEDIATE` transaction (taking the write lock up
+    front avoids the read-then-upgrade deadlock that SQLite answers with an instant BUSY);
+  - a busy_timeout plus a bounded retry with jitter for the rare BUSY that still escapes;
+  - if the database stays unwritable (locked for a minute, disk full, corrupt), the row goes
+    to a JSONL spool next to it and is loaded by the next successful write. A row is never
+    dropped and "database is locked" never reaches the user.
+Opening is cheap: one `PRAGMA user_version` read; migrations run only when it is behind.
+Standard library only: this runs on the invoke path.
+"""
+
+import json
+import os
+import random
+import sqlite3
+import time
+
+from . import fileio, paths
+from .log import log_problem
+
+FILE_NAME = "ledger.sqlite3"
+SPOOL_NAME = "ledger-pending.jsonl"
+BUSY_TIMEOUT_S = 10.0
+RETRIES = 6
+_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
+
+# Every column a caller may set, in table order (`id` is the rowid).
+COLUMNS = (
+    "ts", "day", "session_id", "task", "tier", "requested_model", "model_used", "provider",
+    "provider_model", "transport", "outcome", "error_class", "error_message",
+    "input_tokens", "output_tokens", "cached_tokens", "cache_write_tokens", "reasoning_tokens",
+    "cost_usd", "cost_source", "quota_units", "quota_kind", "latency_ms", "fallback_position",
+    "one_shot", "prompt_sha256", "claude_tier", "claude_tokens_saved_est", "claude_usd_saved_est",
+    "provider_session_id",
+)
+
+# Migration N (1-based) is MIGRATIONS[N-1]; `PRAGMA user_version` holds the last one applied.
+# Append only: never edit a migration that has shipped.
+MIGRATIONS: list[tuple[str, ...]] = [
+    (
+        """CREATE TABLE calls (
+            id INTEGER PRIMARY KEY,
+            ts REAL NOT NULL,                -- unix time of the record
+            day TEXT NOT NULL,               -- local calendar day of ts, YYYY-MM-DD
+            session_id TEXT,                 -- Claude Code session (CLAUDE_CODE_SESSION_ID)
+            task TEXT, tier TEXT, requested_model TEXT, model_used TEXT,
+            provider TEXT, provider_model TEXT, transport TEXT,
+            outcome TEXT NOT NULL,           -- ok | error | skipped
+            error_class TEXT, error_message TEXT,
+            input_tokens INTEGER, output_tokens INTEGER, cached_tokens INTEGER,
+            cache_write_tokens INTEGER, reasoning_tokens INTEGER,
+            cost_usd REAL,                   -- NULL when unknown or a subscription
+            cost_source TEXT,                -- provider | table | NULL
+            quota_units REAL, quota_kind TEXT, -- e.g. 1.0 premium_requests (Copilot)
+            latency_ms INTEGER, fallback_position INTEGER, one_shot INTEGER,
+            prompt_sha256 TEXT,
+            claude_tier TEXT, claude_tokens_saved_est INTEGER, claude_usd_saved_est REAL,
+            provider_session_id TEXT         -- for resume/continue with the provider's CLI
+        )""",
+        "CREATE INDEX calls_ts ON calls (ts, cost_usd)",
+        "CREATE INDEX calls_session ON calls (session_id, prompt_sha256)",
+        "CREATE INDEX calls_provider_session ON calls (provider_session_id) WHERE provider_session_id IS NOT NULL",
+    ),
+]
+
+
+def ledger_path() -> str:
+    return paths.data_file(FILE_NAME)
+
+
+def spool_path() -> str:
+    return paths.data_file(SPOOL_NAME)
+
+
+# ---- opening ------------------------------------------------------------------------------
+
+def connect(create: bool = True) -> sqlite3.Connection | None:
+    """A connection with the schema up to date; None if the ledger does not exist and
+    `create` is False (readers such as `stats` must not create files)."""
+    path = ledger_path()
+    if not os.path.exists(path):
+        if not create:
+            return None
+        _create_private_file(path)
+    # isolation_level=None: we issue BEGIN/COMMIT ourselves, so no implicit transactions.
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    try:
+        if conn.execute("PRAGMA user_version").fetchone()[0] < len(MIGRATIONS):
+            _with_retry(lambda: _migrate(conn, path))
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _create_private_file(path: str) -> None:
+    # SQLite gives the -wal and -shm files the main file's mode, so 0600 here covers all three.
+    paths.ensure_data_dir()
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+
+
+def _migrate(conn: sqlite3.Connection, path: str) -> None:
+    # The flock keeps twenty first-time writers from all trying to switch to WAL at once.
+    with fileio.locked(path):
+        conn.execute("PRAGMA journal_mode=WAL")  # persistent; must run outside a transaction
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            for number in range(version + 1, len(MIGRATIONS) + 1):
+                for statement in MIGRATIONS[number - 1]:
+                    conn.execute(statement)
+            # PRAGMA takes no parameters; this is our own constant, never user input.
+            conn.execute(f"PRAGMA user_version = {int(len(MIGRATIONS))}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)  # Python 3.11+
+    if code is not None:
+        return code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED)
+    text = str(exc)  # 3.10 has only the message
+    return "locked" in text or "busy" in text
+
+
+def _with_retry(operation):
+    """Run `operation`, retrying BUSY/LOCKED with jittered backoff on top of busy_timeout."""
+    for attempt in range(RETRIES):
+        try:
+            return operation()
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc) or attempt == RETRIES - 1:
+                raise
+            time.sleep(min(0.05 * 2 ** attempt, 1.0) * (0.5 + random.random()))
+    raise AssertionError("unreachable")
+
+
+# ---- writing ------------------------------------------------------------------------------
+
+def normalize(row: dict) -> dict:
+    """Only known columns, with ts/day filled in."""
+    clean = {name: row.get(name) for name in COLUMNS}
+    if clean["ts"] is None:
+        clean["ts"] = time.time()
+    if clean["day"] is None:
+        clean["day"] = time.strftime("%Y-%m-%d", time.localtime(clean["ts"]))
+    if clean["outcome"] is None:
+        clean["outcome"] = "error"
+    if isinstance(clean["one_shot"], bool):
+        clean["one_shot"] = int(clean["one_shot"])
+    return clean
+
+
+_INSERT = (f"INSERT INTO calls ({', '.join(COLUMNS)}) "
+           f"VALUES ({', '.join(':' + name for name in COLUMNS)})")
+
+
+def _insert_rows(conn: sqlite3.Connection, rows: list[dict]) -> int:
+    """Insert in one transaction; the rowid of the last row."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        cursor = None
+        for row in rows:
+            cursor = conn.execute(_INSERT, row)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return cursor.lastrowid if cursor is not None else 0
+
+
+def insert(row: dict) -> int | None:
+    """Append one row; its id, or None when it had to be spooled (it is kept all the same)."""
+    clean = normalize(row)
+    try:
+        conn = connect()
+        try:
+            _drain_spool(conn)
+            return _with_retry(lambda: _insert_rows(conn, [clean]))
+        finally:
+            conn.close()
+    except (sqlite3.Error, OSError) as exc:
+        log_problem(f"ledger: {type(exc).__name__}: {exc}; row kept in {SPOOL_NAME}")
+        _spool(clean)
+        return None
+
+
+def insert_many(rows: list[dict]) -> None:
+    """Bulk load (benchmarks, imports): one transaction, no spool."""
+    conn = connect()
+    try:
+        _with_retry(lambda: _insert_rows(conn, [normalize(r) for r in rows]))
+    finally:
+        conn.close()
+
+
+def _spool(row: dict) -> None:
+    path = spool_path()
+    try:
+        with fileio.locked(path):
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            with os.fdopen(fd, "a", encoding="utf-8") as handle:
+                handle.write(json.dumps(row) + "\n")
+    except OSError as exc:
+        log_problem(f"ledger: cannot spool a row either ({exc}); it is lost")
+
+
+def _drain_spool(conn: sqlite3.Connection) -> None:
+    """Load rows an earlier writer could not insert. One stat() when there are none."""
+    path = spool_path()
+    if not os.path.exists(path):
+        return
+    with fileio.locked(path):
+        try:
+            with open(path, encoding="utf-8") as handle:
+                lines = handle.read().splitlines()
+        except FileNotFoundError:
+            return  # another process drained it while we waited for the lock
+        rows = []
+        for line in lines:
+            try:
+                rows.append(normalize(json.loads(line)))
+            except (ValueError, AttributeError):
+                log_problem("ledger: skipped a corrupt spool line")
+        if rows:
+            _with_retry(lambda: _insert_rows(conn, rows))
+        os.unlink(path)
+
+
+def reset() -> int:
+    """Delete every row (and the spool); how many rows there were."""
+    conn = connect(create=False)
+    removed = 0
+    if conn is not None:
+        try:
+            removed = _with_retry(lambda: _delete_all(conn))
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # shrink the -wal file too
+            conn.execute("VACUUM")  # deleted pages could still hold old prompts' metadata
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc):
+                raise
+            # Rows are gone; another process holding the db just postpones the compaction.
+        finally:
+            conn.close()
+    try:
+        os.unlink(spool_path())
+    except FileNotFoundError:
+        pass
+    return removed
+
+
+def _delete_all(conn: sqlite3.Connection) -> int:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        count = conn.execute("SELECT COUNT(*) FROM calls").fetchone()[0]
+        conn.execute("DELETE FROM calls")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return count
+
+
+# ---- reading ------------------------------------------------------------------------------
+
+def count(conn: sqlite3.Connection, since_ts: float = 0.0) -> int:
+    return conn.execute("SELECT COUNT(*) FROM calls WHERE ts >= ?", (since_ts,)).fetchone()[0]
+
+
+def spend_since(conn: sqlite3.Connection, since_ts: float) -> float:
+    """USD spent since `since_ts` (unknown costs count as 0)."""
+    return conn.execute("SELECT TOTAL(cost_usd) FROM calls WHERE ts >= ?", (since_ts,)).fetchone()[0]
+
+
+def session_delegations(conn: sqlite3.Connection, session_id: str, prompt_sha256: str | None) -> tuple[int, int]:
+    """(delegations in this session, of which with this prompt). A delegation is a chain,
+    counted by its first attempt (fallback_position 0)."""
+    row = conn.execute(
+        "SELECT COUNT(*), TOTAL(prompt_sha256 = ?) FROM calls "
+        "WHERE session_id = ? AND COALESCE(fallback_position, 0) = 0",
+        (prompt_sha256 or "", session_id)).fetchone()
+    return int(row[0]), int(row[1])
+
+
+# Group keys for `stats --by`. These are constant SQL fragments chosen from this table,
+# never text from the user, so interpolating them is safe.
+GROUPS = {
+    "model": "COALESCE(model_used, requested_model, '?')",
+    "provider": "COALESCE(provider, '?')",
+    "task": "COALESCE(task, '-')",
+    "day": "day",
+}
+_TOTAL_KEY = "'*'"
+
+_AGGREGATE = """
+SELECT {key} AS key,
+       TOTAL(outcome != 'skipped'), TOTAL(outcome = 'error'), TOTAL(outcome = 'skipped'),
+       TOTAL(input_tokens), TOTAL(output_tokens), TOTAL(cached_tokens),
+       TOTAL(cache_write_tokens), TOTAL(reasoning_tokens),
+       TOTAL(cost_usd), TOTAL(cost_usd IS NULL AND outcome = 'ok'), TOTAL(quota_units),
+       TOTAL(claude_tokens_saved_est), TOTAL(claude_usd_saved_est)
+FROM calls WHERE ts >= ? GROUP BY key
+"""
+_AGG_FIELDS = ("calls", "failures", "skipped", "input_tokens", "output_tokens", "cached_tokens",
+               "cache_write_tokens", "reasoning_tokens", "cost_usd", "unpriced_calls",
+               "quota_units", "claude_tokens_saved_est", "claude_usd_saved_est")
+_FLOAT_FIELDS = {"cost_usd", "quota_units", "claude_usd_saved_est"}
+
+# Nearest-rank percentiles with window functions: the database sorts each group once and
+# hands back two rows per group, whatever the row count. Latency of successful calls only:
+# a timeout says more about the failure count than about the model's speed.
+_PERCENTILES = """
+SELECT key, rn, n, latency_ms FROM (
+    SELECT {key} AS key, latency_ms,
+           ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY latency_ms) AS rn,
+           COUNT(*) OVER (PARTITION BY {key}) AS n
+    FROM calls WHERE ts >= ? AND outcome = 'ok' AND latency_ms IS NOT NULL)
+WHERE rn = (n * 50 + 99) / 100 OR rn = (n * 95 + 99) / 100
+"""
+
+
+def aggregate(conn: sqlite3.Connection, since_ts: float, by: str) -> tuple[dict, list[dict]]:
+    """(total, rows): sums per group plus p50_ms/p95_ms; rows by cost, then calls."""
+    key = GROUPS[by]
+    rows = _aggregate_rows(conn, key, since_ts)
+    totals = _aggregate_rows(conn, _TOTAL_KEY, since_ts)
+    total = totals[0] if totals else _empty_row("*")
+    total.pop("key")
+    if by == "day":
+        rows.sort(key=lambda r: r["key"])
+    else:
+        rows.sort(key=lambda r: (-r["cost_usd"], -r["calls"], r["key"]))
+    return total, rows
+
+
+def _aggregate_rows(conn: sqlite3.Connection, key: str, since_ts: float) -> list[dict]:
+    rows = {}
+    for record in conn.execute(_AGGREGATE.format(key=key), (since_ts,)):
+        row = {"key": record[0]}
+        for name, value in zip(_AGG_FIELDS, record[1:]):
+            row[name] = round(value, 6) if name in _FLOAT_FIELDS else int(value)
+        row["p50_ms"] = row["p95_ms"] = None
+        rows[record[0]] = row
+    for group, rank, n, latency in conn.execute(_PERCENTILES.format(key=key), (since_ts,)):
+        if group in rows:
+            if rank == (n * 50 + 99) // 100:
+                rows[group]["p50_ms"] = latency
+            if rank == (n * 95 + 99) // 100:
+                rows[group]["p95_ms"] = latency
+    return list(rows.values())
+
+
+def _empty_row(key: str) -> dict:
+    row = {"key": key}
+    row.update({name: 0.0 if name in _FLOAT_FIELDS else 0 for name in _AGG_FIELDS})
+    row["p50_ms"] = row["p95_ms"] = None
+    return row
+
+
+def daily(conn: sqlite3.Connection, since_ts: float) -> list[tuple[str, float, int, int]]:
+    """(day, cost_usd, calls, failures) per local day, oldest first."""
+    return [(day, cost, int(calls), int(failures)) for day, cost, calls, failures in conn.execute(
+        "SELECT day, TOTAL(cost_usd), TOTAL(outcome != 'skipped'), TOTAL(outcome = 'error') "
+        "FROM calls WHERE ts >= ? GROUP BY day ORDER BY day", (since_ts,))]
+
+
+def provider_sessions(conn: sqlite3.Connection, since_ts: float, limit: int) -> list[dict]:
+    """The latest calls that left a provider session id (to resume it with that CLI)."""
+    cursor = conn.execute(
+        "SELECT id, ts, session_id, task, model_used, provider, provider_session_id, outcome "
+        "FROM calls WHERE provider_session_id IS NOT NULL AND ts >= ? "
+        "ORDER BY ts DESC, id DESC LIMIT ?", (since_ts, limit))
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, record)) for record in cursor]

@@ -1,0 +1,131 @@
+"""What a call cost, and what it would have cost on Claude.
+
+Prices are USD per million tokens, from config/prices.json deep-merged with the policy's
+`pricing` section (same shape). Token convention (what providers put in an attempt):
+  input_tokens   every prompt token, cached ones included;
+  cached_tokens  the part of input_tokens served from a prompt cache (cheaper);
+  cache_write_tokens  the part of input_tokens written to a cache (dearer on Anthropic);
+  output_tokens  every generated token, reasoning included;
+  reasoning_tokens  the part of output_tokens spent thinking.
+Cost rules, in order: a subscription plan -> None (we never invent dollars for a flat fee);
+a provider-reported cost -> that ("provider"); a table price -> computed ("table"); else None.
+Standard library only: this runs on the invoke path.
+"""
+
+import json
+
+from . import paths
+from .policy import deep_merge
+
+PER = 1_000_000
+TOKEN_FIELDS = ("input_tokens", "output_tokens", "cached_tokens", "cache_write_tokens", "reasoning_tokens")
+
+
+def bundled_table() -> dict:
+    with open(paths.config_file("prices.json"), "rb") as handle:
+        return json.loads(handle.read())
+
+
+def load_table(policy: dict | None = None) -> dict:
+    """The bundled table with the policy's `pricing` overrides merged in, key by key."""
+    table = bundled_table()
+    override = (policy or {}).get("pricing")
+    return deep_merge(table, override) if isinstance(override, dict) else table
+
+
+def price_for(table: dict, *keys: str | None) -> dict | None:
+    """The first entry among `keys` that has both an input and an output price."""
+    models = table.get("models", {})
+    for key in keys:
+        entry = models.get(key) if key else None
+        if isinstance(entry, dict) and _has_rates(entry):
+            return entry
+    return None
+
+
+def _has_rates(entry: dict) -> bool:
+    return isinstance(entry.get("input"), (int, float)) and isinstance(entry.get("output"), (int, float))
+
+
+def is_subscription(table: dict, provider: str | None, *model_ids: str | None) -> bool:
+    """A flat-fee plan (Copilot, a coding plan): usage is counted in tokens and quota units."""
+    subs = table.get("subscriptions", {})
+    if provider and provider in subs.get("providers", ()):
+        return True
+    prefixes = tuple(subs.get("model_prefixes", ()))
+    return bool(prefixes) and any(m and m.startswith(prefixes) for m in model_ids)
+
+
+def token_cost(price: dict, usage: dict) -> float:
+    """USD for `usage` (token counts, see the module docstring) at `price`."""
+    tokens = {name: max(int(usage.get(name) or 0), 0) for name in TOKEN_FIELDS}
+    cached = tokens["cached_tokens"]
+    written = tokens["cache_write_tokens"]
+    reasoning = tokens["reasoning_tokens"]
+    # The convention is "parts included in the totals". A provider that reports the parts on
+    # top (more cached than input, more reasoning than output) is read that way instead, so a
+    # parser that got it wrong undercounts nothing.
+    fresh = tokens["input_tokens"] - cached - written
+    if fresh < 0:
+        fresh = tokens["input_tokens"]
+    plain_out = tokens["output_tokens"] - reasoning
+    if plain_out < 0:
+        plain_out = tokens["output_tokens"]
+    rate_in = float(price["input"])
+    rate_out = float(price["output"])
+    usd = (fresh * rate_in
+           + cached * float(price.get("cached_input", rate_in))
+           + written * float(price.get("cache_write", rate_in))
+           + plain_out * rate_out
+           + reasoning * float(price.get("reasoning", rate_out)))
+    return usd / PER
+
+
+def attempt_cost(attempt: dict, table: dict) -> tuple[float | None, str | None]:
+    """(cost_usd, source) for one attempt; source is "provider", "table" or None."""
+    model = attempt.get("model_used")
+    provider_model = attempt.get("provider_model")
+    if is_subscription(table, attempt.get("provider"), model, provider_model):
+        return None, None
+    reported = attempt.get("cost_usd")
+    if isinstance(reported, (int, float)) and not isinstance(reported, bool) and reported >= 0:
+        return float(reported), "provider"
+    price = price_for(table, model, provider_model)
+    if price is None or not _has_tokens(attempt):
+        return None, None
+    return token_cost(price, attempt), "table"
+
+
+def _has_tokens(attempt: dict) -> bool:
+    # An attempt that never reached the model (skipped, failed before any usage) costs
+    # nothing we know of; NULL says "unknown" where 0.0 would claim "free".
+    return any(attempt.get(name) for name in TOKEN_FIELDS)
+
+
+def claude_saved(attempt: dict, tier: str | None, table: dict) -> tuple[int | None, float | None]:
+    """(tokens, usd) this call would have used on the Claude tier it replaced: an estimate.
+
+    Only successful calls save anything. Tokens = the call's input + output (the same prompt
+    and a comparable answer); dollars use that tier's list price, all input counted fresh."""
+    if attempt.get("outcome") != "ok":
+        return None, None
+    tokens_in = max(int(attempt.get("input_tokens") or 0), 0)
+    tokens_out = max(int(attempt.get("output_tokens") or 0), 0)
+    if not tokens_in and not tokens_out:
+        return None, None
+    price = table.get("claude_tiers", {}).get(tier or "sonnet")
+    usd = None
+    if isinstance(price, dict) and _has_rates(price):
+        usd = token_cost(price, {"input_tokens": tokens_in, "output_tokens": tokens_out})
+    return tokens_in + tokens_out, usd
+
+
+def estimate_call_cost(table: dict, model_key: str, input_tokens: int) -> float | None:
+    """Before the call: the input side only (output is unknown). 0.0 for subscriptions,
+    None when the model has no price."""
+    if is_subscription(table, None, model_key):
+        return 0.0
+    price = price_for(table, model_key)
+    if price is None:
+        return None
+    return token_cost(price, {"input_tokens": max(int(input_tokens or 0), 0)})
