@@ -1,19 +1,126 @@
-"""The seam between the router and the usage ledger (issue 6 fills it in).
+"""The seam between the router and the usage ledger.
 
 invoke/delegate call `precheck()` once before a chain runs and `record()` once per attempt.
-Until the ledger lands, `precheck` allows everything and `record` keeps nothing.
+precheck enforces the policy's `budgets` (see budget.py); record prices the attempt (see
+pricing.py), appends it to the ledger (ledger.py) and writes the optional traces (tracing.py).
+Standard library only: both run on every invoke.
 """
+
+import os
+
+from . import budget, ledger, pricing, tracing
+from .redact import redact
+
+_INT_FIELDS = ("input_tokens", "output_tokens", "cached_tokens", "cache_write_tokens",
+               "reasoning_tokens", "latency_ms", "fallback_position")
+_TEXT_FIELDS = ("session_id", "task", "tier", "requested_model", "model_used", "provider",
+                "provider_model", "transport", "outcome", "error_class", "quota_kind",
+                "prompt_sha256", "provider_session_id")
+ERROR_MESSAGE_CHARS = 500
+STDERR_TRACE_CHARS = 2000
 
 
 def precheck(context: dict) -> dict:
     """May raise BudgetExceeded or RunawayGuard, or return {"model": key, "reason": str}
     to move the call to a cheaper model. `context` has: prompt_sha256, session_id, task,
-    tier, model (the chosen model key), estimated_input_tokens, policy."""
-    return {}
+    tier, model (the chosen model key), estimated_input_tokens (~ prompt bytes / 4), policy.
+    Raises ConfigError when budgets.on_exceed is "fallback" without a usable fallback_model."""
+    policy = context.get("policy") or _load_policy()
+    return budget.check(context, policy)
 
 
 def record(attempt: dict) -> None:
     """One row per attempt. Keys: session_id, task, tier, requested_model, model_used,
     provider, transport ("cli"|"http"), outcome ("ok"|"error"|"skipped"), error_class,
     input_tokens, output_tokens, cached_tokens, cache_write_tokens, reasoning_tokens,
-    cost_usd (provider-reported or None), latency_ms, fallback_position, one_shot, prompt_sha256."""
+    cost_usd (provider-reported or None), latency_ms, fallback_position, one_shot, prompt_sha256.
+
+    Token convention: input_tokens counts every prompt token, cached_tokens and
+    cache_write_tokens are the parts of it read from / written to a prompt cache;
+    output_tokens counts every generated token, reasoning_tokens the part spent thinking.
+    fallback_position is 0 for the first model of a chain; record that attempt even when it
+    is "skipped": budgets count delegations by it.
+
+    Optional keys:
+      provider_model       the provider's own model id ("github-copilot/gpt-5.2"): tells a
+                           subscription plan from a paid API for the same model key
+      provider_session_id  Result.session_id, so `llm-router stats --sessions` can show it
+                           for resume/continue
+      quota_units, quota_kind  subscription usage, e.g. 1.0 and "premium_requests" (Copilot
+                           --usage-output-file totalPremiumRequestCost)
+      error_message        the error's one-line message (redacted, cut to 500 characters)
+      prompt, text         the prompt and the answer, for transcripts (policy tracing);
+                           never stored in the ledger. prompt also fills a missing prompt_sha256.
+      stderr               the provider's stderr tail, kept in the trace record only
+      policy               the merged policy, if the caller has it (saves a reload)
+    Never raises for storage problems: a row that cannot be written is spooled and logged."""
+    policy = attempt.get("policy") or _load_policy()
+    row = build_row(attempt, policy)
+    row_id = ledger.insert(row)
+    trace_config = policy.get("tracing")
+    if tracing.enabled(trace_config):
+        trace_record = {**row, "id": row_id}
+        if attempt.get("stderr"):
+            trace_record["stderr"] = str(attempt["stderr"])[-STDERR_TRACE_CHARS:]
+        tracing.write_call(trace_record, attempt.get("prompt"), attempt.get("text"), config=trace_config)
+
+
+def build_row(attempt: dict, policy: dict) -> dict:
+    """The ledger row for an attempt: priced, with the Claude-savings estimate, redacted."""
+    table = pricing.load_table(policy)
+    row = {name: _as_int(attempt.get(name)) for name in _INT_FIELDS}
+    row.update({name: _as_text(attempt.get(name)) for name in _TEXT_FIELDS})
+    row["session_id"] = row["session_id"] or os.environ.get("CLAUDE_CODE_SESSION_ID") or None
+    row["prompt_sha256"] = row["prompt_sha256"] or _sha256(attempt.get("prompt"))
+    row["one_shot"] = None if attempt.get("one_shot") is None else int(bool(attempt.get("one_shot")))
+    row["quota_units"] = _as_float(attempt.get("quota_units"))
+    message = attempt.get("error_message")
+    row["error_message"] = redact(str(message))[:ERROR_MESSAGE_CHARS] if message else None
+    priced = {**attempt, **row}
+    row["cost_usd"], row["cost_source"] = pricing.attempt_cost(priced, table)
+    row["claude_tier"] = row["tier"] or _model_tier(policy, row["requested_model"] or row["model_used"])
+    row["claude_tokens_saved_est"], row["claude_usd_saved_est"] = pricing.claude_saved(
+        priced, row["claude_tier"], table)
+    return row
+
+
+def _model_tier(policy: dict, model_key: str | None) -> str:
+    """The Claude tier a model stands in for (its policy tier), sonnet when unknown."""
+    model = policy.get("external_models", {}).get(model_key or "", {})
+    return model.get("tier") or "sonnet"
+
+
+def _as_int(value) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _as_float(value) -> float | None:
+    try:
+        return None if value is None else float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _as_text(value) -> str | None:
+    # Model names and error classes do not hold secrets, but a provider's error text can
+    # leak into any of them; the ledger is a file on disk like any other.
+    return None if value is None else redact(str(value))
+
+
+def _sha256(prompt) -> str | None:
+    if not prompt:
+        return None
+    import hashlib
+
+    return hashlib.sha256(str(prompt).encode("utf-8")).hexdigest()
+
+
+def _load_policy() -> dict:
+    from .policy import load_policy_quietly
+
+    return load_policy_quietly()
