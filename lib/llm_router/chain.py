@@ -1,0 +1,249 @@
+"""Run a fallback chain: one provider call after another until one answers.
+
+For each step of the chain (routing.Step), in order:
+  provider unavailable (available() false)  -> skipped, its reason recorded
+  provider+model cooling down               -> skipped, time left recorded
+  call it, timeout = min(call_timeout_s, time left before the chain's deadline)
+    ok                          -> done
+    action "skip"  (NotInstalled, NotConfigured, AuthError)  -> next step at once
+    action "retry" (RateLimited, ProviderTimeout, ServerError, BadOutput)
+                                -> same step again, up to `retries` more times, after a capped
+                                   exponential backoff with jitter; a RateLimited with
+                                   retry_after waits exactly that long, and when it asks for
+                                   more than retry_after_max_s the step is left at once
+                                   (waiting less would only be refused again); then next step
+    action "stop"  (BadRequest) -> stop: the request itself is wrong, no provider will take it
+The chain is bounded by max_hops (steps actually called) and by one deadline (deadline_s).
+A stream that already wrote text is never retried or continued elsewhere: the text cannot
+be taken back, so a failure after the first delta ends the chain.
+Sleep, clock and jitter are injected so tests run in milliseconds.
+"""
+
+import time
+from dataclasses import dataclass, field, replace
+from typing import Callable
+
+from . import cooldown
+from .errors import AllProvidersFailed, ProviderError, RateLimited, RouterError
+from .providers.base import Request, Result
+from .routing import Step
+
+
+@dataclass
+class Attempt:
+    provider: str
+    model: str  # the provider's model id
+    model_key: str
+    outcome: str  # ok | error | skipped
+    error_class: str | None = None
+    message: str = ""
+    latency_ms: int = 0
+    fallback_position: int = 0
+    retry: int = 0  # 0 for the first call of a step, 1 for its first retry, ...
+    transport: str = "cli"
+    result: Result | None = field(default=None, repr=False)
+
+    def as_dict(self) -> dict:
+        return {"provider": self.provider, "model": self.model, "model_key": self.model_key,
+                "outcome": self.outcome, "error_class": self.error_class,
+                "message": self.message, "latency_ms": self.latency_ms,
+                "fallback_position": self.fallback_position, "retry": self.retry,
+                "transport": self.transport}
+
+
+class ChainStopped(AllProvidersFailed):
+    """The chain ended on purpose before its end: a BadRequest, or a stream broke off."""
+
+    def __init__(self, attempts: list, why: str, hint: str) -> None:
+        super().__init__(attempts)
+        lines = "\n".join(f"  {a.provider}/{a.model}: {a.error_class}: {a.message}" for a in attempts)
+        RouterError.__init__(self, f"{why}:\n{lines}", hint)
+
+
+class _OutOfTime(Exception):
+    """Internal: the chain's deadline passed."""
+
+
+def registry_get(name: str):
+    from . import providers
+
+    return providers.get(name)
+
+
+def check_available(step: Step, provider_for: Callable = registry_get) -> tuple[object, bool, str]:
+    """(provider or None, usable, why) for a step, without calling the model."""
+    try:
+        provider = provider_for(step.provider)
+    except KeyError:
+        return None, False, f"unknown provider '{step.provider}'"
+    except ImportError as exc:
+        return None, False, f"the {step.provider} provider module cannot be imported ({exc})"
+    usable, why = provider.available(step.options)
+    return provider, bool(usable), why
+
+
+class _TextSink:
+    """Forwards deltas to the caller and remembers whether any went out."""
+
+    def __init__(self, step: Step, on_text: Callable[[str], None],
+                 before_text: Callable[[Step], None] | None) -> None:
+        self.step, self.on_text, self.before_text = step, on_text, before_text
+        self.emitted = False
+
+    def __call__(self, text: str) -> None:
+        if not text:
+            return
+        if not self.emitted and self.before_text:
+            self.before_text(self.step)
+        self.emitted = True
+        self.on_text(text)
+
+
+class Chain:
+    def __init__(self, settings: dict, *, cooldowns: cooldown.Cooldowns | None = None,
+                 sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic,
+                 jitter: Callable[[], float] | None = None,
+                 provider_for: Callable = registry_get,
+                 on_attempt: Callable[[Attempt], None] | None = None,
+                 before_text: Callable[[Step], None] | None = None) -> None:
+        self.settings = settings
+        self.cooldowns = cooldowns
+        self.sleep, self.clock, self.jitter = sleep, clock, jitter
+        self.provider_for = provider_for
+        self.on_attempt = on_attempt
+        self.before_text = before_text
+
+    def run(self, steps: list[Step], request: Request) -> tuple[Result, list[Attempt]]:
+        """The first answer along `steps`, and every attempt made; AllProvidersFailed if none."""
+        attempts: list[Attempt] = []
+        deadline = self.clock() + float(self.settings["deadline_s"])
+        hops = 0
+        for step in steps:
+            if hops >= int(self.settings["max_hops"]):
+                self._note(attempts, step, "HopLimit", f"max_hops={self.settings['max_hops']} reached")
+                break
+            provider = self._usable(step, attempts)
+            if provider is None:
+                continue
+            hops += 1
+            try:
+                result = self._run_step(step, provider, request, deadline, attempts)
+            except _OutOfTime:
+                self._note(attempts, step, "DeadlineExceeded",
+                           f"the chain's deadline ({self.settings['deadline_s']} s) passed")
+                break
+            if result is not None:
+                return result, attempts
+        raise AllProvidersFailed(attempts)
+
+    def _usable(self, step: Step, attempts: list[Attempt]):
+        """The provider if this step may be called now, else None with a skip recorded."""
+        provider, usable, why = check_available(step, self.provider_for)
+        if not usable:
+            self._note(attempts, step, "Unavailable", why)
+            return None
+        left = self.cooldowns.remaining(self._key(step)) if self.cooldowns else 0.0
+        if left > 0:
+            self._note(attempts, step, "CoolingDown",
+                       f"cooling down for {left:.0f} s more after repeated failures")
+            return None
+        return provider
+
+    def _run_step(self, step: Step, provider, request: Request, deadline: float,
+                  attempts: list[Attempt]) -> Result | None:
+        retries = int(self.settings["retries"])
+        for retry in range(retries + 1):
+            timeout = min(float(self.settings["call_timeout_s"]), deadline - self.clock())
+            if timeout <= 0:
+                raise _OutOfTime()
+            sink = _TextSink(step, request.on_text, self.before_text) if request.on_text else None
+            started = self.clock()
+            try:
+                result = provider.run(replace(request, model=step.model, options=step.options,
+                                              on_text=sink), timeout)
+            except ProviderError as exc:
+                self._record(attempts, step, "error", exc, started, retry)
+                if (not self._should_retry(step, exc, sink, attempts) or retry == retries
+                        or not self._wait(exc, retry, deadline)):
+                    return None
+                continue
+            return self._succeeded(step, result, started, retry, attempts)
+        return None
+
+    def _should_retry(self, step: Step, exc: ProviderError, sink: _TextSink | None,
+                      attempts: list[Attempt]) -> bool:
+        """False to move on to the next step; raises ChainStopped to end the chain."""
+        if exc.action == "stop":
+            raise ChainStopped(attempts, f"{step.provider} rejected the request ({type(exc).__name__}); "
+                               "no other provider was tried", exc.hint or "fix the request and try again")
+        if sink is not None and sink.emitted:
+            raise ChainStopped(attempts, f"{step.provider} failed after part of its answer was "
+                               "streamed out, so it was not retried elsewhere",
+                               "run the request again")
+        if exc.action != "retry":
+            return False
+        if self.cooldowns and self.cooldowns.failure(self._key(step), type(exc).__name__) > 0:
+            return False  # it just went on cooldown: do not keep hammering it
+        return True
+
+    def _wait(self, exc: ProviderError, retry: int, deadline: float) -> bool:
+        """Sleep before the next try of the same step; False when retrying makes no sense."""
+        delay = self.backoff_s(exc, retry)
+        if delay is None or self.clock() + delay >= deadline:
+            return False
+        if delay > 0:
+            self.sleep(delay)
+        return True
+
+    def backoff_s(self, exc: ProviderError, retry: int) -> float | None:
+        """Seconds to wait before retry number `retry + 1`; None means leave this step."""
+        if isinstance(exc, RateLimited) and exc.retry_after is not None:
+            if exc.retry_after > float(self.settings["retry_after_max_s"]):
+                return None
+            return max(0.0, float(exc.retry_after))
+        cap = float(self.settings["backoff_max_s"])
+        full = min(cap, float(self.settings["backoff_base_s"]) * (2 ** retry))
+        return min(cap, full / 2 + full / 2 * self._jitter())  # "equal jitter": [full/2, full]
+
+    def _jitter(self) -> float:
+        if self.jitter is None:
+            import random  # only on a retry: it costs ~2 ms to import
+
+            self.jitter = random.random
+        return self.jitter()
+
+    def _succeeded(self, step: Step, result: Result, started: float, retry: int,
+                   attempts: list[Attempt]) -> Result:
+        if self.cooldowns:
+            self.cooldowns.success(self._key(step))
+        attempt = self._record(attempts, step, "ok", None, started, retry)
+        attempt.result = result
+        if not result.latency_ms:
+            result.latency_ms = attempt.latency_ms
+        return result
+
+    def _record(self, attempts: list[Attempt], step: Step, outcome: str,
+                exc: ProviderError | None, started: float, retry: int) -> Attempt:
+        attempt = Attempt(step.provider, step.model, step.model_key, outcome,
+                          type(exc).__name__ if exc else None, exc.message if exc else "",
+                          int((self.clock() - started) * 1000), step.position, retry, step.transport)
+        return self._add(attempts, attempt)
+
+    def _note(self, attempts: list[Attempt], step: Step, error_class: str, message: str) -> None:
+        self._add(attempts, Attempt(step.provider, step.model, step.model_key, "skipped",
+                                    error_class, message, 0, step.position, 0, step.transport))
+
+    def _add(self, attempts: list[Attempt], attempt: Attempt) -> Attempt:
+        attempts.append(attempt)
+        if self.on_attempt:
+            self.on_attempt(attempt)
+        return attempt
+
+    @staticmethod
+    def _key(step: Step) -> str:
+        return cooldown_key(step)
+
+
+def cooldown_key(step: Step) -> str:
+    return cooldown.entry_key(step.provider, step.model, step.options.get("endpoint"))

@@ -1,0 +1,37 @@
+"""llm-router delegate --tier T [-p TEXT | --prompt-file F | stdin] [--cwd DIR] [--stream] [--json]
+
+External mode on: the same route as `invoke --tier T` (claude_to_external_map, then the chain).
+External mode off: Claude itself answers through the claude provider (`claude -p --model T`).
+In plain mode an answer from an external model starts with the line `🔌 [External: <key>]`;
+--json adds "external": true|false to invoke's object. Exit codes as for invoke.
+"""
+
+from ..errors import AllProvidersFailed
+from .invoke import (EPILOG, Output, add_prompt_args, add_run_args, checked_cwd, read_prompt,
+                     result_payload)
+
+
+def configure(parser) -> None:
+    parser.epilog = EPILOG
+    parser.add_argument("--tier", required=True, choices=("opus", "sonnet", "haiku"),
+                        help="the Claude tier the work was meant for")
+    add_prompt_args(parser)
+    add_run_args(parser)
+
+
+def run(args) -> int:
+    from .. import invocation
+
+    prompt = read_prompt(args)
+    out = Output(args.json, args.stream, indicator=True)
+    try:
+        result, attempts, decision = invocation.delegate(
+            prompt, tier=args.tier, cwd=checked_cwd(args.cwd), stream=args.stream,
+            on_text=out.delta, before_text=out.before_text, timeout=args.timeout)
+    except AllProvidersFailed as exc:
+        out.failure(exc)
+        raise
+    payload = result_payload(result, attempts, decision)
+    payload["external"] = payload["provider"] != "claude"
+    out.final(payload, result.text)
+    return 0

@@ -1,0 +1,166 @@
+"""llm-router invoke [--task T | --tier T | --model KEY] [-p TEXT | --prompt-file F | stdin]
+                    [--json] [--stream] [--timeout S] [--cwd DIR]
+
+Output:
+  plain            the answer's text
+  --json           ONE object: model (the model key that answered), provider, provider_model,
+                   text, usage, latency_ms, cost_usd, session_id, task, tier, reason, attempts
+  --stream         text deltas written and flushed as they arrive
+  --json --stream  JSON Lines: one {"delta": "..."} per text delta as it arrives, then the
+                   same final object as --json on the last line
+When every provider fails: exit 1 and the attempts on stderr; with --json also
+{"error": ..., "attempts": [...]} on stdout. Usage or policy errors exit 2.
+
+The prompt helpers and Output here are shared by `route` and `delegate`.
+"""
+
+import json
+import os
+import sys
+
+from ..errors import AllProvidersFailed, UsageError
+
+EPILOG = ("--json --stream prints JSON Lines: {\"delta\": text} per chunk, then the final object. "
+          "On failure: exit 1, attempts on stderr (and {\"error\", \"attempts\"} on stdout with --json).")
+
+
+def configure(parser) -> None:
+    parser.epilog = EPILOG
+    add_route_args(parser)
+    add_prompt_args(parser)
+    add_run_args(parser)
+
+
+def add_route_args(parser) -> None:
+    parser.add_argument("--task", help="a task_routing key (reasoning, code-generation, long-context, default, ...)")
+    parser.add_argument("--tier", choices=("opus", "sonnet", "haiku"),
+                        help="the Claude tier to map through claude_to_external_map")
+    parser.add_argument("--model", metavar="KEY", help="a policy model key, e.g. zai/glm-4.7")
+
+
+def add_prompt_args(parser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("-p", "--prompt", metavar="TEXT", help="the prompt (else --prompt-file or stdin)")
+    group.add_argument("--prompt-file", metavar="FILE", help="read the prompt from FILE ('-' is stdin)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--cwd", metavar="DIR", help="working directory for the model's CLI")
+
+
+def add_run_args(parser) -> None:
+    parser.add_argument("--stream", action="store_true", help="print the answer as it arrives")
+    parser.add_argument("--timeout", type=_positive, metavar="S",
+                        help="give up after S seconds in all (the chain's deadline)")
+
+
+def _positive(text: str) -> float:
+    import argparse
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got '{text}'")
+    return value
+
+
+def read_prompt(args, required: bool = True) -> str:
+    """The prompt from -p, --prompt-file or stdin; UsageError when required and missing."""
+    if args.prompt is not None:
+        text = args.prompt
+    elif args.prompt_file and args.prompt_file != "-":
+        try:
+            with open(args.prompt_file, "rb") as handle:
+                text = handle.read().decode("utf-8", "replace")
+        except OSError as exc:
+            raise UsageError(f"--prompt-file {args.prompt_file}: {exc.strerror}",
+                             "pass a readable file") from exc
+    elif sys.stdin is None or sys.stdin.closed or sys.stdin.isatty():
+        text = ""
+    else:
+        text = sys.stdin.buffer.read().decode("utf-8", "replace")
+    if required and not text.strip():
+        raise UsageError("no prompt given (or it is empty)",
+                         "pass -p TEXT, --prompt-file FILE, or pipe the prompt on stdin")
+    return text
+
+
+def checked_cwd(cwd: str | None) -> str | None:
+    if cwd is not None and not os.path.isdir(cwd):
+        raise UsageError(f"--cwd {cwd}: not a directory", "pass an existing directory")
+    return cwd
+
+
+class Output:
+    """Writes an answer the way the flags ask: plain, JSON, streamed, or JSON Lines."""
+
+    def __init__(self, as_json: bool, stream: bool, indicator: bool = False) -> None:
+        self.as_json, self.stream, self.indicator = as_json, stream, indicator
+        self.streamed = False
+        self.ends_with_newline = True
+
+    def delta(self, text: str) -> None:
+        self._write(json.dumps({"delta": text}) + "\n" if self.as_json else text)
+        self.streamed = True
+
+    def before_text(self, step) -> None:
+        """Called once before the first delta: the external-model indicator goes first."""
+        if self.indicator and not self.as_json and step.provider != "claude":
+            self._write(indicator_line(step.model_key))
+
+    def final(self, payload: dict, text: str) -> None:
+        if self.as_json:
+            self._write(json.dumps(payload) + "\n")
+            return
+        if not self.streamed:
+            if self.indicator and payload.get("external"):
+                self._write(indicator_line(payload["model"]))
+            self._write(text)
+        if not self.ends_with_newline:
+            self._write("\n")
+
+    def failure(self, exc: AllProvidersFailed) -> None:
+        if self.as_json:
+            self._write(json.dumps({"error": exc.message,
+                                    "attempts": [a.as_dict() for a in exc.attempts]}) + "\n")
+        elif not self.ends_with_newline:
+            self._write("\n")
+
+    def _write(self, text: str) -> None:
+        if not text:
+            return
+        sys.stdout.write(text)
+        sys.stdout.flush()  # each delta must reach the reader now, not when a buffer fills
+        self.ends_with_newline = text.endswith("\n")
+
+
+def indicator_line(model_key: str) -> str:
+    return f"\N{ELECTRIC PLUG} [External: {model_key}]\n"
+
+
+def result_payload(result, attempts: list, decision) -> dict:
+    """The --json object for a successful call."""
+    used = next((a for a in reversed(attempts) if a.outcome == "ok"), None)
+    return {"model": used.model_key if used else decision.model_key,
+            "provider": result.provider or (used.provider if used else None),
+            "provider_model": result.model or (used.model if used else None),
+            "text": result.text, "usage": result.usage.as_dict(),
+            "latency_ms": result.latency_ms, "cost_usd": result.cost_usd,
+            "session_id": result.session_id, "task": decision.task, "tier": decision.tier,
+            "reason": decision.reason, "attempts": [a.as_dict() for a in attempts]}
+
+
+def run(args) -> int:
+    from .. import invocation
+
+    prompt = read_prompt(args)
+    out = Output(args.json, args.stream)
+    try:
+        result, attempts, decision = invocation.answer(
+            prompt, task=args.task, tier=args.tier, model=args.model,
+            cwd=checked_cwd(args.cwd), stream=args.stream, on_text=out.delta, timeout=args.timeout)
+    except AllProvidersFailed as exc:
+        out.failure(exc)
+        raise
+    out.final(result_payload(result, attempts, decision), result.text)
+    return 0
