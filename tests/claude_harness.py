@@ -42,3 +42,42 @@ def run_claude(args: list[str], home: Path, mock_url: str, extra_env: dict | Non
     return subprocess.run([binary, *args], env=claude_env(home, mock_url, extra_env),
                           cwd=str(cwd or home), stdin=subprocess.DEVNULL, capture_output=True,
                           text=True, timeout=timeout)
+
+
+# ---- pytest fixtures for e2e tests (import them into the test module) -------------------
+
+import pytest  # noqa: E402
+
+from mocks.messages_api import MessagesMock  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def claude_bin():
+    binary = claude_binary()
+    if not binary:
+        if not os.environ.get("CI"):
+            pytest.skip("the claude binary is not installed (scripts/test installs it into .tools/)")
+        pytest.fail("CI must have the claude binary: scripts/test installs it into .tools/")
+    return binary
+
+
+@pytest.fixture
+def mock():
+    with MessagesMock() as server:
+        yield server
+
+
+@pytest.fixture
+def claude(claude_bin, mock, tmp_path, data_dir):
+    """claude(prompt, ...) -> CompletedProcess, with this repo as --plugin-dir by default."""
+    home = tmp_path / "home"
+
+    def run(prompt, plugin_dir=ROOT, extra_env=None, extra_args=(), timeout=120):
+        args = ["-p", "--output-format", "json", *extra_args]
+        if plugin_dir is not None:
+            args += ["--plugin-dir", str(plugin_dir)]
+        env = {"LLM_ROUTER_HOME": str(data_dir), **(extra_env or {})}
+        return run_claude([*args, prompt], home, mock.url, env, timeout=timeout)
+
+    run.home = home
+    return run

@@ -1,0 +1,94 @@
+"""UserPromptSubmit: act on clear external-mode toggles before the model sees the prompt.
+
+The detector (intent.py) is built for precision: anything it is unsure of is "none", and then
+this hook prints nothing. For a clear enable/disable the state flips at once and the model is
+told so in additionalContext (marked `llm-router:toggle-applied`, so the skill confirms rather
+than toggling again); the user sees a systemMessage. `status` adds the current mode; `once`
+marks this one prompt for an external answer. The prompt itself is never blocked or erased.
+"""
+
+import os
+
+from . import paths, state
+from .hook_session_start import TOGGLE_HELP, tier_text
+
+APPLIED = "llm-router:toggle-applied"
+
+
+def handle(event: dict) -> dict | None:
+    prompt = event.get("prompt")
+    if not isinstance(prompt, str) or not prompt.strip():
+        return None
+    from .intent import classify
+
+    verdict = classify(prompt)
+    handler = _HANDLERS.get(verdict.get("action"))
+    return handler(verdict) if handler else None
+
+
+def _tiers() -> dict:
+    from . import policy
+
+    return policy.tier_map(policy.load_policy_quietly())
+
+
+def _output(context: str, message: str | None) -> dict:
+    out = {"hookSpecificOutput": {"hookEventName": "UserPromptSubmit", "additionalContext": context}}
+    if message:
+        out["systemMessage"] = message
+    return out
+
+
+def _enable(verdict: dict) -> dict:
+    before, _ = state.load_mode()
+    now = before if before["enabled"] else state.set_mode(
+        True, f'user said "{verdict.get("trigger") or "switch to external"}"', changed_by="hook")
+    tiers = _tiers()
+    already = "was already ON" if before["enabled"] else "is now ON"
+    context = (f"{APPLIED} external-mode:enabled\n"
+               f"The user's message asks to switch to external models. llm-router's prompt hook has "
+               f"already handled it: external mode {already} (since {now['activated_at']}); no command "
+               f"needs to run for the switch. Tier map (Claude tier -> external model): {tier_text(tiers)}. "
+               f'A fitting reply confirms it, e.g. "External mode is now on: opus, sonnet and haiku work '
+               f'goes to {", ".join(tiers.values())}." {TOGGLE_HELP}')
+    return _output(context, f"🔌 llm-router: external mode {already} ({tier_text(tiers, '→', ', ')}). {TOGGLE_HELP}")
+
+
+def _disable(verdict: dict) -> dict:
+    before, _ = state.load_mode()
+    if before["enabled"]:
+        state.set_mode(False, f'user said "{verdict.get("trigger") or "back to claude"}"', changed_by="hook")
+    was = "is now OFF" if before["enabled"] else "was already OFF"
+    context = (f"{APPLIED} external-mode:disabled\n"
+               f"The user's message asks to go back to Claude. llm-router's prompt hook has already handled "
+               f"it: external mode {was}, so Claude answers everything again; no command needs to run. "
+               f'A fitting reply confirms it, e.g. "External mode is off: Claude handles everything again."')
+    return _output(context, f"llm-router: external mode {was}; Claude answers everything again.")
+
+
+def _status(verdict: dict) -> dict:
+    current, warning = state.load_mode()
+    text = state.describe(current)
+    if current["enabled"]:
+        text += f"; tier map: {tier_text(_tiers())}"
+    if warning:
+        text += f" (warning: {warning})"
+    return _output(f"llm-router:status llm-router reports: {text}.", f"llm-router: {text}")
+
+
+def _once(verdict: dict) -> dict:
+    current, _ = state.load_mode()
+    cli = os.path.join(os.environ.get("CLAUDE_PLUGIN_ROOT") or paths.plugin_root(), "bin", "llm-router")
+    context = (
+        "llm-router:once\n"
+        "The user asked for this one request to be answered by an external model; external mode stays "
+        f"{'ON' if current['enabled'] else 'OFF'} (no state change). The request is answered by running, "
+        f"with the Bash tool, `\"{cli}\" invoke --json` with the request text on stdin through a quoted "
+        "heredoc (<<'LLM_ROUTER_EOF' ... LLM_ROUTER_EOF), not in the command line; the reply then "
+        "starts with \"🔌 [External: <model>]\" (the JSON's model field) followed by the JSON's text. "
+        "If the command fails, the reply says plainly what failed instead of answering with Claude."
+    )
+    return _output(context, "🔌 llm-router: this request goes to an external model (one time; mode unchanged).")
+
+
+_HANDLERS = {"enable": _enable, "disable": _disable, "status": _status, "once": _once}
