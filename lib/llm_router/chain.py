@@ -38,17 +38,21 @@ class Attempt:
     error_class: str | None = None
     message: str = ""
     latency_ms: int = 0
+    # The attempt's index in the chain: exactly one attempt per chain has 0 (the ledger
+    # counts delegations by it), so a retry of the first step is position 1, not 0 again.
     fallback_position: int = 0
+    step: int = 0  # the chain step (routing.Step.position) this attempt called
     retry: int = 0  # 0 for the first call of a step, 1 for its first retry, ...
     transport: str = "cli"
+    detail: str = field(default="", repr=False)  # ProviderError.detail: stderr tail, redacted
     result: Result | None = field(default=None, repr=False)
 
     def as_dict(self) -> dict:
         return {"provider": self.provider, "model": self.model, "model_key": self.model_key,
                 "outcome": self.outcome, "error_class": self.error_class,
                 "message": self.message, "latency_ms": self.latency_ms,
-                "fallback_position": self.fallback_position, "retry": self.retry,
-                "transport": self.transport}
+                "fallback_position": self.fallback_position, "step": self.step,
+                "retry": self.retry, "transport": self.transport}
 
 
 class ChainStopped(AllProvidersFailed):
@@ -227,12 +231,14 @@ class Chain:
                 exc: ProviderError | None, started: float, retry: int) -> Attempt:
         attempt = Attempt(step.provider, step.model, step.model_key, outcome,
                           type(exc).__name__ if exc else None, exc.message if exc else "",
-                          int((self.clock() - started) * 1000), step.position, retry, step.transport)
+                          int((self.clock() - started) * 1000), len(attempts), step.position,
+                          retry, step.transport, exc.detail if exc else "")
         return self._add(attempts, attempt)
 
     def _note(self, attempts: list[Attempt], step: Step, error_class: str, message: str) -> None:
         self._add(attempts, Attempt(step.provider, step.model, step.model_key, "skipped",
-                                    error_class, message, 0, step.position, 0, step.transport))
+                                    error_class, message, 0, len(attempts), step.position, 0,
+                                    step.transport))
 
     def _add(self, attempts: list[Attempt], attempt: Attempt) -> Attempt:
         attempts.append(attempt)

@@ -153,7 +153,7 @@ def run_decision(pol: dict, decision: Decision, call: Call,
     if call.timeout:
         settings["deadline_s"] = float(call.timeout)
     chain = Chain(settings, cooldowns=_cooldowns(settings), sleep=sleep,
-                  on_attempt=lambda attempt: accounting.record(_row(call, decision, attempt)),
+                  on_attempt=lambda attempt: accounting.record(_row(call, decision, attempt, pol)),
                   before_text=call.before_text)
     request = Request(prompt=call.prompt, model="", cwd=call.cwd, stream=call.stream,
                       on_text=call.on_text if call.stream else None)
@@ -176,14 +176,21 @@ def _context(call: Call, decision: Decision, pol: dict) -> dict:
             "estimated_input_tokens": decision.tokens, "policy": pol}
 
 
-def _row(call: Call, decision: Decision, attempt: Attempt) -> dict:
-    """One ledger row, with exactly the keys accounting.record() documents."""
+def _row(call: Call, decision: Decision, attempt: Attempt, pol: dict) -> dict:
+    """One ledger row: the keys accounting.record() documents, plus its optional ones."""
     result = attempt.result
     usage = result.usage if result else Usage()
+    raw = result.raw if result else {}
     return {"session_id": call.session_id, "task": decision.task, "tier": decision.tier,
             "requested_model": decision.model_key, "model_used": attempt.model_key,
             "provider": attempt.provider, "transport": attempt.transport,
             "outcome": attempt.outcome, "error_class": attempt.error_class,
             **usage.as_dict(), "cost_usd": result.cost_usd if result else None,
             "latency_ms": attempt.latency_ms, "fallback_position": attempt.fallback_position,
-            "one_shot": call.one_shot, "prompt_sha256": call.prompt_sha256}
+            "one_shot": call.one_shot, "prompt_sha256": call.prompt_sha256,
+            # optional keys
+            "provider_model": attempt.model, "error_message": attempt.message or None,
+            "provider_session_id": result.session_id if result else None,
+            "quota_units": raw.get("quota_units"), "quota_kind": raw.get("quota_kind"),
+            "stderr": attempt.detail or None, "policy": pol, "prompt": call.prompt,
+            "text": result.text if result else None}
