@@ -94,7 +94,15 @@ def test_hooks_survive_an_unwritable_data_dir(hook, tmp_path):
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("")
     env = {"LLM_ROUTER_HOME": str(blocker / "data"), "CLAUDE_PLUGIN_DATA": str(blocker / "data")}
-    proc = run_hook(hook, event("SessionStart", source="startup", prompt="go back to claude"), env)
+    proc = run_hook(hook, event("SessionStart", source="startup", prompt="hello there"), env)
+    assert proc.returncode == 0 and proc.stdout == b""
+
+
+def test_a_toggle_that_cannot_be_saved_fails_open(tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    env = {"LLM_ROUTER_HOME": str(blocker / "data"), "CLAUDE_PLUGIN_DATA": str(blocker / "data")}
+    proc = run_hook("user_prompt_submit", event("UserPromptSubmit", prompt="switch to external models"), env)
     assert proc.returncode == 0 and proc.stdout == b""
 
 

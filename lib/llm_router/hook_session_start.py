@@ -4,8 +4,7 @@ start the plugin's venv setup in the background when it is missing or stale.
 When the mode is off this prints nothing, so the plugin costs the model zero tokens.
 """
 
-from . import policy, state
-from .log import log_problem
+from . import state
 
 TOGGLE_HELP = 'Turn it off with "/pa --external off" or by saying "go back to claude".'
 
@@ -16,9 +15,13 @@ def handle(event: dict) -> dict | None:
     venvsetup.start_in_background_if_needed()
     current, warning = state.load_mode()
     if warning:
+        from .log import log_problem
+
         log_problem(warning)
     if not current["enabled"]:
         return None
+    from . import policy  # only when there is something to announce
+
     tiers = policy.tier_map(policy.load_policy_quietly())
     return {
         "systemMessage": user_message(current, tiers),
