@@ -311,3 +311,13 @@ def test_write_failure_exits_1(tmp_path, capsys, monkeypatch):
     assert code == 1
     assert rows["test-writer.md"]["action"].startswith("failed: cannot write")
     assert rows["test-writer.md"]["error"]
+
+
+def test_file_ruamel_cannot_edit_is_reported_in_one_line(tmp_path, capsys):
+    path = tmp_path / "dup.md"
+    path.write_bytes(b"---\nname: a\nname: b\ndescription: explores code\n---\n")
+    code, rows = apply(capsys, str(path), "--apply")
+    assert code == 1
+    assert rows["dup.md"]["error"] == ('ruamel.yaml cannot edit this file: invalid YAML in the frontmatter '
+                                       'at line 3: found duplicate key "name" with value "b" (original value: "a")')
+    assert path.read_bytes() == b"---\nname: a\nname: b\ndescription: explores code\n---\n"

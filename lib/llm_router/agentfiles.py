@@ -128,7 +128,7 @@ def with_model(raw: bytes, model: str) -> bytes:
     if span is None:
         raise AgentFileError("no YAML frontmatter to add `model:` to")
     eol = "\r\n" if "\r\n" in text else "\n"
-    block = _edit_block(text[span[0]:span[1]], model, eol)
+    block = _edit_block(text[span[0]:span[1]], model, eol, text[:span[0]].count("\n"))
     return (bom + text[:span[0]] + block + text[span[1]:]).encode("utf-8")
 
 
@@ -140,7 +140,7 @@ def _yaml():
     return YAML
 
 
-def _edit_block(block: str, model: str, eol: str) -> str:
+def _edit_block(block: str, model: str, eol: str, first_line: int) -> str:
     YAML = _yaml()
     from ruamel.yaml.error import YAMLError
 
@@ -148,7 +148,7 @@ def _edit_block(block: str, model: str, eol: str) -> str:
         root = YAML(typ="rt").compose(block)
         before = YAML(typ="safe", pure=True).load(block) or {}
     except YAMLError as exc:
-        raise AgentFileError(f"ruamel.yaml cannot parse the frontmatter: {exc}") from exc
+        raise AgentFileError(f"ruamel.yaml cannot edit this file: {_yaml_problem(exc, first_line)}") from exc
     pairs = getattr(root, "value", [])
     if root is not None and not isinstance(before, dict):
         raise AgentFileError("frontmatter is not a list of `key: value` pairs")
