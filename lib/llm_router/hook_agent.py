@@ -1,9 +1,14 @@
-"""PreToolUse on the Agent tool: while external mode is on, redirect a tiered subagent to
-llm-router:external-delegate so its work reaches the external model mapped from its tier.
-The decision itself lives in agent_redirect.py; this is the hook's entry point."""
-
-from .agent_redirect import from_event
+"""PreToolUse: while external mode is on, redirect a tiered subagent (Agent tool) to
+llm-router:external-delegate so its work reaches the external model mapped from its tier
+(agent_redirect.py), and pre-approve the relay's own `llm-router delegate` Bash call
+(delegate_permission.py)."""
 
 
 def handle(event: dict) -> dict | None:
+    if event.get("tool_name") == "Bash":
+        from . import delegate_permission, paths
+
+        return delegate_permission.decide(event, paths.plugin_root())
+    from .agent_redirect import from_event
+
     return from_event(event)
