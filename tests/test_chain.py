@@ -39,12 +39,14 @@ class FakeProvider:
         self.name, self.script, self.usable, self.why = name, list(script), usable, why
         self.deltas, self.clock, self.takes = list(deltas), clock, takes
         self.calls: list[tuple[str, float, dict]] = []
+        self.requests: list[Request] = []
 
     def available(self, options: dict) -> tuple[bool, str]:
         return self.usable, self.why
 
     def run(self, request: Request, timeout: float) -> Result:
         self.calls.append((request.model, timeout, request.options))
+        self.requests.append(request)
         if self.clock:
             self.clock.now += self.takes
         item = self.script.pop(0) if self.script else f"answer from {self.name}"

@@ -221,18 +221,17 @@ class Chain:
                    attempts: list[Attempt]) -> Result:
         if self.cooldowns:
             self.cooldowns.success(self._key(step))
-        attempt = self._record(attempts, step, "ok", None, started, retry)
-        attempt.result = result
+        attempt = self._record(attempts, step, "ok", None, started, retry, result)
         if not result.latency_ms:
             result.latency_ms = attempt.latency_ms
         return result
 
-    def _record(self, attempts: list[Attempt], step: Step, outcome: str,
-                exc: ProviderError | None, started: float, retry: int) -> Attempt:
+    def _record(self, attempts: list[Attempt], step: Step, outcome: str, exc: ProviderError | None,
+                started: float, retry: int, result: Result | None = None) -> Attempt:
         attempt = Attempt(step.provider, step.model, step.model_key, outcome,
                           type(exc).__name__ if exc else None, exc.message if exc else "",
                           int((self.clock() - started) * 1000), len(attempts), step.position,
-                          retry, step.transport, exc.detail if exc else "")
+                          retry, step.transport, exc.detail if exc else "", result)
         return self._add(attempts, attempt)
 
     def _note(self, attempts: list[Attempt], step: Step, error_class: str, message: str) -> None:
