@@ -105,10 +105,12 @@ def _has_tokens(attempt: dict) -> bool:
 def claude_saved(attempt: dict, tier: str | None, table: dict) -> tuple[int | None, float | None]:
     """(tokens, usd) this call would have used on the Claude tier it replaced: an estimate.
 
-    Only successful calls save anything. Tokens = the call's input + output (the same prompt
+    Only successful calls to a non-Claude model save anything. Tokens = the call's input + output (the same prompt
     and a comparable answer); dollars use that tier's list price, all input counted fresh."""
     if attempt.get("outcome") != "ok":
         return None, None
+    if str(attempt.get("model_used") or "").startswith("claude/"):
+        return None, None  # Claude itself answered (delegate with external mode off)
     tokens_in = max(int(attempt.get("input_tokens") or 0), 0)
     tokens_out = max(int(attempt.get("output_tokens") or 0), 0)
     if not tokens_in and not tokens_out:

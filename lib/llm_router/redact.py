@@ -17,32 +17,36 @@ MARK = "[REDACTED]"
 _SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|AUTH", re.IGNORECASE)
 _MIN_SECRET_LEN = 8
 
-# Each alternative keeps an optional "label" group (what precedes the secret) so that
-# `Bearer xyz` becomes `Bearer [REDACTED]` and `API_KEY=xyz` stays readable as `API_KEY=[REDACTED]`.
-_PATTERNS = [
-    r"sk-ant-[A-Za-z0-9_\-]{8,}",                      # Anthropic
-    r"\bsk-[A-Za-z0-9][A-Za-z0-9_\-]{14,}",            # OpenAI, OpenRouter (sk-or-v1-), proj keys
-    r"\bgh[pousr]_[A-Za-z0-9]{20,}",                   # GitHub classic / OAuth / app tokens
-    r"\bgithub_pat_[A-Za-z0-9_]{20,}",                 # GitHub fine-grained PAT
-    r"\bxox[abposr]-[A-Za-z0-9\-]{10,}",               # Slack
-    r"\bAIza[0-9A-Za-z_\-]{30,}",                      # Google API key
-    r"\beyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}",  # JWT (header.payload.sig)
-    r"(?P<l1>\b(?:Bearer|Basic|Token)\s+)[A-Za-z0-9._~+/=\-]{8,}",       # Authorization values
+def _token(prefix: str, width: int, rest: str) -> str:
+    """`prefix` (`width` characters long) not glued to a letter or digit before it ("task-..."
+    is not an "sk-" key; "ses_ghp_..." does hold a GitHub token), then `rest`. The boundary
+    check comes after the literal so that re can search for the literal quickly."""
+    return f"{prefix}(?<![A-Za-z0-9]{'.' * width}){rest}"
+
+
+# (literals that must occur for the rule to apply, case-insensitively if `fold`; pattern).
+# The cheap `in` test skips most rules on most text. A pattern with a group keeps it (the
+# label: "Bearer ", "API_KEY=") and loses what follows.
+_RULES = [
+    (("sk-",), False, _token("sk-ant-", 7, r"[A-Za-z0-9_\-]{8,}")),  # Anthropic
+    (("sk-",), False, _token("sk-", 3, r"[A-Za-z0-9][A-Za-z0-9_\-]{14,}")),  # OpenAI, OpenRouter, ...
+    (("ghp_", "gho_", "ghu_", "ghs_", "ghr_"), False, _token("gh[pousr]_", 4, r"[A-Za-z0-9]{20,}")),
+    (("github_pat_",), False, _token("github_pat_", 11, r"[A-Za-z0-9_]{20,}")),
+    (("xox",), False, _token("xox[abposr]-", 5, r"[A-Za-z0-9\-]{10,}")),  # Slack
+    (("AIza",), False, _token("AIza", 4, r"[0-9A-Za-z_\-]{30,}")),  # Google API key
+    (("eyJ",), False, _token("eyJ", 3, r"[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}")),  # JWT
+    (("Bearer", "Basic", "Token"), False, r"\b((?:Bearer|Basic|Token)\s+)[A-Za-z0-9._~+/=\-]{8,}"),
     # SCREAMING_CASE assignments: `ZHIPU_API_KEY=abc...`, `export GH_TOKEN="..."`. Upper case
-    # only, so JSON such as "input_tokens": 12345678 is left alone.
-    r"(?P<l2>\b[A-Z][A-Z0-9_]*(?:KEY|TOKEN(?!S)|SECRET|PASSWORD|PASSWD|AUTH)[A-Z0-9_]*\s*[=:]\s*[\"']?)"
-    r"[^\s\"']{8,}",
-    # JSON / header fields: "api_key": "...", x-api-key: ..., "access_token": "..."
-    r"(?i:(?P<l3>[\"']?\b(?:x-)?(?:api[_-]?key|apikey|client[_-]?secret|secret|password|passwd|"
-    r"access[_-]?token|refresh[_-]?token|id[_-]?token|auth[_-]?token|authorization)[\"']?\s*[=:]\s*[\"']?))"
-    r"(?!Bearer\b|Basic\b|Token\b)[^\s\"',;}]{8,}",
+    # only, so "input_tokens": 12345678 is left alone.
+    (("KEY", "TOKEN", "SECRET", "PASSW", "AUTH"), False,
+     r"\b([A-Z][A-Z0-9_]*(?:KEY|TOKEN(?!S)|SECRET|PASSWORD|PASSWD|AUTH)[A-Z0-9_]*\s*[=:]\s*[\"']?)[^\s\"']{8,}"),
+    # JSON and header fields: "api_key": "...", x-api-key: ..., "access_token": "..."
+    (("key", "secret", "passw", "token", "authorization"), True,
+     r"(?i)\b((?:x-)?(?:api[_-]?key|apikey|client[_-]?secret|secret|password|passwd|access[_-]?token|"
+     r"refresh[_-]?token|id[_-]?token|auth[_-]?token|authorization)[\"']?\s*[=:]\s*[\"']?)"
+     r"(?!Bearer\b|Basic\b|Token\b)[^\s\"',;}]{8,}"),
 ]
-_TOKEN_RE = re.compile("|".join(f"(?:{p})" for p in _PATTERNS))
-
-
-def _keep_label(match: re.Match) -> str:
-    label = match.group("l1") or match.group("l2") or match.group("l3") or ""
-    return label + MARK
+_COMPILED = [(needles, fold, re.compile(pattern)) for needles, fold, pattern in _RULES]
 
 
 def secret_env_values(environ=None) -> tuple:
@@ -67,7 +71,16 @@ def redact(text: str | None, environ=None) -> str | None:
     pattern = _env_pattern(secret_env_values(environ))
     if pattern is not None:
         text = pattern.sub(MARK, text)
-    return _TOKEN_RE.sub(_keep_label, text)
+    folded = None  # text.lower(), computed once unless a rule changes the text
+    for needles, fold, regex in _COMPILED:
+        if fold and folded is None:
+            folded = text.lower()
+        haystack = folded if fold else text
+        if any(needle in haystack for needle in needles):
+            replaced = regex.sub(r"\1" + MARK if regex.groups else MARK, text)
+            if replaced != text:
+                text, folded = replaced, None
+    return text
 
 
 def redact_obj(obj, environ=None):

@@ -1,0 +1,113 @@
+"""redact(): secret env values and token shapes become [REDACTED]; and the canary: a planted
+secret never reaches any file under the data dir (sqlite bytes included) nor stats output."""
+
+import json
+import os
+import secrets
+
+import pytest
+
+from conftest import run_cli
+from llm_router import accounting
+from llm_router.redact import MARK, redact, redact_obj, secret_env_values
+
+
+@pytest.mark.parametrize("text, keeps", [
+    ("key sk-ant-api03-AbCdEfGh12345678_x", "key "),
+    ("sk-proj-AbCdEfGhIjKlMnOpQrStUv", ""),
+    ("sk-or-v1-0123456789abcdef0123", ""),
+    ("token ghp_ABCDEFGHIJKLMNOPQRSTuvwxyz0123", "token "),
+    ("gho_ABCDEFGHIJKLMNOPQRSTuvwxyz0123", ""),
+    ("github_pat_11ABCDEFG0123456789_abcdefghijklmnop", ""),
+    ("xoxb-123456789012-abcdefghijkl", ""),
+    ("AIzaSyA-1234567890abcdefghijklmnopqrstu", ""),
+    ("Authorization: Bearer abc.def-ghi_jkl", "Authorization: Bearer "),
+    ("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dGhpcyBpcyBhIHNpZw", ""),
+    ("export ZHIPU_API_KEY=0123456789abcdef", "export ZHIPU_API_KEY="),
+    ('{"api_key": "zzzzzzzzzzzzzz"}', '{"api_key": "'),
+    ("x-api-key: qqqqqqqqqqqqqqqq", "x-api-key: "),
+])
+def test_known_token_shapes_are_redacted(text, keeps):
+    out = redact(text, environ={})
+    assert MARK in out and out.startswith(keeps)
+    secret = text[len(keeps):].strip('"{} ')
+    assert secret not in out
+
+
+@pytest.mark.parametrize("text", [
+    '"input_tokens": 123456789', "MAX_TOKENS=100000000", "sk-learn is a library",
+    "author: Jane Example", "Bearer short", "plain prose with no secrets at all",
+])
+def test_ordinary_text_is_left_alone(text):
+    assert redact(text, environ={}) == text
+
+
+def test_values_of_secret_named_env_vars_are_redacted_whatever_their_shape():
+    env = {"MY_SERVICE_PASSWORD": "correct horse battery", "SOME_AUTH_HEADER": "opaque-value-1",
+           "ZAI_API_KEY": "x" * 40, "SHORT_TOKEN": "abc", "HOME": "/home/someone-long"}
+    out = redact("a correct horse battery, opaque-value-1, " + "x" * 40 + ", abc, /home/someone-long", env)
+    assert out == f"a {MARK}, {MARK}, {MARK}, abc, /home/someone-long"
+
+
+def test_longest_secret_wins_when_one_contains_another():
+    env = {"A_KEY": "abcdefgh", "B_KEY": "abcdefgh-and-more"}
+    assert secret_env_values(env) == ("abcdefgh-and-more", "abcdefgh")
+    assert redact("abcdefgh-and-more", env) == MARK
+
+
+def test_redact_obj_walks_json_and_keeps_none():
+    env = {"X_TOKEN": "tok-1234567890"}
+    obj = {"a": ["tok-1234567890", 3, None], "tok-1234567890": {"b": "ok"}}
+    assert redact_obj(obj, env) == {"a": [MARK, 3, None], MARK: {"b": "ok"}}
+    assert redact(None) is None and redact("") == ""
+
+
+# ---- canary -------------------------------------------------------------------------------
+
+def _all_bytes_under(folder) -> list[tuple[str, bytes]]:
+    found = []
+    for root, _dirs, files in os.walk(folder):
+        for name in files:
+            path = os.path.join(root, name)
+            with open(path, "rb") as handle:
+                found.append((path, handle.read()))
+    return found
+
+
+def test_canary_secret_never_reaches_the_data_dir_or_stats(data_dir, monkeypatch):
+    env_canary = "sk-canary-" + secrets.token_hex(16)          # planted in the environment
+    stray_canary = "ghp_" + secrets.token_hex(18)               # only in provider output
+    monkeypatch.setenv("OPENAI_API_KEY", env_canary)
+    (data_dir / "model-policy.json").write_text(json.dumps(
+        {"tracing": {"trace": True, "transcripts": True}}))
+    leaky = f"401 Unauthorized for key {env_canary} (gh token {stray_canary})"
+    accounting.record({
+        "session_id": "sess-1", "task": "default", "tier": "sonnet",
+        "requested_model": "zai/glm-4.7", "model_used": "zai/glm-4.7", "provider": "opencode",
+        "transport": "cli", "outcome": "error", "error_class": "AuthError",
+        "error_message": leaky, "stderr": "stderr: " + leaky, "latency_ms": 120,
+        "fallback_position": 0, "prompt": f"use OPENAI_API_KEY={env_canary} please",
+        "text": f"sure, your key is {env_canary} and {stray_canary}",
+        "provider_session_id": f"ses_{stray_canary}",
+    })
+    accounting.record({"session_id": "sess-1", "model_used": "zai/glm-4.7", "provider": "opencode",
+                       "outcome": "ok", "input_tokens": 100, "output_tokens": 10, "latency_ms": 90,
+                       "fallback_position": 1, "prompt": env_canary, "text": "fine"})
+
+    files = _all_bytes_under(data_dir)
+    names = [os.path.basename(path) for path, _ in files]
+    assert "ledger.sqlite3" in names and "trace.jsonl" in names
+    transcripts = [p for p, _ in files if os.sep + "traces" + os.sep in p]
+    assert len(transcripts) == 2, names
+    for path, blob in files:
+        for canary in (env_canary, stray_canary):
+            assert canary.encode() not in blob, f"{canary} leaked into {path}"
+    assert any(MARK.encode() in blob for path, blob in files if path in transcripts)
+    for path in transcripts + [str(data_dir / "trace.jsonl"), str(data_dir / "ledger.sqlite3")]:
+        assert os.stat(path).st_mode & 0o777 == 0o600, path
+
+    for args in (["stats"], ["stats", "--json"], ["stats", "--sessions", "--json"], ["stats", "--compact"]):
+        proc = run_cli(*args)
+        assert proc.returncode == 0, proc.stderr
+        for canary in (env_canary, stray_canary):
+            assert canary not in proc.stdout + proc.stderr
