@@ -1,0 +1,190 @@
+"""The ledger: schema and migrations, cheap opening, concurrent writers from real processes,
+busy retries, the spool that keeps rows when the database cannot take them, reset."""
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from conftest import LIB
+from llm_router import ledger
+
+
+def _row(**overrides) -> dict:
+    return {"outcome": "ok", "model_used": "acme/m", "provider": "opencode", "latency_ms": 10, **overrides}
+
+
+def test_first_open_creates_a_private_wal_database_at_the_latest_version(data_dir):
+    conn = ledger.connect()
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(ledger.MIGRATIONS)
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        columns = [r[1] for r in conn.execute("PRAGMA table_info(calls)")]
+        assert columns == ["id", *ledger.COLUMNS]
+    finally:
+        conn.close()
+    assert os.stat(ledger.ledger_path()).st_mode & 0o777 == 0o600
+
+
+def test_opening_an_up_to_date_ledger_runs_no_migration(data_dir, monkeypatch):
+    ledger.connect().close()
+
+    def boom(*_args):
+        raise AssertionError("migrated again")
+
+    monkeypatch.setattr(ledger, "_migrate", boom)
+    ledger.connect().close()
+
+
+def test_a_ledger_behind_the_code_is_migrated_forward(data_dir, monkeypatch):
+    ledger.connect().close()
+    extra = ("ALTER TABLE calls ADD COLUMN future TEXT",)
+    monkeypatch.setattr(ledger, "MIGRATIONS", [*ledger.MIGRATIONS, extra])
+    conn = ledger.connect()
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert "future" in [r[1] for r in conn.execute("PRAGMA table_info(calls)")]
+    finally:
+        conn.close()
+
+
+def test_readers_do_not_create_the_ledger(data_dir):
+    assert ledger.connect(create=False) is None
+    assert not os.path.exists(ledger.ledger_path())
+
+
+def test_insert_fills_time_and_day_and_keeps_unknown_keys_out(data_dir):
+    row_id = ledger.insert(_row(not_a_column="x", one_shot=True))
+    conn = ledger.connect()
+    try:
+        ts, day, one_shot = conn.execute("SELECT ts, day, one_shot FROM calls WHERE id = ?", (row_id,)).fetchone()
+    finally:
+        conn.close()
+    assert ts > 0 and len(day) == 10 and one_shot == 1
+
+
+WRITER = textwrap.dedent("""
+    import sys
+    sys.path.insert(0, {lib!r})
+    from llm_router import ledger
+    for i in range(100):
+        ledger.insert({{"outcome": "ok", "model_used": "m/%s" % sys.argv[1], "latency_ms": i,
+                       "fallback_position": 0, "session_id": sys.argv[1]}})
+""")
+
+
+@pytest.mark.slow
+def test_twenty_processes_writing_a_hundred_rows_each_lose_nothing(data_dir, tmp_path):
+    script = tmp_path / "writer.py"
+    script.write_text(WRITER.format(lib=str(LIB)))
+    procs = [subprocess.Popen([sys.executable, str(script), str(n)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, env=os.environ.copy()) for n in range(20)]
+    outputs = [p.communicate(timeout=180) for p in procs]
+    for proc, (out, err) in zip(procs, outputs):
+        assert proc.returncode == 0, err.decode()
+        assert b"locked" not in err.lower() and b"busy" not in err.lower(), err.decode()
+    assert not os.path.exists(ledger.spool_path()), "rows were spooled: the retries gave up"
+    conn = ledger.connect()
+    try:
+        assert ledger.count(conn) == 2000
+        per_writer = conn.execute("SELECT session_id, COUNT(*) FROM calls GROUP BY session_id").fetchall()
+    finally:
+        conn.close()
+    assert sorted(n for _, n in per_writer) == [100] * 20
+    log = data_dir / "llm-router.log"
+    assert not log.exists() or "ledger" not in log.read_text()
+
+
+def _busy() -> sqlite3.OperationalError:
+    exc = sqlite3.OperationalError("database is locked")
+    exc.sqlite_errorcode = 5  # SQLITE_BUSY, as the real one carries on 3.11+
+    return exc
+
+
+def test_busy_is_retried_then_succeeds(data_dir, monkeypatch):
+    real = ledger._insert_rows
+    failures = iter([_busy(), _busy()])
+    monkeypatch.setattr(ledger.time, "sleep", lambda _s: None)
+
+    def flaky(conn, rows):
+        exc = next(failures, None)
+        if exc:
+            raise exc
+        return real(conn, rows)
+
+    monkeypatch.setattr(ledger, "_insert_rows", flaky)
+    assert ledger.insert(_row()) == 1
+
+
+def test_other_errors_are_not_retried():
+    calls = []
+
+    def broken():
+        calls.append(1)
+        raise sqlite3.OperationalError("no such table: calls")
+
+    with pytest.raises(sqlite3.OperationalError):
+        ledger._with_retry(broken)
+    assert calls == [1]
+
+
+def test_a_database_that_stays_locked_spools_the_row_and_the_next_write_loads_it(data_dir, monkeypatch, capsys):
+    real = ledger._insert_rows
+    monkeypatch.setattr(ledger.time, "sleep", lambda _s: None)
+    monkeypatch.setattr(ledger, "_insert_rows", lambda conn, rows: (_ for _ in ()).throw(_busy()))
+    assert ledger.insert(_row(model_used="first")) is None
+    assert json.loads(open(ledger.spool_path()).read())["model_used"] == "first"
+    assert capsys.readouterr().err == ""  # nothing reaches the user
+    monkeypatch.setattr(ledger, "_insert_rows", real)
+    assert ledger.insert(_row(model_used="second")) is not None
+    assert not os.path.exists(ledger.spool_path())
+    conn = ledger.connect()
+    try:
+        assert [r[0] for r in conn.execute("SELECT model_used FROM calls ORDER BY id")] == ["first", "second"]
+    finally:
+        conn.close()
+
+
+def test_a_corrupt_database_spools_instead_of_raising(data_dir):
+    with open(ledger.ledger_path(), "wb") as handle:
+        handle.write(b"this is not sqlite" * 100)
+    assert ledger.insert(_row()) is None
+    assert os.path.exists(ledger.spool_path())
+
+
+def test_reset_deletes_rows_and_the_spool(data_dir):
+    for _ in range(3):
+        ledger.insert(_row())
+    open(ledger.spool_path(), "w").write(json.dumps(_row()) + "\n")
+    assert ledger.reset() == 3
+    conn = ledger.connect()
+    try:
+        assert ledger.count(conn) == 0
+    finally:
+        conn.close()
+    assert not os.path.exists(ledger.spool_path())
+
+
+@pytest.mark.parametrize("values, p50, p95", [
+    (list(range(1, 101)), 50, 95), ([7], 7, 7), ([1, 2], 1, 2), ([], None, None),
+    ([10, 20, 30, 40, 50, 60, 70, 80, 90, 1000], 50, 1000),
+])
+def test_nearest_rank_percentiles(values, p50, p95):
+    assert (ledger.percentile(values, 50), ledger.percentile(values, 95)) == (p50, p95)
+
+
+def test_session_delegations_count_chains_by_their_first_attempt(data_dir):
+    for position in (0, 1, 2):
+        ledger.insert(_row(session_id="s", prompt_sha256="aa", fallback_position=position))
+    ledger.insert(_row(session_id="s", prompt_sha256="bb", fallback_position=0))
+    ledger.insert(_row(session_id="other", prompt_sha256="aa", fallback_position=0))
+    conn = ledger.connect()
+    try:
+        assert ledger.session_delegations(conn, "s", "aa") == (2, 1)
+        assert ledger.session_delegations(conn, "nobody", "aa") == (0, 0)
+    finally:
+        conn.close()
