@@ -201,3 +201,12 @@ def test_invoke_runaway_guard_stops_a_loop_in_one_session(fakes, capsys, data_di
     results = [invoke(capsys, data_dir, {"runaway_max_repeats": 2}, "-p", "same prompt")[0] for _ in range(3)]
     assert results[:2] == [0, 0] and results[2] == 1
     assert len(fakes.table["opencode"].calls) == 2
+
+
+def test_an_unreadable_ledger_fails_closed_for_money_and_open_for_the_loop_guard(data_dir):
+    (data_dir / "ledger.sqlite3").write_bytes(b"not a database at all" * 200)
+    with pytest.raises(BudgetExceeded, match="ledger is unreadable") as info:
+        budget.check(ctx(), with_budgets(daily_usd=5), now=NOW)
+    assert "--reset --yes" in info.value.hint
+    assert budget.check(ctx(session_id="s"), with_budgets(runaway_max_repeats=1), now=NOW) == {}
+    assert "session caps not checked" in (data_dir / "llm-router.log").read_text()

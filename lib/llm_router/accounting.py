@@ -3,13 +3,11 @@
 invoke/delegate call `precheck()` once before a chain runs and `record()` once per attempt.
 precheck enforces the policy's `budgets` (see budget.py); record prices the attempt (see
 pricing.py), appends it to the ledger (ledger.py) and writes the optional traces (tracing.py).
-Standard library only: both run on every invoke.
+Standard library only: both run on every invoke. The modules behind them (sqlite3 above
+all) are imported on first use, so importing this seam costs `route` or `models` nothing.
 """
 
 import os
-
-from . import budget, ledger, pricing, tracing
-from .redact import redact
 
 _INT_FIELDS = ("input_tokens", "output_tokens", "cached_tokens", "cache_write_tokens",
                "reasoning_tokens", "latency_ms", "fallback_position")
@@ -26,6 +24,11 @@ def precheck(context: dict) -> dict:
     tier, model (the chosen model key), estimated_input_tokens (~ prompt bytes / 4), policy.
     Raises ConfigError when budgets.on_exceed is "fallback" without a usable fallback_model."""
     policy = context.get("policy") or _load_policy()
+    session = context.get("session_id") or os.environ.get("CLAUDE_CODE_SESSION_ID")
+    if not policy.get("budgets") and not session:
+        return {}  # no caps, and the runaway guard needs a session: nothing to check
+    from . import budget
+
     return budget.check(context, policy)
 
 
@@ -54,6 +57,8 @@ def record(attempt: dict) -> None:
       stderr               the provider's stderr tail, kept in the trace record only
       policy               the merged policy, if the caller has it (saves a reload)
     Never raises for storage problems: a row that cannot be written is spooled and logged."""
+    from . import ledger, tracing
+
     policy = attempt.get("policy") or _load_policy()
     row = build_row(attempt, policy)
     row_id = ledger.insert(row)
@@ -67,6 +72,9 @@ def record(attempt: dict) -> None:
 
 def build_row(attempt: dict, policy: dict) -> dict:
     """The ledger row for an attempt: priced, with the Claude-savings estimate, redacted."""
+    from . import pricing
+    from .redact import redact
+
     table = pricing.load_table(policy)
     row = {name: _as_int(attempt.get(name)) for name in _INT_FIELDS}
     row.update({name: _as_text(attempt.get(name)) for name in _TEXT_FIELDS})
@@ -109,6 +117,8 @@ def _as_float(value) -> float | None:
 def _as_text(value) -> str | None:
     # Model names and error classes do not hold secrets, but a provider's error text can
     # leak into any of them; the ledger is a file on disk like any other.
+    from .redact import redact
+
     return None if value is None else redact(str(value))
 
 
