@@ -20,32 +20,35 @@ Sleep, clock and jitter are injected so tests run in milliseconds.
 """
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Callable
 
 from . import cooldown
 from .errors import AllProvidersFailed, ProviderError, RateLimited, RouterError
 from .providers.base import Request, Result
-from .routing import Step
+from .routing import Record, Step
 
 
-@dataclass
-class Attempt:
-    provider: str
-    model: str  # the provider's model id
-    model_key: str
-    outcome: str  # ok | error | skipped
-    error_class: str | None = None
-    message: str = ""
-    latency_ms: int = 0
-    # The attempt's index in the chain: exactly one attempt per chain has 0 (the ledger
-    # counts delegations by it), so a retry of the first step is position 1, not 0 again.
-    fallback_position: int = 0
-    step: int = 0  # the chain step (routing.Step.position) this attempt called
-    retry: int = 0  # 0 for the first call of a step, 1 for its first retry, ...
-    transport: str = "cli"
-    detail: str = field(default="", repr=False)  # ProviderError.detail: stderr tail, redacted
-    result: Result | None = field(default=None, repr=False)
+class Attempt(Record):
+    """One call of a step (or one skipped step): what the ledger, --json and errors show."""
+
+    __slots__ = ("provider", "model", "model_key", "outcome", "error_class", "message",
+                 "latency_ms", "fallback_position", "step", "retry", "transport", "detail", "result")
+
+    def __init__(self, step: Step, outcome: str, error_class: str | None = None,
+                 message: str = "", latency_ms: int = 0, fallback_position: int = 0,
+                 retry: int = 0, detail: str = "", result: Result | None = None) -> None:
+        self.provider, self.model, self.model_key = step.provider, step.model, step.model_key
+        self.outcome = outcome  # ok | error | skipped
+        self.error_class, self.message, self.latency_ms = error_class, message, latency_ms
+        # The attempt's index in the chain: exactly one attempt per chain has 0 (the ledger
+        # counts delegations by it), so a retry of the first step is position 1, not 0 again.
+        self.fallback_position = fallback_position
+        self.step = step.position  # the chain step this attempt called
+        self.retry = retry  # 0 for the first call of a step, 1 for its first retry, ...
+        self.transport = step.transport
+        self.detail = detail  # ProviderError.detail: stderr tail or body excerpt, redacted
+        self.result = result
 
     def as_dict(self) -> dict:
         return {"provider": self.provider, "model": self.model, "model_key": self.model_key,
@@ -228,16 +231,16 @@ class Chain:
 
     def _record(self, attempts: list[Attempt], step: Step, outcome: str, exc: ProviderError | None,
                 started: float, retry: int, result: Result | None = None) -> Attempt:
-        attempt = Attempt(step.provider, step.model, step.model_key, outcome,
-                          type(exc).__name__ if exc else None, exc.message if exc else "",
-                          int((self.clock() - started) * 1000), len(attempts), step.position,
-                          retry, step.transport, exc.detail if exc else "", result)
+        latency_ms = int((self.clock() - started) * 1000)
+        if exc is None:
+            attempt = Attempt(step, outcome, None, "", latency_ms, len(attempts), retry, "", result)
+        else:
+            attempt = Attempt(step, outcome, type(exc).__name__, exc.message, latency_ms,
+                              len(attempts), retry, exc.detail)
         return self._add(attempts, attempt)
 
     def _note(self, attempts: list[Attempt], step: Step, error_class: str, message: str) -> None:
-        self._add(attempts, Attempt(step.provider, step.model, step.model_key, "skipped",
-                                    error_class, message, 0, len(attempts), step.position, 0,
-                                    step.transport))
+        self._add(attempts, Attempt(step, "skipped", error_class, message, 0, len(attempts)))
 
     def _add(self, attempts: list[Attempt], attempt: Attempt) -> Attempt:
         attempts.append(attempt)

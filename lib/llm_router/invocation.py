@@ -13,33 +13,35 @@ when its step is reached, jsonschema only when the policy changed (policy.py cac
 import hashlib
 import os
 import time
-from dataclasses import dataclass, replace
-from functools import cached_property
 from typing import Callable
 
 from . import accounting, cooldown, routing, taskdetect
 from .chain import Attempt, Chain, check_available, cooldown_key, registry_get
 from .errors import MissingDependency, UsageError
 from .providers.base import Request, Result, Usage
-from .routing import Decision, Query, Step
+from .routing import Decision, Query, Record, Step
 
 
-@dataclass
-class Call:
-    """One request as the caller made it; what accounting rows and Request share."""
+class Call(Record):
+    """One request as the caller made it; what accounting rows and the Request share."""
 
-    prompt: str
-    cwd: str | None = None
-    stream: bool = False
-    on_text: Callable[[str], None] | None = None
-    before_text: Callable[[Step], None] | None = None
-    one_shot: bool = False
-    session_id: str | None = None
-    timeout: float | None = None  # overall deadline for the whole chain, seconds
+    __slots__ = ("prompt", "cwd", "stream", "on_text", "before_text", "one_shot", "session_id",
+                 "timeout", "_sha")
 
-    @cached_property
+    def __init__(self, prompt: str, cwd: str | None = None, stream: bool = False,
+                 on_text: Callable[[str], None] | None = None,
+                 before_text: Callable[[Step], None] | None = None, one_shot: bool = False,
+                 session_id: str | None = None, timeout: float | None = None) -> None:
+        self.prompt, self.cwd, self.stream, self.on_text = prompt, cwd, stream, on_text
+        self.before_text, self.one_shot, self.session_id = before_text, one_shot, session_id
+        self.timeout = timeout  # overall deadline for the whole chain, seconds
+        self._sha: str | None = None
+
+    @property
     def prompt_sha256(self) -> str:
-        return hashlib.sha256(self.prompt.encode("utf-8", "surrogatepass")).hexdigest()
+        if self._sha is None:
+            self._sha = hashlib.sha256(self.prompt.encode("utf-8", "surrogatepass")).hexdigest()
+        return self._sha
 
 
 def load_policy() -> dict:
@@ -116,7 +118,7 @@ def answer(prompt: str, *, task: str | None = None, tier: str | None = None,
     decision = decide(pol, query)
     switch = accounting.precheck(_context(call, decision, pol))
     if switch and switch.get("model") and switch["model"] != decision.model_key:
-        decision = decide(pol, replace(query, switch=switch))
+        decision = decide(pol, query.with_switch(switch))
     return run_decision(pol, decision, call, sleep)
 
 

@@ -23,7 +23,6 @@ deciding never imports a provider module.
 """
 
 import copy
-from dataclasses import dataclass, field
 from typing import Callable
 
 from . import taskdetect
@@ -49,29 +48,45 @@ DEFAULTS = {
 RuleMatcher = Callable[[dict], "tuple[int, dict] | None"]
 
 
-@dataclass(frozen=True)
-class Query:
+class Record:
+    """Base of the plain records below. They are slotted classes rather than dataclasses
+    because each @dataclass costs ~0.5-1 ms to build at import, on every cold `invoke`."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"{type(self).__name__}({fields})"
+
+
+class Query(Record):
     """Everything a routing decision depends on; built by invocation.py from flags and env."""
 
-    prompt: str = ""
-    model: str | None = None
-    task: str | None = None
-    tier: str | None = None
-    cwd: str | None = None
-    env_model: str | None = None  # LLM_ROUTER_MODEL
-    env_provider: str | None = None  # LLM_ROUTER_PROVIDER
-    switch: dict | None = None  # accounting.precheck()'s {"model": key, "reason": text}
+    __slots__ = ("prompt", "model", "task", "tier", "cwd", "env_model", "env_provider", "switch")
+
+    def __init__(self, prompt: str = "", model: str | None = None, task: str | None = None,
+                 tier: str | None = None, cwd: str | None = None, env_model: str | None = None,
+                 env_provider: str | None = None, switch: dict | None = None) -> None:
+        self.prompt, self.model, self.task, self.tier, self.cwd = prompt, model, task, tier, cwd
+        self.env_model = env_model  # LLM_ROUTER_MODEL
+        self.env_provider = env_provider  # LLM_ROUTER_PROVIDER
+        self.switch = switch  # accounting.precheck()'s {"model": key, "reason": text}
+
+    def with_switch(self, switch: dict) -> "Query":
+        return Query(self.prompt, self.model, self.task, self.tier, self.cwd, self.env_model,
+                     self.env_provider, switch)
 
 
-@dataclass
-class Step:
+class Step(Record):
     """One transport in the chain: call `provider` with its own model id `model`."""
 
-    position: int
-    model_key: str
-    provider: str
-    model: str  # "" means the provider's own default model (forced provider, no via)
-    options: dict = field(default_factory=dict)
+    __slots__ = ("position", "model_key", "provider", "model", "options")
+
+    def __init__(self, position: int, model_key: str, provider: str, model: str,
+                 options: dict | None = None) -> None:
+        self.position, self.model_key, self.provider = position, model_key, provider
+        self.model = model  # "" means the provider's own default model (forced provider, no via)
+        self.options = {} if options is None else options
 
     @property
     def transport(self) -> str:
@@ -83,17 +98,17 @@ class Step:
                 "endpoint": self.options.get("endpoint"), "transport": self.transport}
 
 
-@dataclass
-class Decision:
-    model_key: str
-    source: str  # budget | env | model | task | rule | tier | auto | claude
-    reason: str
-    task: str | None
-    tier: str | None
-    tokens: int
-    prompt_chars: int
-    steps: list[Step] = field(default_factory=list)
-    provider: str | None = None  # the forced provider, if any
+class Decision(Record):
+    __slots__ = ("model_key", "source", "reason", "task", "tier", "tokens", "prompt_chars",
+                 "steps", "provider")
+
+    def __init__(self, model_key: str, source: str, reason: str, task: str | None,
+                 tier: str | None, tokens: int, prompt_chars: int, steps: list[Step],
+                 provider: str | None = None) -> None:
+        self.model_key, self.reason, self.task, self.tier = model_key, reason, task, tier
+        self.source = source  # budget | env | model | task | rule | tier | auto | claude
+        self.tokens, self.prompt_chars, self.steps = tokens, prompt_chars, steps
+        self.provider = provider  # the forced provider, if any
 
     def as_dict(self) -> dict:
         return {"model": self.model_key, "source": self.source, "reason": self.reason,
@@ -102,13 +117,13 @@ class Decision:
                 "chain": [step.as_dict() for step in self.steps]}
 
 
-@dataclass
-class _Choice:
-    model_key: str
-    source: str
-    reason: str
-    task: str | None = None
-    task_fallbacks: tuple = ()
+class _Choice(Record):
+    __slots__ = ("model_key", "source", "reason", "task", "task_fallbacks")
+
+    def __init__(self, model_key: str, source: str, reason: str, task: str | None = None,
+                 task_fallbacks: tuple = ()) -> None:
+        self.model_key, self.source, self.reason = model_key, source, reason
+        self.task, self.task_fallbacks = task, task_fallbacks
 
 
 def settings(policy: dict) -> dict:
