@@ -46,8 +46,21 @@ def test_a_ledger_behind_the_code_is_migrated_forward(data_dir, monkeypatch):
     monkeypatch.setattr(ledger, "MIGRATIONS", [*ledger.MIGRATIONS, extra])
     conn = ledger.connect()
     try:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(ledger.MIGRATIONS)
         assert "future" in [r[1] for r in conn.execute("PRAGMA table_info(calls)")]
+    finally:
+        conn.close()
+
+
+def test_a_version_1_ledger_gets_the_later_migrations_and_keeps_its_rows(data_dir, monkeypatch):
+    with monkeypatch.context() as patched:  # an older plugin wrote this ledger
+        patched.setattr(ledger, "MIGRATIONS", ledger.MIGRATIONS[:1])
+        ledger.insert(_row(outcome="error", error_class="RateLimited"))
+    conn = ledger.connect()
+    try:
+        indexes = [r[1] for r in conn.execute("PRAGMA index_list(calls)")]
+        assert "calls_errors" in indexes and ledger.count(conn) == 1
+        assert ledger.failures_by_class(conn, 0.0) == {"RateLimited": 1}
     finally:
         conn.close()
 

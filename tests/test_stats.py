@@ -62,6 +62,7 @@ def test_json_shape_and_numbers(capsys):
     assert total["reasoning_tokens"] == 10
     assert total["cost_usd"] == pytest.approx(1.0) and total["claude_tokens_saved_est"] == 4400
     assert total["quota_units"] == 1.0 and total["unpriced_calls"] == 1
+    assert total["errors"] == {"RateLimited": 1}
     by_key = {row["key"]: row for row in payload["rows"]}
     assert set(by_key) == {"a/one", "copilot/x", "b/two"}
     for row in payload["rows"]:
@@ -94,6 +95,7 @@ def test_plain_table_lists_models_and_a_total(capsys):
     assert next(line for line in lines if line.startswith("copilot/x")).split()[6] == "-"  # no dollars
     assert any(line.startswith("total") for line in lines)
     assert "Claude saved (est.)" in out and "estimate" in out
+    assert "failed: RateLimited 1" in out
 
 
 def test_compact_is_a_markdown_table(capsys):

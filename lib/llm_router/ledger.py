@@ -64,6 +64,10 @@ MIGRATIONS: list[tuple[str, ...]] = [
         "CREATE INDEX calls_session ON calls (session_id, prompt_sha256)",
         "CREATE INDEX calls_provider_session ON calls (provider_session_id) WHERE provider_session_id IS NOT NULL",
     ),
+    (
+        # `stats` breaks failures down by class; errors are a few percent of the rows.
+        "CREATE INDEX calls_errors ON calls (error_class) WHERE outcome = 'error'",
+    ),
 ]
 
 
@@ -363,6 +367,17 @@ def percentile(ordered: list[int], pct: int) -> int | None:
         return None
     rank = -(-len(ordered) * pct // 100)
     return ordered[max(rank, 1) - 1]
+
+
+def failures_by_class(conn: sqlite3.Connection, since_ts: float) -> dict[str, int]:
+    """{error class: count} of failed attempts, most frequent first."""
+    first = _first_id(conn, since_ts)
+    if first is None:
+        return {}
+    counts = conn.execute(
+        "SELECT COALESCE(error_class, '?'), COUNT(*) FROM calls "
+        "WHERE outcome = 'error' AND id >= ? AND +ts >= ? GROUP BY error_class", (first, since_ts))
+    return dict(sorted(counts, key=lambda pair: (-pair[1], pair[0])))
 
 
 def empty_total() -> dict:

@@ -4,7 +4,8 @@
 Usage, cost and latency of external calls, from the ledger (<data dir>/ledger.sqlite3).
   (default)   an aligned table for a terminal
   --compact   a Markdown table, what `/pa --stats` shows inside Claude Code
-  --json      one object: {"total": {...}, "rows": [{"key", ..., "p50_ms", "p95_ms"}], ...}
+  --json      one object: {"total": {..., "errors": {class: n}}, "rows": [{"key", ..., "p50_ms",
+              "p95_ms"}], "since", "by", "ledger"}
   --sessions  the latest calls that left a provider session id (to resume with that CLI)
   --plot      also draw cost and calls per day into a PNG (no extra packages needed)
   --reset     show how many rows would be deleted; with --yes, delete them all
@@ -54,6 +55,7 @@ def run(args) -> int:
             total, rows = ledger.empty_total(), []
         else:
             total, rows = ledger.aggregate(conn, since_ts, args.by)
+        total["errors"] = ledger.failures_by_class(conn, since_ts) if total["failures"] else {}
         if args.plot:
             days = ledger.daily(conn, since_ts) if conn is not None else []
             _plot(args.plot, days, since_ts, since_label, total)
@@ -180,6 +182,8 @@ def compact_table(total: dict, rows: list[dict], by: str, since_label: str) -> s
 def _footnotes(total: dict) -> list[str]:
     notes = ["cost: reported by the provider where it does (opencode, claude, OpenRouter), else "
              "computed from config/prices.json; \"-\" = subscription or no price"]
+    if total["errors"]:
+        notes.append("failed: " + ", ".join(f"{name} {n}" for name, n in total["errors"].items()))
     if total["unpriced_calls"]:
         notes.append(f"{total['unpriced_calls']} successful calls have no dollar cost "
                      "(subscriptions count tokens and quota units instead)")
