@@ -111,3 +111,16 @@ def test_canary_secret_never_reaches_the_data_dir_or_stats(data_dir, monkeypatch
         assert proc.returncode == 0, proc.stderr
         for canary in (env_canary, stray_canary):
             assert canary not in proc.stdout + proc.stderr
+
+
+def test_write_call_reads_the_policy_when_not_given_a_config(data_dir):
+    from llm_router import tracing
+
+    tracing.write_call({"model_used": "m"}, "p", "a")
+    assert not (data_dir / "trace.jsonl").exists()  # tracing is off by default
+    (data_dir / "model-policy.json").write_text(json.dumps(
+        {"tracing": {"trace": True, "trace_jsonl_path": "logs/calls.jsonl"}}))
+    tracing.write_call({"model_used": "m", "note": "Bearer abcdefghijkl"}, "p", "a")
+    line = json.loads((data_dir / "logs" / "calls.jsonl").read_text())
+    assert line == {"model_used": "m", "note": f"Bearer {MARK}"}
+    assert not (data_dir / "traces").exists()  # transcripts stay off

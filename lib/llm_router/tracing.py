@@ -42,7 +42,12 @@ def enabled(config: dict | None) -> bool:
 
 def write_call(record: dict, prompt: str | None = None, answer: str | None = None,
                config: dict | None = None) -> None:
-    """Write what `config` (the policy's `tracing` section) asks for; a no-op when off."""
+    """Write what `config` (the policy's `tracing` section; read from the policy when not
+    given) asks for; a no-op when tracing is off."""
+    if config is None:
+        from .policy import load_policy_quietly
+
+        config = load_policy_quietly().get("tracing")
     if not enabled(config):
         return
     cfg = settings(config)
