@@ -8,7 +8,7 @@ import sys
 import time
 
 import pytest
-from test_chain import FakeProvider, fakes  # noqa: F401 - the fixture is used by name
+from test_chain import fakes  # noqa: F401 - the fixture is used by name
 
 from llm_router import accounting, budget, cli, ledger, policy
 from llm_router.errors import BudgetExceeded, ConfigError, RunawayGuard

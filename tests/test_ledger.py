@@ -74,7 +74,8 @@ def test_insert_fills_time_and_day_and_keeps_unknown_keys_out(data_dir):
     row_id = ledger.insert(_row(not_a_column="x", one_shot=True))
     conn = ledger.connect()
     try:
-        ts, day, one_shot = conn.execute("SELECT ts, day, one_shot FROM calls WHERE id = ?", (row_id,)).fetchone()
+        ts, day, one_shot = conn.execute(
+            "SELECT ts, day, one_shot FROM calls WHERE id = ?", (row_id,)).fetchone()
     finally:
         conn.close()
     assert ts > 0 and len(day) == 10 and one_shot == 1
@@ -145,7 +146,7 @@ def test_other_errors_are_not_retried():
     assert calls == [1]
 
 
-def test_a_database_that_stays_locked_spools_the_row_and_the_next_write_loads_it(data_dir, monkeypatch, capsys):
+def test_a_locked_database_spools_the_row_and_the_next_write_loads_it(data_dir, monkeypatch, capsys):
     real = ledger._insert_rows
     monkeypatch.setattr(ledger.time, "sleep", lambda _s: None)
     monkeypatch.setattr(ledger, "_insert_rows", lambda conn, rows: (_ for _ in ()).throw(_busy()))

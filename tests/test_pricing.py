@@ -74,7 +74,8 @@ def test_unknown_cost_is_null_not_zero(attempt):
 
 
 def test_claude_savings_use_the_replaced_tier_list_price():
-    attempt = {"outcome": "ok", "model_used": "acme/plain", "input_tokens": 1_000_000, "output_tokens": 100_000}
+    attempt = {"outcome": "ok", "model_used": "acme/plain",
+               "input_tokens": 1_000_000, "output_tokens": 100_000}
     tokens, usd = pricing.claude_saved(attempt, "opus", TABLE)
     assert tokens == 1_100_000 and usd == pytest.approx(5.0 + 2.5)
     assert pricing.claude_saved({**attempt, "outcome": "error"}, "opus", TABLE) == (None, None)
@@ -86,7 +87,8 @@ def test_policy_pricing_overrides_merge_key_by_key():
     table = pricing.load_table({"pricing": {"models": {"zai/glm-4.7": {"output": 100.0},
                                                        "local/llama": {"input": 0, "output": 0}}}})
     glm = table["models"]["zai/glm-4.7"]
-    assert glm["output"] == 100.0 and glm["input"] == pricing.bundled_table()["models"]["zai/glm-4.7"]["input"]
+    bundled = pricing.bundled_table()["models"]["zai/glm-4.7"]
+    assert glm["output"] == 100.0 and glm["input"] == bundled["input"]
     assert pricing.estimate_call_cost(table, "local/llama", 10_000) == 0.0
     assert pricing.estimate_call_cost(table, "copilot/gpt-5.2", 10_000) == 0.0
     assert pricing.estimate_call_cost(table, "nobody/knows", 10_000) is None
@@ -128,7 +130,8 @@ def test_record_stores_priced_subscription_and_provider_rows(monkeypatch):
     policy = {"pricing": TABLE, "external_models": {"acme/plain": {"tier": "opus"}}}
     base = {"outcome": "ok", "input_tokens": 1000, "output_tokens": 100, "latency_ms": 50,
             "fallback_position": 0, "transport": "cli", "policy": policy}
-    accounting.record({**base, "requested_model": "acme/plain", "model_used": "acme/plain", "provider": "opencode"})
+    accounting.record({**base, "requested_model": "acme/plain", "model_used": "acme/plain",
+                       "provider": "opencode"})
     accounting.record({**base, "model_used": "copilot/gpt-5.2", "provider": "copilot",
                        "quota_units": 1, "quota_kind": "premium_requests", "provider_session_id": "abc"})
     accounting.record({**base, "model_used": "acme/big", "provider": "claude", "cost_usd": 0.5,

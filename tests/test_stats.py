@@ -33,8 +33,9 @@ def seed_three_models() -> None:
          "input_tokens": 3000, "output_tokens": 300, "cost_usd": 0.75, "claude_tokens_saved_est": 3300},
         {"model_used": "a/one", "provider": "opencode", "task": "default", "outcome": "error",
          "latency_ms": 9000, "error_class": "RateLimited"},
-        {"model_used": "copilot/x", "provider": "copilot", "task": "default", "outcome": "ok", "latency_ms": 50,
-         "input_tokens": 10, "output_tokens": 5, "quota_units": 1.0, "provider_session_id": "cop-123"},
+        {"model_used": "copilot/x", "provider": "copilot", "task": "default", "outcome": "ok",
+         "latency_ms": 50, "input_tokens": 10, "output_tokens": 5, "quota_units": 1.0,
+         "provider_session_id": "cop-123"},
         {"model_used": "b/two", "provider": "gemini", "task": "default", "outcome": "skipped"},
     ]
     for offset, row in enumerate(rows):
@@ -119,7 +120,8 @@ def test_since_durations(text, seconds_ago, label):
 
 
 def test_since_day_is_local_midnight_and_absent_is_all_time():
-    assert stats.parse_since("2026-03-01", NOW) == (time.mktime((2026, 3, 1, 0, 0, 0, 0, 0, -1)), "since 2026-03-01")
+    midnight = time.mktime((2026, 3, 1, 0, 0, 0, 0, 0, -1))
+    assert stats.parse_since("2026-03-01", NOW) == (midnight, "since 2026-03-01")
     assert stats.parse_since(None, NOW) == (0.0, "all time")
 
 
@@ -181,7 +183,8 @@ def _png_chunks(blob: bytes) -> list[tuple[bytes, bytes]]:
 def test_plot_writes_a_valid_png(capsys, tmp_path, seeded):
     if seeded:
         seed_three_models()
-        ledger.insert({"model_used": "a/one", "outcome": "ok", "cost_usd": 2.0, "ts": time.time() - 3 * 86400})
+        three_days_ago = time.time() - 3 * 86400
+        ledger.insert({"model_used": "a/one", "outcome": "ok", "cost_usd": 2.0, "ts": three_days_ago})
     target = tmp_path / "usage.png"
     code, _, err = run_stats(capsys, "--plot", str(target), "--since", "7d")
     assert code == 0 and f"wrote {target}" in err

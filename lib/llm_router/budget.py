@@ -106,7 +106,8 @@ def _check_spending(cfg: dict, context: dict, policy: dict, now: float) -> dict:
     if problem is None:
         return {}
     fallback = _fallback_model(cfg, policy, model)
-    if fallback and _first_cap_passed(cfg, spent, pricing.estimate_call_cost(table, fallback, tokens)) is None:
+    fallback_estimate = pricing.estimate_call_cost(table, fallback, tokens) if fallback else None
+    if fallback and _first_cap_passed(cfg, spent, fallback_estimate) is None:
         return {"model": fallback, "reason": f"{_describe(problem, model, estimate, tokens)}; "
                                              f"using budgets.fallback_model {fallback} instead"}
     name, cap, _spent_so_far, period = problem

@@ -62,7 +62,8 @@ MIGRATIONS: list[tuple[str, ...]] = [
         )""",
         "CREATE INDEX calls_ts ON calls (ts, cost_usd)",
         "CREATE INDEX calls_session ON calls (session_id, prompt_sha256)",
-        "CREATE INDEX calls_provider_session ON calls (provider_session_id) WHERE provider_session_id IS NOT NULL",
+        "CREATE INDEX calls_provider_session ON calls (provider_session_id) "
+        "WHERE provider_session_id IS NOT NULL",
     ),
     (
         # `stats` breaks failures down by class; errors are a few percent of the rows.
@@ -281,7 +282,8 @@ def spend_since(conn: sqlite3.Connection, since_ts: float) -> float:
     return conn.execute("SELECT TOTAL(cost_usd) FROM calls WHERE ts >= ?", (since_ts,)).fetchone()[0]
 
 
-def session_delegations(conn: sqlite3.Connection, session_id: str, prompt_sha256: str | None) -> tuple[int, int]:
+def session_delegations(conn: sqlite3.Connection, session_id: str,
+                        prompt_sha256: str | None) -> tuple[int, int]:
     """(delegations in this session, of which with this prompt). A delegation is a chain,
     counted by its first attempt (fallback_position 0)."""
     row = conn.execute(

@@ -105,8 +105,9 @@ def _has_tokens(attempt: dict) -> bool:
 def claude_saved(attempt: dict, tier: str | None, table: dict) -> tuple[int | None, float | None]:
     """(tokens, usd) this call would have used on the Claude tier it replaced: an estimate.
 
-    Only successful calls to a non-Claude model save anything. Tokens = the call's input + output (the same prompt
-    and a comparable answer); dollars use that tier's list price, all input counted fresh."""
+    Only successful calls to a non-Claude model save anything. Tokens = the call's input +
+    output (the same prompt and a comparable answer); dollars use that tier's list price,
+    all input counted fresh."""
     if attempt.get("outcome") != "ok":
         return None, None
     if str(attempt.get("model_used") or "").startswith("claude/"):

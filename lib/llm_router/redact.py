@@ -39,7 +39,8 @@ _RULES = [
     # SCREAMING_CASE assignments: `ZHIPU_API_KEY=abc...`, `export GH_TOKEN="..."`. Upper case
     # only, so "input_tokens": 12345678 is left alone.
     (("KEY", "TOKEN", "SECRET", "PASSW", "AUTH"), False,
-     r"\b([A-Z][A-Z0-9_]*(?:KEY|TOKEN(?!S)|SECRET|PASSWORD|PASSWD|AUTH)[A-Z0-9_]*\s*[=:]\s*[\"']?)[^\s\"']{8,}"),
+     r"\b([A-Z][A-Z0-9_]*(?:KEY|TOKEN(?!S)|SECRET|PASSWORD|PASSWD|AUTH)[A-Z0-9_]*\s*[=:]\s*[\"']?)"
+     r"[^\s\"']{8,}"),
     # JSON and header fields: "api_key": "...", x-api-key: ..., "access_token": "..."
     (("key", "secret", "passw", "token", "authorization"), True,
      r"(?i)\b((?:x-)?(?:api[_-]?key|apikey|client[_-]?secret|secret|password|passwd|access[_-]?token|"

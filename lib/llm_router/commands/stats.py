@@ -157,7 +157,8 @@ def plain_table(total: dict, rows: list[dict], by: str, since_label: str) -> str
     for n, line in enumerate(table):
         if n == len(table) - 1:
             lines.append("  ".join("-" * w for w in widths))
-        lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(line, widths))))
+        cells = [c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(line, widths))]
+        lines.append("  ".join(cells))
     lines += _footnotes(total)
     return "\n".join(lines)
 
@@ -232,7 +233,10 @@ def fill_days(days: list[tuple[str, float, int, int]], since_ts: float, today: s
 
     today = today or time.strftime("%Y-%m-%d")
     by_day = {d[0]: d for d in days}
-    first = time.strftime("%Y-%m-%d", time.localtime(since_ts)) if since_ts else (days[0][0] if days else today)
+    if since_ts:
+        first = time.strftime("%Y-%m-%d", time.localtime(since_ts))
+    else:
+        first = days[0][0] if days else today
     start = datetime.date.fromisoformat(first)
     end = max(datetime.date.fromisoformat(today), datetime.date.fromisoformat(days[-1][0]) if days else start)
     out = []
