@@ -12,9 +12,7 @@ Opening is cheap: one `PRAGMA user_version` read; migrations run only when it is
 Standard library only: this runs on the invoke path.
 """
 
-import json
 import os
-import random
 import sqlite3
 import time
 
@@ -141,6 +139,8 @@ def _with_retry(operation):
         except sqlite3.OperationalError as exc:
             if not _is_busy(exc) or attempt == RETRIES - 1:
                 raise
+            import random  # only on contention: keeps it off the invoke path
+
             time.sleep(min(0.05 * 2 ** attempt, 1.0) * (0.5 + random.random()))
     raise AssertionError("unreachable")
 
@@ -205,6 +205,8 @@ def insert_many(rows: list[dict]) -> None:
 
 
 def _spool(row: dict) -> None:
+    import json
+
     path = spool_path()
     try:
         with fileio.locked(path):
@@ -220,6 +222,8 @@ def _drain_spool(conn: sqlite3.Connection) -> None:
     path = spool_path()
     if not os.path.exists(path):
         return
+    import json
+
     with fileio.locked(path):
         try:
             with open(path, encoding="utf-8") as handle:

@@ -12,9 +12,7 @@ a provider-reported cost -> that ("provider"); a table price -> computed ("table
 Standard library only: this runs on the invoke path.
 """
 
-import json
-
-from . import paths
+from . import fastjson, paths
 from .policy import deep_merge
 
 PER = 1_000_000
@@ -23,7 +21,7 @@ TOKEN_FIELDS = ("input_tokens", "output_tokens", "cached_tokens", "cache_write_t
 
 def bundled_table() -> dict:
     with open(paths.config_file("prices.json"), "rb") as handle:
-        return json.loads(handle.read())
+        return fastjson.loads(handle.read())
 
 
 def load_table(policy: dict | None = None) -> dict:

@@ -47,7 +47,6 @@ _RULES = [
      r"refresh[_-]?token|id[_-]?token|auth[_-]?token|authorization)[\"']?\s*[=:]\s*[\"']?)"
      r"(?!Bearer\b|Basic\b|Token\b)[^\s\"',;}]{8,}"),
 ]
-_COMPILED = [(needles, fold, re.compile(pattern)) for needles, fold, pattern in _RULES]
 
 
 def secret_env_values(environ=None) -> tuple:
@@ -73,11 +72,13 @@ def redact(text: str | None, environ=None) -> str | None:
     if pattern is not None:
         text = pattern.sub(MARK, text)
     folded = None  # text.lower(), computed once unless a rule changes the text
-    for needles, fold, regex in _COMPILED:
+    for needles, fold, pattern in _RULES:
         if fold and folded is None:
             folded = text.lower()
         haystack = folded if fold else text
         if any(needle in haystack for needle in needles):
+            # re caches compiled patterns, and a rule is compiled only once text needs it
+            regex = re.compile(pattern)
             replaced = regex.sub(r"\1" + MARK if regex.groups else MARK, text)
             if replaced != text:
                 text, folded = replaced, None
