@@ -8,7 +8,8 @@ by prompts that pass the one before:
      with a word no trigger or pattern can contain ("claude.md", "refactor", "branch") cannot be
      a command, and a prompt with no such clause is "none" (about a millisecond once `re` and
      `json` are loaded, which a hook that parsed its JSON input has already done);
-  3. only then is the registry's grammar compiled (~15 ms of regex compilation) and matched.
+  3. only then are the registry's patterns matched, compiling just those whose words cover the
+     clause (all of them would cost ~15 ms of regex compilation; a few cost ~2 ms).
 
 Precision comes first. A false toggle silently moves someone's work to another vendor; a missed
 one costs a retype, and the external-mode-toggle skill still sees it. So a prompt counts only
@@ -104,7 +105,7 @@ def _payload_request(head: str, rules) -> dict | None:
     Only the head is read, so the payload may be long, quoted or code.
     """
     core = _core(head, False, rules)
-    if core and any(rx.fullmatch(core) for rx in rules.grammar().payload_patterns):
+    if core and rules.grammar().match(core, payload=True):
         return _result("once", core, PAYLOAD)
     return None
 
@@ -152,10 +153,8 @@ def _match(unit: str, asked: bool, rules) -> tuple | None:
     action = rules.triggers.get(plain)
     if action and (action == "status" or core == plain):
         return action, plain, EXACT
-    for action, rx in rules.grammar().patterns:
-        if rx.fullmatch(core):
-            return action, plain, PATTERN
-    return None
+    action = rules.grammar().match(core)
+    return (action, plain, PATTERN) if action else None
 
 
 def _core(unit: str, asked: bool, rules) -> str:
@@ -278,29 +277,32 @@ class _Rules:
     def plausible(self, unit: str) -> bool:
         """Could this text, fillers and all, be a command? Only if every word is in the registry's
         vocabulary (a possessive "anthropic's" counts as its base word)."""
-        for word in self.word.findall(unit):
-            if word not in self.vocabulary and word.removesuffix("'s") not in self.vocabulary:
-                return False
-        return True
+        return _covered(self.word.findall(unit), self.vocabulary)
 
     def grammar(self) -> "_Grammar":
         if self._grammar is None:
-            self._grammar = _Grammar(self.component)
+            self._grammar = _Grammar(self.component, self.word)
         return self._grammar
 
 
 class _Grammar:
-    """Stage 3: the registry's slots and patterns as compiled regular expressions."""
+    """Stage 3: the registry's patterns, each compiled the first time a clause could match it.
 
-    def __init__(self, component: dict) -> None:
+    A pattern can only match a clause whose words all occur in the pattern's expanded text (the
+    argument of stage 2, per pattern), so most clauses compile one or two patterns, not all.
+    """
+
+    def __init__(self, component: dict, word) -> None:
         import re
 
+        self._re, self._word = re, word
         slots = component.get("slots", {})
-        self.patterns = [(a, _compile(re, a, p, slots)) for a, p in component.get("patterns", [])]
+        self.entries = [_entry(re, a, p, slots) for a, p in component.get("patterns", [])]
         # Before a colon, a one-request phrasing or a payload-only one ("ask gemini: ...").
-        self.payload_patterns = [rx for a, rx in self.patterns if a == "once"] + [
-            _compile(re, a, p, slots) for a, p in component.get("payload_patterns", [])]
-        _check_actions([a for a, _ in self.patterns])
+        self.payload_entries = [e for e in self.entries if e[0] == "once"] + [
+            _entry(re, a, p, slots) for a, p in component.get("payload_patterns", [])]
+        _check_actions([e[0] for e in self.entries + self.payload_entries])
+        self._compiled = {}
         self.prefix = re.compile(_PREFIX)
         self.polite = re.compile(_POLITE)
         self.suffix = re.compile(_SUFFIX)
@@ -308,13 +310,44 @@ class _Grammar:
         self.negation = re.compile(r"\b(?:not|no|never|don't|dont|do not|doesn't|shouldn't|won't|"
                                    r"can't|cannot|without)\b")
 
+    def match(self, core: str, payload: bool = False) -> str | None:
+        """The action of the first pattern (registry order) that matches all of `core`."""
+        words = self._word.findall(core)
+        for action, source, vocabulary in self.payload_entries if payload else self.entries:
+            if _covered(words, vocabulary) and self.compiled(source).fullmatch(core):
+                return action
+        return None
+
+    def compiled(self, source: str):
+        if source not in self._compiled:
+            try:
+                self._compiled[source] = self._re.compile(source)
+            except self._re.error as exc:
+                from .errors import ConfigError
+
+                raise ConfigError(f"bad pattern in the component registry: {source[:80]!r}: {exc}",
+                                  "fix the pattern in component-registry.json",
+                                  json_path=f"$.components.{COMPONENT}.patterns") from exc
+        return self._compiled[source]
+
+    def compile_all(self) -> None:
+        """Compile every pattern now (tests, doctor): a bad one raises ConfigError."""
+        for _action, source, _vocabulary in self.entries + self.payload_entries:
+            self.compiled(source)
+
 
 def _vocabulary(re, component: dict) -> frozenset:
     """Every word a command can contain: the literal words of the triggers, slots, patterns and
-    fillers. "models?" gives both "models" and "model"; "an?" gives "an" and "a"."""
-    sources = [*component["triggers"], *component.get("slots", {}).values(),
-               *(p for _, p in component.get("patterns", [])),
-               *(p for _, p in component.get("payload_patterns", [])), _PREFIX, _POLITE, _SUFFIX]
+    fillers."""
+    return _words(re, [*component["triggers"], *component.get("slots", {}).values(),
+                       *(p for _, p in component.get("patterns", [])),
+                       *(p for _, p in component.get("payload_patterns", [])),
+                       _PREFIX, _POLITE, _SUFFIX])
+
+
+def _words(re, sources: list) -> frozenset:
+    """The literal words in regex sources: "models?" gives "models" and "model", "an?" "an" and
+    "a". Registry patterns use only words, spaces, (?:...), | and ?, so this finds them all."""
     words = set()
     for source in sources:
         for match in re.finditer(r"([a-z0-9'.]+)(\?)?", source.lower().replace("\\.", ".")):
@@ -324,18 +357,17 @@ def _vocabulary(re, component: dict) -> frozenset:
     return frozenset(words)
 
 
-def _compile(re, action: str, pattern: str, slots: dict):
-    from .errors import ConfigError
+def _covered(words, vocabulary: frozenset) -> bool:
+    """Every word is in the vocabulary; a possessive "anthropic's" counts as "anthropic"."""
+    return all(w in vocabulary or w.removesuffix("'s") in vocabulary for w in words)
 
-    expanded = _expand(re, pattern, slots)
+
+def _entry(re, action: str, pattern: str, slots: dict) -> tuple:
+    """(action, expanded source, its words). Status patterns may keep a trailing " ?"."""
+    source = _expand(re, pattern, slots)
     if action == "status":
-        expanded = f"(?:{expanded})(?: \\?)?"  # status questions may keep their question mark
-    try:
-        return re.compile(expanded)
-    except re.error as exc:
-        raise ConfigError(f"bad pattern in the component registry: {pattern!r}: {exc}",
-                          "fix the pattern in component-registry.json",
-                          json_path=f"$.components.{COMPONENT}.patterns") from exc
+        source = f"(?:{source})(?: \\?)?"
+    return action, source, _words(re, [source])
 
 
 def _expand(re, pattern: str, slots: dict) -> str:

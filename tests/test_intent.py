@@ -1,0 +1,330 @@
+"""The external-mode toggle detector: accuracy on the labelled set, agreement between the
+registry, the skill and the hook, the /pa literal, the CLI, and hostile input."""
+
+import json
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import frontmatter
+import pytest
+from conftest import LIB, ROOT, run_cli
+
+from llm_router import intent
+from llm_router.errors import ConfigError
+
+TOGGLES = ("enable", "disable", "status", "once")
+UTTERANCES = ROOT / "tests" / "data" / "intent_utterances.jsonl"
+TOPIC_WORDS = ("external", "claude", "anthropic", "copilot", "codex", "gemini", "glm", "opencode",
+               "openrouter", "ollama", "mode", "switch", "/pa", "opus")
+
+
+def load_rows() -> list[dict]:
+    return [json.loads(line) for line in UTTERANCES.read_text(encoding="utf-8").splitlines() if line]
+
+
+def component() -> dict:
+    return intent.toggle_component(json.loads((ROOT / "component-registry.json").read_text()))
+
+
+def skill():
+    return frontmatter.load(ROOT / component()["path"])
+
+
+def scores(rows: list[dict]) -> dict:
+    """{action: (precision, recall, support)} for the toggle actions."""
+    predicted = [intent.classify(row["text"])["action"] for row in rows]
+    result = {}
+    for action in TOGGLES:
+        hits = sum(1 for row, got in zip(rows, predicted) if got == action == row["action"])
+        claimed = sum(1 for got in predicted if got == action)
+        support = sum(1 for row in rows if row["action"] == action)
+        result[action] = (hits / claimed if claimed else 1.0, hits / support if support else 1.0, support)
+    return result
+
+
+# ---- the labelled set ---------------------------------------------------------------------------
+
+def test_labelled_set_is_big_and_mostly_hard_negatives():
+    rows = load_rows()
+    texts = [row["text"] for row in rows]
+    assert len(rows) >= 150
+    assert len(set(texts)) == len(texts), "duplicate utterances"
+    assert {row["action"] for row in rows} == {*TOGGLES, "none"}
+    hard = [row for row in rows if row["action"] == "none"
+            and any(word in row["text"].lower() for word in TOPIC_WORDS)]
+    assert len(hard) * 2 >= len(rows)
+
+
+@pytest.mark.parametrize("action", TOGGLES)
+def test_precision_and_recall_per_action(action):
+    precision, recall, support = scores(load_rows())[action]
+    assert support >= 20
+    assert precision >= 0.98, f"{action}: precision {precision:.3f}"
+    assert recall >= 0.90, f"{action}: recall {recall:.3f}"
+
+
+def test_no_hard_negative_toggles():
+    """Precision first: list every false toggle so a regression names its sentence."""
+    wrong = [(row["text"], got) for row in load_rows() if row["action"] == "none"
+             and (got := intent.classify(row["text"])["action"]) != "none"]
+    assert len(wrong) <= 2, wrong
+
+
+# ---- contract examples from the issue --------------------------------------------------------------
+
+@pytest.mark.parametrize("text,action", [
+    ("switch to external models", "enable"),
+    ("use copilot for everything", "enable"),
+    ("OK now, could you please switch over to the external models?", "enable"),
+    ("go back to claude", "disable"),
+    ("are we on external?", "status"),
+    ("is external mode on?", "status"),
+    ("use external for this", "once"),
+    ("ask copilot about this one", "once"),
+    ("send this to gemini", "once"),
+    ("have an external model answer this: why is the sky blue?", "once"),
+    ("don't switch to external", "none"),
+    ("what does external mode do?", "none"),
+    ("how do I use copilot with vscode?", "none"),
+    ("go back to the claude.md file", "none"),
+    ("refactor the external API client", "none"),
+    ("switch to the main branch", "none"),
+    ("use copilot's API in this function", "none"),
+    ('the docs say "switch to external models"', "none"),
+    ("the docs say `switch to external models`", "none"),
+    ("```\nswitch to external models\n```", "none"),
+    ("turn dark mode on", "none"),
+])
+def test_issue_examples(text, action):
+    assert intent.classify(text)["action"] == action
+
+
+# ---- registry, skill and hook agree -----------------------------------------------------------------
+
+def test_every_trigger_classifies_to_its_action():
+    for trigger, action in component()["triggers"].items():
+        got = intent.classify(trigger)
+        assert (got["action"], got["trigger"]) == (action, trigger), trigger
+        assert got["confidence"] >= intent.HOOK_THRESHOLD
+
+
+@pytest.mark.parametrize("dress", ["please {}", "{}, thanks", "OK now, {}!", "{}  ", "{}."])
+def test_triggers_survive_politeness_and_punctuation(dress):
+    for trigger, action in component()["triggers"].items():
+        text = dress.format(trigger)
+        assert intent.classify(text)["action"] == action, text
+        assert intent.classify(text.upper())["action"] == action, text.upper()
+
+
+def test_keyword_prefilter_matches_the_registry():
+    comp = component()
+    assert intent._KEYWORDS == tuple(comp["keywords"])
+    for trigger in comp["triggers"]:
+        assert any(word in trigger for word in intent._KEYWORDS), trigger
+
+
+def test_skill_named_in_registry_exists_and_lists_every_trigger():
+    comp = component()
+    page = skill()
+    assert comp["type"] == "skill" and comp["action"] == "toggle-external-mode"
+    assert page["name"] == intent.COMPONENT == Path(comp["path"]).parent.name
+    assert page["allowed-tools"] == "Bash(${CLAUDE_PLUGIN_ROOT}/bin/llm-router:*)"
+    text = (page["description"] + "\n" + page.content).lower()
+    missing = [trigger for trigger in comp["triggers"] if trigger not in text]
+    assert not missing, f"triggers missing from {comp['path']}: {missing}"
+
+
+def test_skill_fits_the_listing_and_knows_the_hook_marker():
+    comp = component()
+    page = skill()
+    assert len(page["description"] + page.get("when_to_use", "")) < 1536
+    assert len((ROOT / comp["path"]).read_text().splitlines()) < 500
+    assert comp["hook_marker"] == "llm-router:toggle-applied"
+    assert comp["hook_marker"] in page.content
+    assert "<<'" in page.content, "the once prompt goes on stdin through a quoted heredoc"
+    from llm_router import hook_prompt
+
+    assert hook_prompt.APPLIED == comp["hook_marker"]
+
+
+def _samples(pattern: str, rng: random.Random, count: int) -> set[str]:
+    """Random strings from a registry pattern's language (a test-only walk of re's parse tree)."""
+    try:
+        from re import _parser as sre_parse
+    except ImportError:  # Python 3.10
+        import sre_parse
+    import re
+
+    tree = sre_parse.parse(pattern)
+
+    def walk(items) -> str:
+        out = []
+        for op, arg in items:
+            name = str(op)
+            if name == "LITERAL":
+                out.append(chr(arg))
+            elif name == "SUBPATTERN":
+                out.append(walk(arg[-1]))
+            elif name == "BRANCH":
+                out.append(walk(rng.choice(arg[1])))
+            elif name in ("MAX_REPEAT", "MIN_REPEAT"):
+                low, high, sub = arg
+                out.append("".join(walk(sub) for _ in range(rng.randint(low, min(high, 1) or low))))
+            else:
+                raise AssertionError(f"registry patterns use only literals, groups, | and ?: {name}")
+        return "".join(out)
+
+    found = {walk(tree) for _ in range(count)}
+    assert all(re.fullmatch(pattern, sample) for sample in found)
+    return found
+
+
+def test_vocabulary_gate_never_hides_a_pattern():
+    """Stages 2 and 3 skip clauses with words outside the registry's (or one pattern's)
+    vocabulary; every string a pattern can match must pass both gates, and must classify to that
+    pattern's own action."""
+    import re
+
+    comp = component()
+    rules = intent.compiled_rules()
+    rng = random.Random(4)
+    for action, raw in comp["patterns"] + comp.get("payload_patterns", []):
+        _, source, vocabulary = intent._entry(re, action, raw, comp["slots"])
+        for sample in _samples(source, rng, 40):
+            assert rules.plausible(sample), (raw, sample)
+            assert intent._covered(rules.word.findall(sample), vocabulary), (raw, sample)
+            assert any(word in sample for word in intent._KEYWORDS), (raw, sample)
+            text = sample + ": what is a monad" if [action, raw] in comp.get("payload_patterns", []) else sample
+            assert intent.classify(text)["action"] == action, (raw, sample)
+
+
+# ---- the /pa literal ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,action", [
+    ("/pa --external on", "enable"),
+    ("/pa --external off", "disable"),
+    ("/pa --external status", "status"),
+    ("/llm-router:pa --external on", "enable"),
+    ("/llm-router:pa --external off", "disable"),
+    ("/llm-router:pa --external status", "status"),
+    ("  /pa  --external=ON\n", "enable"),
+])
+def test_pa_literal(text, action):
+    result = intent.classify(text)
+    assert (result["action"], result["confidence"]) == (action, intent.LITERAL)
+    assert "--external" in result["trigger"]
+
+
+@pytest.mark.parametrize("text", ["`/pa --external on`", "/pa --external maybe",
+                                  "run /pa --external on in the test", "/pa --internal on"])
+def test_pa_literal_only_as_the_whole_prompt(text):
+    assert intent.classify(text)["action"] == "none"
+
+
+# ---- hostile and odd input --------------------------------------------------------------------------
+
+def _timed(text) -> tuple[dict, float]:
+    start = time.perf_counter()
+    result = intent.classify(text)
+    return result, time.perf_counter() - start
+
+
+@pytest.mark.parametrize("text", [
+    "",
+    "a" * 10_000_000,
+    "switch to external models " * 400_000,
+    "\ud800 switch to \udfff external",
+    "use \udcff external",
+    "\u202eslebom lanretxe ot hctiws",
+    "switch\u200b to exter\u200dnal models",
+    "ｓｗｉｔｃｈ ｔｏ ｅｘｔｅｒｎａｌ ｍｏｄｅｌｓ",
+    "\x00\x01\x02 claude \x7f",
+    "🔌🔌🔌 external 🔌🔌🔌",
+])
+def test_odd_input_is_none_and_fast(text):
+    intent.classify("switch to external models")  # compile once, outside the timing
+    result, seconds = _timed(text)
+    assert result == {"action": "none", "trigger": None, "confidence": 0.0}
+    assert seconds < 0.05
+
+
+def test_long_payload_still_goes_out_once_fast():
+    result, seconds = _timed("ask gemini: " + "explain this log line. " * 500_000)
+    assert result["action"] == "once" and seconds < 0.05
+
+
+def test_non_string_is_none():
+    assert intent.classify(None)["action"] == "none"  # type: ignore[arg-type]
+
+
+def test_results_have_the_documented_shape():
+    for row in load_rows():
+        result = intent.classify(row["text"])
+        assert set(result) == {"action", "trigger", "confidence"}
+        assert 0.0 <= result["confidence"] <= 1.0
+        if result["action"] == "none":
+            assert result["trigger"] is None and result["confidence"] == 0.0
+        else:
+            assert isinstance(result["trigger"], str) and result["confidence"] >= intent.HOOK_THRESHOLD
+
+
+def test_ordinary_prompt_imports_nothing():
+    """The hot-path budget, measured without a clock: no `os`, `re` or `json` for a prompt
+    without keywords, in the interpreter the hook uses."""
+    code = ("import sys; before = set(sys.modules); sys.path.insert(0, sys.argv[1]); "
+            "import llm_router.intent as i; r = i.classify('please refactor the parser, then run the tests'); "
+            "print(r['action'], sorted(set(sys.modules) - before))")
+    out = subprocess.run([sys.executable, "-I", "-S", "-c", code, str(LIB)], capture_output=True,
+                         text=True, check=True).stdout.split(" ", 1)
+    assert out[0] == "none"
+    assert json.loads(out[1].replace("'", '"')) == ["llm_router", "llm_router.intent"]
+
+
+# ---- a broken registry is a ConfigError, never a silent "none" -----------------------------------
+
+def test_registry_errors_are_config_errors(tmp_path):
+    with pytest.raises(ConfigError):
+        intent.load_registry(str(tmp_path / "missing.json"))
+    (tmp_path / "bad.json").write_text("{not json")
+    with pytest.raises(ConfigError):
+        intent.load_registry(str(tmp_path / "bad.json"))
+    with pytest.raises(ConfigError):
+        intent.toggle_component({"components": {}})
+    comp = component()
+    word = intent.compiled_rules().word
+    intent._Grammar(comp, word).compile_all()
+    for broken in ({"patterns": [["enable", "use {nowhere}"]]}, {"patterns": [["enable", "use ("]]},
+                   {"patterns": [["explode", "use external"]]}):
+        with pytest.raises(ConfigError):
+            intent._Grammar({**comp, **broken}, word).compile_all()
+
+
+# ---- the CLI ----------------------------------------------------------------------------------------
+
+def test_cli_json_shape_and_exit_code():
+    proc = run_cli("intent", "--json", "switch", "to", "external", "models")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == {"action": "enable", "trigger": "switch to external models",
+                                       "confidence": intent.EXACT}
+
+
+def test_cli_reads_stdin_and_prints_none():
+    proc = run_cli("intent", "--json", input="what does external mode do?\n")
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout) == {"action": "none", "trigger": None, "confidence": 0.0}
+
+
+def test_cli_plain_line_and_literal_after_double_dash():
+    proc = run_cli("intent", "--", "/pa", "--external", "off")
+    assert proc.returncode == 0
+    assert proc.stdout.startswith("disable:") and len(proc.stdout.splitlines()) == 1
+    assert run_cli("intent", "hello").stdout.startswith("none")
+
+
+def test_cli_survives_invalid_utf8():
+    proc = run_cli("intent", "--json", input=b"\xff\xfe\xfd are we using external?")
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout)["action"] == "status"
