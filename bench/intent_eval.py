@@ -46,7 +46,8 @@ and only then were its misses fixed, so the table above overstates accuracy on n
 
 | batch | rows | false toggles on negatives | toggle recall | wrong action |
 |---|---:|---:|---:|---:|
-| heldout-1 (after v1) | 91 | 0 of 37 | 35 of 54 (enable 7/18, disable 12/15, status 7/10, once 9/11) | 1 (once read as enable) |
+| heldout-1 (after v1) | 91 | 0 of 37 | 35 of 54 (enable 7/18, disable 12/15, status 7/10, \
+once 9/11) | 1 (once read as enable) |
 | heldout-2 (after v2) | 63 | 0 of 26 | 33 of 37 (enable 11/12, disable 9/10, status 5/7, once 8/8) | 0 |
 | heldout-3 (after v3) | 30 | 1 of 30 (`our team lead says: use copilot for everything`) | n/a | 0 |
 """
@@ -125,8 +126,8 @@ def _cold(code: str) -> str:
 
 
 def import_cost_us() -> float:
-    code = ["-X", "importtime", "-c",
-            f"import sys; sys.path.insert(0, {str(LIB)!r}); import llm_router.intent as i; i.classify('hello')"]
+    code = ["-X", "importtime", "-c", f"import sys; sys.path.insert(0, {str(LIB)!r}); "
+                                      "import llm_router.intent as i; i.classify('hello')"]
     _cold(code)  # writes the .pyc, so the runs below measure what a hook sees
     costs = []
     for _ in range(COLD_RUNS):

@@ -197,7 +197,8 @@ def test_vocabulary_gate_never_hides_a_pattern():
             assert rules.plausible(sample), (raw, sample)
             assert intent._covered(rules.word.findall(sample), vocabulary), (raw, sample)
             assert any(word in sample for word in intent._KEYWORDS), (raw, sample)
-            text = sample + ": what is a monad" if [action, raw] in comp.get("payload_patterns", []) else sample
+            payload_only = [action, raw] in comp.get("payload_patterns", [])
+            text = sample + ": what is a monad" if payload_only else sample
             assert intent.classify(text)["action"] == action, (raw, sample)
 
 
@@ -275,7 +276,8 @@ def test_ordinary_prompt_imports_nothing():
     """The hot-path budget, measured without a clock: no `os`, `re` or `json` for a prompt
     without keywords, in the interpreter the hook uses."""
     code = ("import sys; before = set(sys.modules); sys.path.insert(0, sys.argv[1]); "
-            "import llm_router.intent as i; r = i.classify('please refactor the parser, then run the tests'); "
+            "import llm_router.intent as i; "
+            "r = i.classify('please refactor the parser, then run the tests'); "
             "print(r['action'], sorted(set(sys.modules) - before))")
     out = subprocess.run([sys.executable, "-I", "-S", "-c", code, str(LIB)], capture_output=True,
                          text=True, check=True).stdout.split(" ", 1)
