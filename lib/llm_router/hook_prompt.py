@@ -19,9 +19,11 @@ def handle(event: dict) -> dict | None:
     prompt = event.get("prompt")
     if not isinstance(prompt, str) or not prompt.strip():
         return None
-    from .intent import classify
+    from .intent import HOOK_THRESHOLD, classify
 
     verdict = classify(prompt)
+    if verdict.get("confidence", 0) < HOOK_THRESHOLD:
+        return None  # unsure: leave it to the skill, which can ask
     handler = _HANDLERS.get(verdict.get("action"))
     return handler(verdict) if handler else None
 
