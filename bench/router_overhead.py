@@ -140,7 +140,8 @@ def timed(argv: list[str], env: dict, prompt: bytes) -> float:
     proc = subprocess.run(argv, input=prompt, capture_output=True, env=env, cwd=ROOT)
     elapsed = (time.perf_counter() - started) * 1000
     if proc.returncode != 0 or b"MOCK-REPLY" not in proc.stdout:
-        raise SystemExit(f"{argv[0]} failed ({proc.returncode}):\n{proc.stdout.decode()}\n{proc.stderr.decode()}")
+        raise SystemExit(f"{argv[0]} failed ({proc.returncode}):\n"
+                         f"{proc.stdout.decode()}\n{proc.stderr.decode()}")
     return elapsed
 
 

@@ -67,7 +67,8 @@ def test_invoke_json_is_one_object_with_the_documented_keys(fakes, capsys):
     payload = json.loads(out)
     assert out.count("\n") == 1
     assert {"model", "provider", "text", "usage", "latency_ms", "cost_usd", "attempts"} <= set(payload)
-    assert (payload["model"], payload["provider"], payload["text"]) == ("t/one", "opencode", "answer from opencode")
+    assert (payload["model"], payload["provider"]) == ("t/one", "opencode")
+    assert payload["text"] == "answer from opencode"
     assert payload["usage"]["input_tokens"] == 10 and payload["cost_usd"] == 0.001
     assert [(a["provider"], a["outcome"], a["error_class"]) for a in payload["attempts"]] == [
         ("copilot", "error", "ServerError"), ("copilot", "error", "ServerError"),
@@ -204,7 +205,8 @@ def test_unknown_forced_provider_is_a_usage_error(fakes, capsys, monkeypatch):
 
 def test_jq_rule_picks_the_route_in_automatic_mode(fakes, capsys, data_dir):
     write_policy(data_dir, {**OVERRIDE, "rules": [
-        {"when": '.task == "reasoning" and .prompt_chars > 10', "model": "t/two", "reason": "long analysis"}]})
+        {"when": '.task == "reasoning" and .prompt_chars > 10', "model": "t/two",
+         "reason": "long analysis"}]})
     code, out, _ = run_main(capsys, "route", "--json", "-p", "Find the root cause of this crash")
     decision = json.loads(out)
     assert code == 0 and decision["model"] == "t/two" and decision["source"] == "rule"

@@ -32,7 +32,8 @@ def configure(parser) -> None:
 
 
 def add_route_args(parser) -> None:
-    parser.add_argument("--task", help="a task_routing key (reasoning, code-generation, long-context, default, ...)")
+    parser.add_argument("--task",
+                        help="a task_routing key (reasoning, code-generation, long-context, default, ...)")
     parser.add_argument("--tier", choices=("opus", "sonnet", "haiku"),
                         help="the Claude tier to map through claude_to_external_map")
     parser.add_argument("--model", metavar="KEY", help="a policy model key, e.g. zai/glm-4.7")
