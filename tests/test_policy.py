@@ -92,3 +92,11 @@ def test_validation_runs_only_when_a_policy_file_changed(data_dir):
     write(data_dir / "model-policy.json", {"routing": {"retries": 2}})
     assert imports_jsonschema() is True    # a changed layer is checked again
     assert imports_jsonschema() is False
+
+
+def test_budget_fallback_model_must_exist(data_dir):
+    write(data_dir / "model-policy.json", {"budgets": {"daily_usd": 1, "on_exceed": "fallback",
+                                                        "fallback_model": "cheap/none"}})
+    with pytest.raises(ConfigError) as info:
+        policy.load_policy()
+    assert info.value.json_path == "$.budgets.fallback_model"

@@ -186,6 +186,7 @@ def cross_reference_problems(policy: dict) -> list[tuple[list, str]]:
                                  + (", ".join(sorted(endpoints)) or "(no endpoints defined)")))
     for i, rule in enumerate(policy.get("rules", [])):
         check(["rules", i, "model"], rule.get("model"))
+    check(["budgets", "fallback_model"], (policy.get("budgets") or {}).get("fallback_model"))
     return problems
 
 
