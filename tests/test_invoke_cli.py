@@ -386,15 +386,11 @@ def test_process_exit_codes(cli, launcher):
     assert out.returncode == 1 and "every provider in the chain failed" in out.stderr
 
 
-def test_streamed_text_reaches_stdout_as_soon_as_the_provider_emits_it(launcher):
-    env = {**os.environ, **launcher({"copilot": {"timed_deltas": 4}})}
-    proc = subprocess.Popen([BIN, "invoke", "--stream", "-p", "hi"], stdout=subprocess.PIPE,
-                            stdin=subprocess.DEVNULL, env=env)
+def read_lags(proc: subprocess.Popen) -> list[float]:
+    """Seconds between the timestamp in each streamed line and its arrival on our end."""
     lags, buffer = [], b""
     try:
-        while proc.poll() is None or select.select([proc.stdout], [], [], 0)[0]:
-            if not select.select([proc.stdout], [], [], 5)[0]:
-                break
+        while select.select([proc.stdout], [], [], 10)[0]:
             chunk = os.read(proc.stdout.fileno(), 65536)
             arrived = time.time()
             if not chunk:
@@ -406,7 +402,15 @@ def test_streamed_text_reaches_stdout_as_soon_as_the_provider_emits_it(launcher)
                     lags.append(arrived - float(line))
     finally:
         proc.wait(timeout=30)
-    assert proc.returncode == 0 and len(lags) == 4
+    return lags
+
+
+def test_streamed_text_reaches_stdout_as_soon_as_the_provider_emits_it(launcher):
+    env = {**os.environ, **launcher({"copilot": {"timed_deltas": 4}})}
+    proc = subprocess.Popen([BIN, "invoke", "--stream", "-p", "hi"], stdout=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, env=env)
+    lags = read_lags(proc)
+    assert proc.returncode == 0 and len(lags) == 4, lags
     assert min(lags) < 0.005, lags  # forwarded and flushed at once
     assert max(lags) < 0.04, lags  # never held back until the next delta (50 ms later)
 
@@ -421,3 +425,58 @@ def test_bin_route_and_models_run_in_a_fresh_interpreter(cli, launcher):
 def test_help_documents_json_stream(cli):
     out = cli("invoke", "--help")
     assert out.returncode == 0 and "JSON Lines" in textwrap.dedent(out.stdout).replace("\n", " ")
+
+
+# ---- the real opencode provider behind a fake `opencode` on PATH --------------------------
+
+FAKE_OPENCODE = r'''
+import json, sys, time
+model = sys.argv[sys.argv.index("-m") + 1]
+sys.stdin.read()  # like opencode: the prompt is read to EOF first
+session = {"sessionID": "ses_fake", "timestamp": 1}
+def say(event):
+    print(json.dumps({**session, **event}), flush=True)
+if model.startswith("fail/"):
+    say({"type": "error", "error": {"name": "APIError", "data": {
+        "message": "internal (mock)", "statusCode": 500, "isRetryable": True}}})
+    sys.exit(1)
+say({"type": "step_start", "part": {"type": "step-start"}})
+for _ in range(4 if model.startswith("stream/") else 0):
+    say({"type": "text", "part": {"type": "text", "text": "%.6f\n" % time.time()}})
+    time.sleep(0.05)
+say({"type": "text", "part": {"type": "text", "text": "pong from " + model}})
+say({"type": "step_finish", "part": {"type": "step-finish", "reason": "stop", "cost": 0,
+     "tokens": {"total": 14, "input": 11, "output": 3, "reasoning": 0, "cache": {"write": 0, "read": 0}}}})
+'''
+
+
+@pytest.fixture
+def real_opencode(fake_bin, data_dir):
+    pytest.importorskip("llm_router.providers.opencode")
+    fake_bin("opencode", FAKE_OPENCODE)
+    policy = json.loads(json.dumps(OVERRIDE))
+    policy["external_models"]["t/oc"] = {"tier": "sonnet", "via": [
+        {"provider": "opencode", "model": "fail/x"}, {"provider": "opencode", "model": "ok/y"}]}
+    policy["external_models"]["t/stream"] = {"tier": "sonnet", "via": [
+        {"provider": "opencode", "model": "stream/z"}]}
+    write_policy(data_dir, policy)
+
+
+def test_real_provider_cooldown_outlives_the_process(cli, real_opencode):
+    first = cli("invoke", "--model", "t/oc", "-p", "hi", "--json")
+    assert first.returncode == 0, first.stderr
+    payload = json.loads(first.stdout)
+    assert payload["text"] == "pong from ok/y" and payload["usage"]["input_tokens"] == 11
+    assert [(a["model"], a["error_class"]) for a in payload["attempts"]] == [
+        ("fail/x", "ServerError"), ("fail/x", "ServerError"), ("ok/y", None)]
+    second = json.loads(cli("invoke", "--model", "t/oc", "-p", "hi", "--json").stdout)
+    assert [(a["model"], a["outcome"], a["error_class"]) for a in second["attempts"]] == [
+        ("fail/x", "skipped", "CoolingDown"), ("ok/y", "ok", None)]
+
+
+def test_real_provider_streams_each_part_as_it_arrives(real_opencode):
+    proc = subprocess.Popen([BIN, "invoke", "--model", "t/stream", "--stream", "-p", "hi"],
+                            stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, env=dict(os.environ))
+    lags = read_lags(proc)
+    assert proc.returncode == 0 and len(lags) == 4, lags
+    assert max(lags) < 0.04, lags  # each part forwarded before the next one (50 ms later)

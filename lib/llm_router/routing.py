@@ -35,8 +35,8 @@ AUTO_DETECT_ORDER = ("copilot", "opencode", "codex", "gemini", "claude", "openai
 DEFAULTS = {
     "long_context_tokens": 60_000,
     "max_hops": 8,
-    "deadline_s": 900.0,
-    "call_timeout_s": 600.0,
+    "deadline_s": 540.0,  # the Bash tool stops a delegate call at 600 s: end (and report) first
+    "call_timeout_s": 480.0,
     "retries": 1,
     "backoff_base_s": 1.0,
     "backoff_max_s": 20.0,
