@@ -99,7 +99,8 @@ def test_first_step_answers_with_its_model_and_options(fakes):
     clock = FakeClock()
     result, attempts = make_chain(clock).run(steps("copilot", "opencode"), REQUEST)
     assert result.text == "answer from copilot" and result.provider == "copilot"
-    assert fakes.table["copilot"].calls == [("model-copilot", 600.0, {"opt": "copilot"})]
+    timeout = settings()["call_timeout_s"]
+    assert fakes.table["copilot"].calls == [("model-copilot", timeout, {"opt": "copilot"})]
     assert fakes.table["opencode"].calls == []
     assert [(a.outcome, a.model_key, a.fallback_position) for a in attempts] == [("ok", "key/copilot", 0)]
 
