@@ -39,8 +39,8 @@ DEPTH_VAR = "LLM_ROUTER_DEPTH"
 
 KILL_GRACE_S = 1.0  # SIGTERM, then this long, then SIGKILL
 PIPE_GRACE_S = 1.0  # after the child exits, how long a grandchild may keep our pipes open
-STDERR_KEEP = 64 * 1024
-DETAIL_CHARS = 2000
+STDERR_KEEP = 64 * 1024  # stderr bytes kept for parsing
+DETAIL_CHARS = 2000  # stderr characters attached to an error
 
 _SECRET_PATTERNS = [
     re.compile(r"sk-[A-Za-z0-9_\-]{8,}"),
@@ -59,7 +59,7 @@ class Completed:
     argv: list
     returncode: int
     stdout: bytes
-    stderr: str  # redacted tail
+    stderr: str  # redacted tail (at most STDERR_KEEP bytes' worth)
     elapsed_ms: int
 
     @property
@@ -99,10 +99,13 @@ def redact(text: str, env: dict | None = None) -> str:
 
 
 def run(argv: list, *, stdin: bytes | None, env: dict, timeout: float, cwd: str | None = None,
-        on_line: Callable[[bytes], None] | None = None, label: str = "",
+        on_line: Callable[[bytes], None] | None = None,
+        on_stderr_line: Callable[[bytes], None] | None = None, label: str = "",
         install_hint: str = "") -> Completed:
     """Run argv to completion or until `timeout` seconds pass (then kill its group and raise
-    ProviderTimeout). `on_line` gets each complete stdout line as soon as it arrives."""
+    ProviderTimeout). `on_line`/`on_stderr_line` get each complete line as soon as it arrives;
+    an exception raised there stops the child (that is how a provider cuts a CLI's own retry
+    loop short) and propagates to the caller."""
     label = label or os.path.basename(argv[0])
     started = time.monotonic()
     try:
@@ -115,30 +118,58 @@ def run(argv: list, *, stdin: bytes | None, env: dict, timeout: float, cwd: str 
                            install_hint, provider=label) from exc
     _live_groups.add(child.pid)
     try:
-        pump = _Pump(child, stdin, on_line)
+        pump = _Pump(child, stdin, _Lines(on_line), _Lines(on_stderr_line, STDERR_KEEP))
         timed_out = not pump.run(started + timeout)
     finally:
         _kill_group(child)
         _live_groups.discard(child.pid)
-    stderr = redact(pump.stderr_tail(), env)[-DETAIL_CHARS:]
+    stderr = redact(pump.stderr_tail(), env)
     if timed_out:
         raise ProviderTimeout(f"{label} gave no answer within {timeout:g} s (killed)",
                               "raise routing.call_timeout_s, or pick a faster model",
-                              provider=label, detail=stderr)
+                              provider=label, detail=stderr[-DETAIL_CHARS:])
     elapsed = int((time.monotonic() - started) * 1000)
     return Completed(list(argv), child.returncode, bytes(pump.stdout), stderr, elapsed)
+
+
+class _Lines:
+    """Cuts a byte stream into lines for a callback; a no-op without one. `cap` bounds a
+    line that never ends (stderr only: a stdout JSON line must reach the parser whole)."""
+
+    def __init__(self, callback: Callable[[bytes], None] | None, cap: int | None = None) -> None:
+        self.callback = callback
+        self.cap = cap
+        self.partial = bytearray()
+
+    def feed(self, chunk: bytes) -> None:
+        if self.callback is None:
+            return
+        parts = chunk.split(b"\n")
+        self.partial += parts[0]
+        if len(parts) == 1:
+            if self.cap:
+                del self.partial[:-self.cap]
+            return
+        lines = [bytes(self.partial), *parts[1:-1]]
+        self.partial = bytearray(parts[-1])
+        for line in lines:
+            self.callback(line)
+
+    def flush(self) -> None:
+        if self.callback is not None and self.partial:
+            line, self.partial = bytes(self.partial), bytearray()
+            self.callback(line)
 
 
 class _Pump:
     """Moves bytes between us and the child until its pipes close or the deadline passes."""
 
-    def __init__(self, child: subprocess.Popen, data: bytes | None, on_line) -> None:
+    def __init__(self, child: subprocess.Popen, data: bytes | None, out: _Lines, err: _Lines) -> None:
         self.child = child
         self.data = memoryview(data or b"")
-        self.on_line = on_line
+        self.out_lines, self.err_lines = out, err
         self.stdout = bytearray()
         self.stderr = bytearray()
-        self._line_start = 0
         self._exited_at: float | None = None
         self.sel = selectors.DefaultSelector()
         if child.stdin is not None:
@@ -158,7 +189,8 @@ class _Pump:
                     break  # the child is gone; a grandchild keeps the pipe: stop waiting
                 for key, _ in self.sel.select(min(deadline - now, 0.1)):
                     self._service(key.fileobj)
-        self._flush_last_line()
+        self.out_lines.flush()
+        self.err_lines.flush()
         try:
             self.child.wait(max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
@@ -179,10 +211,11 @@ class _Pump:
             self._close(pipe)
         elif pipe is self.child.stdout:
             self.stdout += chunk
-            self._emit_lines()
+            self.out_lines.feed(chunk)
         else:
             self.stderr += chunk
             del self.stderr[:-STDERR_KEEP]
+            self.err_lines.feed(chunk)
 
     def _write(self, pipe) -> None:
         try:
@@ -201,23 +234,6 @@ class _Pump:
             pipe.close()
         except OSError:
             pass
-
-    def _emit_lines(self) -> None:
-        if self.on_line is None:
-            return
-        while True:
-            end = self.stdout.find(b"\n", self._line_start)
-            if end < 0:
-                return
-            line = bytes(self.stdout[self._line_start:end])
-            self._line_start = end + 1
-            self.on_line(line)
-
-    def _flush_last_line(self) -> None:
-        if self.on_line is not None and self._line_start < len(self.stdout):
-            line = bytes(self.stdout[self._line_start:])
-            self._line_start = len(self.stdout)
-            self.on_line(line)
 
     def stderr_tail(self) -> str:
         return self.stderr.decode("utf-8", "replace")
@@ -245,13 +261,38 @@ def _group_alive(child: subprocess.Popen, grace: float) -> bool:
     end = time.monotonic() + grace
     while True:
         child.poll()
-        try:
-            os.killpg(child.pid, 0)
-        except (ProcessLookupError, PermissionError):
+        if not _has_live_members(child.pid):
             return False
         if time.monotonic() >= end:
             return True
         time.sleep(0.02)
+
+
+def _has_live_members(pgid: int) -> bool:
+    """Is anything but zombies left in the group? Orphaned zombies wait for PID 1 to reap them,
+    and in some containers PID 1 never does; they must not cost us the whole grace period."""
+    try:
+        os.killpg(pgid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    if not os.path.isdir("/proc/self"):
+        return True  # no /proc (macOS): trust killpg
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            group, state = _group_and_state(entry.name)
+            if group == pgid and state not in (b"Z", b"X"):
+                return True
+    return False
+
+
+def _group_and_state(pid: str) -> tuple:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            stat = handle.read()
+        fields = stat[stat.rindex(b")") + 2:].split()
+        return int(fields[2]), fields[0]
+    except (OSError, ValueError, IndexError):
+        return (None, None)
 
 
 @atexit.register

@@ -6,11 +6,18 @@ from typing import Callable, Protocol
 
 @dataclass
 class Usage:
-    input_tokens: int = 0
+    """Token counts in one convention whatever the provider reports (each provider converts):
+    the three input fields do not overlap (input + cached + cache_write = whole prompt), and
+    output_tokens counts every generated token, reasoning included."""
+
+    input_tokens: int = 0  # prompt tokens billed at the full input price
     output_tokens: int = 0
     cached_tokens: int = 0  # input tokens served from a prompt cache
     cache_write_tokens: int = 0
-    reasoning_tokens: int = 0
+    reasoning_tokens: int = 0  # the part of output_tokens spent on reasoning
+
+    def __add__(self, other: "Usage") -> "Usage":
+        return Usage(*(a + b for a, b in zip(self.as_dict().values(), other.as_dict().values())))
 
     def as_dict(self) -> dict:
         return {

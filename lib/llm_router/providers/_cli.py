@@ -1,0 +1,158 @@
+"""What the five CLI providers share: finding the binary, building the call, reading JSON lines.
+
+A CLI provider subclasses CLIProvider and supplies
+  command(request, binary, scratch) -> (argv, env additions)   a None value removes a variable
+  reader(request) -> Reader                                   parses that CLI's output
+
+Options every CLI provider reads from request.options:
+  binary       path or name of the executable (default: the CLI's usual name, looked up on PATH)
+  env          dict merged into the child's environment last (tests point CLIs at a mock so)
+  args         list of extra arguments appended to the command line
+  max_retries  how many of its own retries the CLI may make before we stop it (per CLI default)
+"""
+
+import json
+import os
+import shutil
+import tempfile
+import time
+
+from .. import proc
+from ..errors import BadOutput, NotInstalled, ProviderError
+from . import _classify
+from .base import Request, Result, Usage
+
+
+def load_json(raw) -> dict | None:
+    """One JSON object, or None for a blank, non-JSON or non-object line (CLIs print banners)."""
+    try:
+        value = json.loads(raw)
+    except (ValueError, TypeError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def last_line(text: str) -> str:
+    """The last non-blank line: usually the one that says what went wrong."""
+    lines = [line for line in (text or "").splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+def number(value) -> int:
+    """A token count from a CLI's JSON; missing or odd values count as 0."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+class Reader:
+    """Follows one run's output as it arrives. Subclasses handle `event(dict)` (a JSON line) and
+    may watch stderr; `finish(done)` turns the finished run into a Result or raises."""
+
+    def __init__(self, provider: "CLIProvider", request: Request) -> None:
+        self.provider = provider
+        self.request = request
+        self.usage = Usage()
+        self.session_id: str | None = None
+        self.scratch = ""  # a temp dir that lives as long as the run (files a CLI writes)
+
+    def line(self, raw: bytes) -> None:
+        event = load_json(raw)
+        if event is not None:
+            self.event(event)
+
+    def event(self, event: dict) -> None:
+        """One JSON line from stdout."""
+
+    def stderr_line(self, raw: bytes) -> None:
+        """One stderr line; raise a ProviderError here to stop the CLI early."""
+
+    def emit(self, text) -> None:
+        """Hand a text delta to the caller right away when it asked for streaming."""
+        if self.request.stream and self.request.on_text and isinstance(text, str) and text:
+            self.request.on_text(text)
+
+    def finish(self, done: proc.Completed) -> Result:
+        raise NotImplementedError
+
+    # helpers for finish() ------------------------------------------------------------------
+    def result(self, text: str, done: proc.Completed, cost: float | None = None,
+               raw: dict | None = None) -> Result:
+        return Result(text=text, model=self.request.model, provider=self.provider.name,
+                      usage=self.usage, latency_ms=done.elapsed_ms, cost_usd=cost,
+                      session_id=self.session_id, raw=raw or {})
+
+    def fail(self, message: str, status: int | None = None, detail: str = "",
+             retry_after: float | None = None) -> ProviderError:
+        """The error for a failure the CLI reported, with its status when known."""
+        classify = dict(provider=self.provider.name, login_hint=self.provider.login_hint,
+                        detail=proc.redact(detail)[-proc.DETAIL_CHARS:])
+        if status is None:
+            return _classify.error_for_text(proc.redact(message), **classify)
+        return _classify.error_for_status(status, proc.redact(message), retry_after=retry_after,
+                                          **classify)
+
+    def bad_output(self, done: proc.Completed, why: str) -> BadOutput:
+        return BadOutput(f"{self.provider.name}: {why} (exit {done.returncode})",
+                         f"update the CLI: npm install -g {self.provider.npm_package}@latest",
+                         provider=self.provider.name, detail=done.stderr[-proc.DETAIL_CHARS:])
+
+    def max_retries(self) -> int:
+        return self.provider.max_retries(self.request.options)
+
+
+class CLIProvider:
+    name = ""
+    transport = "cli"
+    binary = ""  # executable name
+    npm_package = ""
+    login_hint = ""
+    default_max_retries = 1
+
+    # the Provider protocol ----------------------------------------------------------------
+    def available(self, options: dict) -> tuple[bool, str]:
+        path = self._find(options or {})
+        if path:
+            return True, f"{self.binary} at {path}"
+        return False, f"{self.binary} is not on PATH (install: npm install -g {self.npm_package})"
+
+    def run(self, request: Request, timeout: float) -> Result:
+        options = request.options or {}
+        binary = self._find(options)
+        if not binary:
+            raise NotInstalled(f"{self.name}: `{self.binary}` is not installed or not on PATH",
+                               f"npm install -g {self.npm_package}", provider=self.name)
+        with tempfile.TemporaryDirectory(prefix=f"llm-router-{self.name}-") as scratch:
+            argv, env = self.command(request, binary, scratch)
+            argv += [str(arg) for arg in options.get("args") or []]
+            reader = self.reader(request)
+            reader.scratch = scratch
+            started = time.monotonic()
+            done = proc.run(argv, stdin=self.stdin(request), timeout=timeout, cwd=request.cwd,
+                            env=proc.child_env({**env, **(options.get("env") or {})}),
+                            on_line=reader.line, on_stderr_line=reader.stderr_line,
+                            label=self.name, install_hint=f"npm install -g {self.npm_package}")
+            result = reader.finish(done)
+            result.latency_ms = int((time.monotonic() - started) * 1000)
+            return result
+
+    def max_retries(self, options: dict) -> int:
+        value = options.get("max_retries", self.default_max_retries)
+        return value if isinstance(value, int) and value >= 0 else self.default_max_retries
+
+    # for subclasses -----------------------------------------------------------------------
+    def command(self, request: Request, binary: str, scratch: str) -> tuple[list, dict]:
+        raise NotImplementedError
+
+    def reader(self, request: Request) -> Reader:
+        raise NotImplementedError
+
+    def stdin(self, request: Request) -> bytes:
+        """The prompt bytes; CLIs without a system-prompt flag get the system text first."""
+        text = f"{request.system}\n\n{request.prompt}" if request.system else request.prompt
+        return text.encode("utf-8", "surrogateescape")  # undoes a surrogateescape decode exactly
+
+    def _find(self, options: dict) -> str | None:
+        wanted = options.get("binary") or self.binary
+        found = shutil.which(wanted)
+        if found is None and os.path.isabs(wanted) and os.access(wanted, os.X_OK):
+            found = wanted
+        return found
