@@ -106,6 +106,7 @@ class CLIProvider:
     npm_package = ""
     login_hint = ""
     default_max_retries = 1
+    argv_tail: tuple = ()  # arguments that must stay last, after options["args"]
 
     # the Provider protocol ----------------------------------------------------------------
     def available(self, options: dict) -> tuple[bool, str]:
@@ -122,7 +123,7 @@ class CLIProvider:
                                f"npm install -g {self.npm_package}", provider=self.name)
         with tempfile.TemporaryDirectory(prefix=f"llm-router-{self.name}-") as scratch:
             argv, env = self.command(request, binary, scratch)
-            argv += [str(arg) for arg in options.get("args") or []]
+            argv += [str(arg) for arg in options.get("args") or []] + list(self.argv_tail)
             reader = self.reader(request)
             reader.scratch = scratch
             started = time.monotonic()

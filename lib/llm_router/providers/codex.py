@@ -36,6 +36,7 @@ class CodexProvider(CLIProvider):
     binary = "codex"
     npm_package = "@openai/codex"
     login_hint = "run `codex login` (or set CODEX_API_KEY)"
+    argv_tail = ("-",)  # read the prompt from stdin
 
     def command(self, request, binary, scratch):
         options = request.options
@@ -54,7 +55,7 @@ class CodexProvider(CLIProvider):
                     argv += [f"--{flag}", str(options[flag])]
         for setting in self._provider_settings(options):
             argv += ["-c", setting]
-        return argv + ["-"], {}
+        return argv, {}
 
     def _provider_settings(self, options: dict) -> list[str]:
         """`-c` overrides that select a custom provider and cap its retries."""
@@ -67,7 +68,7 @@ class CodexProvider(CLIProvider):
                 table["env_key"] = options["api_key_env"]
             if options.get("headers"):
                 table["http_headers"] = options["headers"]
-            return ["model_provider=llm_router", f"model_providers.llm_router={_toml(table)}"]
+            return ['model_provider="llm_router"', f"model_providers.llm_router={_toml(table)}"]
         chosen = options.get("model_provider")
         if not chosen:
             return []

@@ -5,8 +5,9 @@ anything.
 `-o json` prints one object on stdout (`response`, `stats.models.<version>.tokens`); on failure
 stdout is empty and an error object goes to stderr. `-o stream-json` prints JSON lines: assistant
 `message` deltas, then a `result` with `status` and `stats`. The exit code is the most reliable
-failure signal: 41 auth not configured, 42 bad input, 52 config error, 55 untrusted folder, and
-an API error exits with its HTTP status & 0xFF (401 -> 145, 429 -> 173, 500 -> 244).
+failure signal: 41 auth not configured (AuthError), 42 bad input (BadRequest), 52 invalid
+settings and 55 untrusted folder (NotConfigured: skip), and an API error exits with its HTTP
+status & 0xFF (401 -> 145, 429 -> 173, 500 -> 244).
 
 Retry cap. Gemini retries 429/5xx up to 10 times with 5-30 s backoff (about 3.5 minutes). Its
 only knob is `general.maxAttempts` in a settings file, and every place we could put one has a
@@ -23,11 +24,14 @@ Options (besides those in _cli): approval_mode.
 import json
 import re
 
+from .. import proc
+from ..errors import NotConfigured
 from ._cli import CLIProvider, Reader, last_line, number
 from .base import Usage
 
 _RETRY_LINE = re.compile(rb"Attempt (\d+) failed with (?:status )?(\d{3}|5xx)\b")
-_EXIT_CODES = {41: 401, 42: 400, 52: 400, 55: 403}  # gemini's own fatal codes, as statuses
+_EXIT_CODES = {41: 401, 42: 400}  # gemini's own fatal codes, as the status they amount to
+_SETUP_EXITS = {52: "its settings are invalid", 55: "it does not trust this folder"}
 
 
 class GeminiProvider(CLIProvider):
@@ -103,6 +107,10 @@ class _GeminiReader(Reader):
         status = error.get("code") if isinstance(error.get("code"), int) else _exit_status(done.returncode)
         if done.returncode == 0 and not error:
             return self.bad_output(done, "no answer in the output")
+        if done.returncode in _SETUP_EXITS:
+            return NotConfigured(f"gemini: refused to run: {_SETUP_EXITS[done.returncode]}",
+                                 "run `gemini` in this folder once and fix what it reports",
+                                 provider="gemini", detail=done.stderr[-proc.DETAIL_CHARS:])
         return self.fail(message, status, detail=done.stderr)
 
 
