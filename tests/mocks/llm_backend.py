@@ -17,6 +17,7 @@ or by a scripted queue that overrides the name for the next requests:
   err400 err401 err403 err429 err500   that HTTP status (429 carries `retry-after`)
   zaibalance                           429 with Z.AI's business code 1113 (balance exhausted)
   badjson                              200 whose body (or first SSE event) is not JSON
+  midstream                            a stream that fails after its first delta (error event)
   slow                                 first byte only after `slow_seconds`
   backend.script("err429", "ok")       the next two requests, whatever their model
 
@@ -35,7 +36,8 @@ from urllib.parse import parse_qs, urlsplit
 
 MAX_BODY = 16 * 1024 * 1024
 MAX_RECORDED = 500
-FAILURES = ("err400", "err401", "err403", "err429", "err500", "zaibalance", "badjson", "slow")
+FAILURES = ("err400", "err401", "err403", "err429", "err500", "zaibalance", "badjson", "midstream",
+            "slow")
 
 
 @dataclass
@@ -285,10 +287,13 @@ class _Handler(BaseHTTPRequestHandler):
             if kind == "slow":
                 self.backend.pause(self.backend.slow_seconds)
                 kind = "ok"
+            streaming = payload.get("stream") or answer in (self._gemini_stream, self._responses)
+            if kind == "midstream" and not streaming:
+                kind = "err500"  # only a stream can fail half way
             if kind in _STATUS:
                 self._fail(dialect, kind)
             else:
-                answer(payload, model, kind == "badjson")
+                answer(payload, model, kind if kind in ("badjson", "midstream") else "")
         except (BrokenPipeError, ConnectionResetError):
             pass
 
@@ -313,10 +318,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_json(status, _error_body(dialect, kind, status), headers)
 
     # OpenAI chat completions ----------------------------------------------------------------
-    def _openai(self, payload: dict, model: str, broken: bool) -> None:
+    def _openai(self, payload: dict, model: str, broken: str) -> None:
         usage = _usage_openai(self.backend.usage)
         if not payload.get("stream"):
-            if broken:
+            if broken == "badjson":
                 self._send_raw(200, b'{"choices": [ {"message": ', "application/json")
                 return
             self._send_json(200, {
@@ -327,7 +332,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._start_sse()
         self.wfile.write(b": keep-alive comment, clients must ignore it\n\n")
-        if broken:
+        if broken == "badjson":
             self._event("{not json")
             return
         base = {"id": "chatcmpl-mock", "object": "chat.completion.chunk",
@@ -338,6 +343,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._between_deltas()
             self._event({**base, "choices": [{"index": 0, "delta": {"content": part},
                                               "finish_reason": None}]})
+            if broken == "midstream":
+                self._event({"error": {"message": "upstream overloaded (mock)", "code": 502}})
+                return
         self._event({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
         if (payload.get("stream_options") or {}).get("include_usage"):
             self._event({**base, "choices": [], "usage": usage})
@@ -351,9 +359,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     # OpenAI Responses (codex) ---------------------------------------------------------------
-    def _responses(self, payload: dict, model: str, broken: bool) -> None:
+    def _responses(self, payload: dict, model: str, broken: str) -> None:
         self._start_sse()
-        if broken:
+        if broken == "badjson":
             self._event("{not json", "response.created")
             return
         response = {"id": "resp_mock", "object": "response", "created_at": int(time.time()),
@@ -368,6 +376,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._event({"type": "response.output_text.delta", "item_id": "msg_mock",
                          "output_index": 0, "content_index": 0, "delta": part},
                         "response.output_text.delta")
+            if broken == "midstream":
+                failed = {**response, "status": "failed",
+                          "error": {"code": "server_error", "message": "upstream overloaded (mock)"}}
+                self._event({"type": "response.failed", "response": failed}, "response.failed")
+                return
         done = {**item, "status": "completed", "content": [
             {"type": "output_text", "text": self.backend.reply, "annotations": []}]}
         self._event({"type": "response.output_item.done", "output_index": 0, "item": done},
@@ -385,39 +398,43 @@ class _Handler(BaseHTTPRequestHandler):
             chunk["usageMetadata"] = _usage_gemini(self.backend.usage)
         return chunk
 
-    def _gemini(self, payload: dict, model: str, broken: bool) -> None:
-        if broken:
+    def _gemini(self, payload: dict, model: str, broken: str) -> None:
+        if broken == "badjson":
             self._send_raw(200, b'{"candidates": [', "application/json")
             return
         self._send_json(200, self._gemini_chunk(self.backend.reply, True, model))
 
-    def _gemini_stream(self, payload: dict, model: str, broken: bool) -> None:
+    def _gemini_stream(self, payload: dict, model: str, broken: str) -> None:
         self._start_sse()
-        if broken:
+        if broken == "badjson":
             self._event("{not json")
             return
         parts = self._deltas()
         for index, part in enumerate(parts):
             self._between_deltas()
             self._event(self._gemini_chunk(part, index == len(parts) - 1, model))
+            if broken == "midstream":
+                self._event({"error": {"code": 503, "message": "upstream overloaded (mock)",
+                                       "status": "UNAVAILABLE"}})
+                return
 
     # Anthropic ------------------------------------------------------------------------------
-    def _count_tokens(self, payload: dict, model: str, broken: bool) -> None:
+    def _count_tokens(self, payload: dict, model: str, broken: str) -> None:
         self._send_json(200, {"input_tokens": self.backend.usage["input"]})
 
-    def _anthropic(self, payload: dict, model: str, broken: bool) -> None:
+    def _anthropic(self, payload: dict, model: str, broken: str) -> None:
         usage = _usage_anthropic(self.backend.usage)
         message = {"id": "msg_mock", "type": "message", "role": "assistant", "model": model,
                    "content": [], "stop_reason": None, "stop_sequence": None}
         if not payload.get("stream"):
-            if broken:
+            if broken == "badjson":
                 self._send_raw(200, b'{"content": [', "application/json")
                 return
             self._send_json(200, {**message, "stop_reason": "end_turn", "usage": usage,
                                   "content": [{"type": "text", "text": self.backend.reply}]})
             return
         self._start_sse()
-        if broken:
+        if broken == "badjson":
             self._event("{not json", "message_start")
             return
         start_usage = {**usage, "output_tokens": 1}
@@ -430,6 +447,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._between_deltas()
             self._event({"type": "content_block_delta", "index": 0,
                          "delta": {"type": "text_delta", "text": part}}, "content_block_delta")
+            if broken == "midstream":
+                self._event({"type": "error", "error": {"type": "overloaded_error",
+                                                        "message": "Overloaded (mock)"}}, "error")
+                return
         self._event({"type": "content_block_stop", "index": 0}, "content_block_stop")
         self._event({"type": "message_delta", "delta": {"stop_reason": "end_turn",
                                                         "stop_sequence": None},

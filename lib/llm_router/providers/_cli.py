@@ -38,11 +38,6 @@ def last_line(text: str) -> str:
     return lines[-1] if lines else ""
 
 
-def number(value) -> int:
-    """A token count from a CLI's JSON; missing or odd values count as 0."""
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-
 class Reader:
     """Follows one run's output as it arrives. Subclasses handle `event(dict)` (a JSON line) and
     may watch stderr; `finish(done)` turns the finished run into a Result or raises."""

@@ -29,6 +29,11 @@ class Usage:
         }
 
 
+def count(value) -> int:
+    """A token count from a provider's JSON; a missing or odd value counts as 0."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
 @dataclass
 class Request:
     prompt: str

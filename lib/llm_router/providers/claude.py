@@ -20,8 +20,8 @@ persist_session (keep the session on disk so it can be resumed later).
 
 import os
 
-from ._cli import CLIProvider, Reader, last_line, number
-from .base import Usage
+from ._cli import CLIProvider, Reader, last_line
+from .base import Usage, count
 
 
 class ClaudeProvider(CLIProvider):
@@ -101,15 +101,15 @@ def _usage(final: dict) -> Usage:
     """modelUsage summed over models (Anthropic counts: input excludes cache reads/writes)."""
     total = Usage()
     for entry in (final.get("modelUsage") or {}).values():
-        total += Usage(input_tokens=number(entry.get("inputTokens")),
-                       output_tokens=number(entry.get("outputTokens")),
-                       cached_tokens=number(entry.get("cacheReadInputTokens")),
-                       cache_write_tokens=number(entry.get("cacheCreationInputTokens")),
-                       reasoning_tokens=number(entry.get("thinkingTokens")))
+        total += Usage(input_tokens=count(entry.get("inputTokens")),
+                       output_tokens=count(entry.get("outputTokens")),
+                       cached_tokens=count(entry.get("cacheReadInputTokens")),
+                       cache_write_tokens=count(entry.get("cacheCreationInputTokens")),
+                       reasoning_tokens=count(entry.get("thinkingTokens")))
     if total == Usage():
         usage = final.get("usage") or {}
-        total = Usage(input_tokens=number(usage.get("input_tokens")),
-                      output_tokens=number(usage.get("output_tokens")),
-                      cached_tokens=number(usage.get("cache_read_input_tokens")),
-                      cache_write_tokens=number(usage.get("cache_creation_input_tokens")))
+        total = Usage(input_tokens=count(usage.get("input_tokens")),
+                      output_tokens=count(usage.get("output_tokens")),
+                      cached_tokens=count(usage.get("cache_read_input_tokens")),
+                      cache_write_tokens=count(usage.get("cache_creation_input_tokens")))
     return total

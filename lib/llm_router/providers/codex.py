@@ -24,8 +24,8 @@ Options (besides those in _cli):
 import json
 import re
 
-from ._cli import CLIProvider, Reader, last_line, number
-from .base import Usage
+from ._cli import CLIProvider, Reader, last_line
+from .base import Usage, count
 
 BUILTIN_PROVIDERS = {"openai", "oss", "ollama", "lmstudio", "ollama-chat"}
 _RECONNECT = re.compile(r"^Reconnecting\.\.\. (\d+)/\d+ \((.*)\)$", re.DOTALL)
@@ -114,12 +114,12 @@ class _CodexReader(Reader):
 
     def _add_usage(self, usage: dict) -> None:
         """OpenAI counts: input includes cached, output includes reasoning."""
-        cached = number(usage.get("cached_input_tokens"))
-        written = number(usage.get("cache_write_input_tokens"))
-        self.usage += Usage(input_tokens=max(0, number(usage.get("input_tokens")) - cached - written),
-                            output_tokens=number(usage.get("output_tokens")),
+        cached = count(usage.get("cached_input_tokens"))
+        written = count(usage.get("cache_write_input_tokens"))
+        self.usage += Usage(input_tokens=max(0, count(usage.get("input_tokens")) - cached - written),
+                            output_tokens=count(usage.get("output_tokens")),
                             cached_tokens=cached, cache_write_tokens=written,
-                            reasoning_tokens=number(usage.get("reasoning_output_tokens")))
+                            reasoning_tokens=count(usage.get("reasoning_output_tokens")))
 
     def finish(self, done):
         failure = self.failure or (self.last_error if done.returncode != 0 else None)

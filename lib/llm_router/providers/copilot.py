@@ -21,8 +21,8 @@ reasoning_effort, agent.
 import json
 import os
 
-from ._cli import CLIProvider, Reader, last_line, number
-from .base import Usage
+from ._cli import CLIProvider, Reader, last_line
+from .base import Usage, count
 
 
 class CopilotProvider(CLIProvider):
@@ -102,11 +102,11 @@ def _usage(report: dict) -> Usage:
     total = Usage()
     for entry in (report.get("modelMetrics") or {}).values():
         usage = entry.get("usage") or {}
-        cached, written = number(usage.get("cacheReadTokens")), number(usage.get("cacheWriteTokens"))
-        total += Usage(input_tokens=max(0, number(usage.get("inputTokens")) - cached - written),
-                       output_tokens=number(usage.get("outputTokens")), cached_tokens=cached,
+        cached, written = count(usage.get("cacheReadTokens")), count(usage.get("cacheWriteTokens"))
+        total += Usage(input_tokens=max(0, count(usage.get("inputTokens")) - cached - written),
+                       output_tokens=count(usage.get("outputTokens")), cached_tokens=cached,
                        cache_write_tokens=written,
-                       reasoning_tokens=number(usage.get("reasoningTokens")))
+                       reasoning_tokens=count(usage.get("reasoningTokens")))
     return total
 
 

@@ -26,8 +26,8 @@ import re
 
 from .. import proc
 from ..errors import NotConfigured
-from ._cli import CLIProvider, Reader, last_line, number
-from .base import Usage
+from ._cli import CLIProvider, Reader, last_line
+from .base import Usage, count
 
 _RETRY_LINE = re.compile(rb"Attempt (\d+) failed with (?:status )?(\d{3}|5xx)\b")
 _EXIT_CODES = {41: 401, 42: 400}  # gemini's own fatal codes, as the status they amount to
@@ -126,18 +126,18 @@ def _json_usage(stats: dict) -> Usage:
     total = Usage()
     for entry in (stats.get("models") or {}).values():
         tokens = entry.get("tokens") or {}
-        thoughts = number(tokens.get("thoughts"))
-        total += Usage(input_tokens=number(tokens.get("input")),
-                       output_tokens=number(tokens.get("candidates")) + thoughts,
-                       cached_tokens=number(tokens.get("cached")), reasoning_tokens=thoughts)
+        thoughts = count(tokens.get("thoughts"))
+        total += Usage(input_tokens=count(tokens.get("input")),
+                       output_tokens=count(tokens.get("candidates")) + thoughts,
+                       cached_tokens=count(tokens.get("cached")), reasoning_tokens=thoughts)
     return total
 
 
 def _stream_usage(stats: dict) -> Usage:
     """-o stream-json: totals only, and no thoughts count."""
-    cached = number(stats.get("cached"))
-    return Usage(input_tokens=number(stats.get("input_tokens")) - cached,
-                 output_tokens=number(stats.get("output_tokens")), cached_tokens=cached)
+    cached = count(stats.get("cached"))
+    return Usage(input_tokens=count(stats.get("input_tokens")) - cached,
+                 output_tokens=count(stats.get("output_tokens")), cached_tokens=cached)
 
 
 def _api_message(message: str) -> str:

@@ -17,8 +17,8 @@ only our timeout bounds it. 401/403 are not retried and fail in seconds.
 Options (besides those in _cli): agent, variant (reasoning effort), keep_github_token.
 """
 
-from ._cli import CLIProvider, Reader, last_line, number
-from .base import Usage
+from ._cli import CLIProvider, Reader, last_line
+from .base import Usage, count
 
 
 class OpencodeProvider(CLIProvider):
@@ -69,12 +69,12 @@ class _OpencodeReader(Reader):
     def _add_usage(self, part: dict) -> None:
         tokens = part.get("tokens") or {}
         cache = tokens.get("cache") or {}
-        reasoning = number(tokens.get("reasoning"))
+        reasoning = count(tokens.get("reasoning"))
         # opencode already splits cache reads/writes out of input, and reasoning out of output
-        self.usage += Usage(input_tokens=number(tokens.get("input")),
-                            output_tokens=number(tokens.get("output")) + reasoning,
-                            cached_tokens=number(cache.get("read")),
-                            cache_write_tokens=number(cache.get("write")),
+        self.usage += Usage(input_tokens=count(tokens.get("input")),
+                            output_tokens=count(tokens.get("output")) + reasoning,
+                            cached_tokens=count(cache.get("read")),
+                            cache_write_tokens=count(cache.get("write")),
                             reasoning_tokens=reasoning)
         if isinstance(part.get("cost"), (int, float)):
             self.cost += part["cost"]

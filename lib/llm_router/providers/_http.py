@@ -1,0 +1,202 @@
+"""What the two HTTP providers share: resolving the endpoint, POSTing JSON with urllib, turning
+HTTP failures into our error classes, and reading Server-Sent Events.
+
+urllib is imported inside the functions so that importing a provider (or the registry) never
+pays for it. Endpoint settings come in request.options (the router merges the policy's
+`endpoints` entry in):
+  base_url       the API base, e.g. https://openrouter.ai/api/v1
+  base_url_env   or the name of an env var holding it (for local servers: OLLAMA_BASE_URL ...)
+  api_key_env    the name of the env var holding the key; the key itself is never in the policy
+  headers        extra request headers (OpenRouter attribution ...)
+  env            a dict consulted before os.environ for those variables (tests use it)
+"""
+
+import json
+import os
+import time
+
+from ..errors import BadOutput, NotConfigured, ProviderError, ProviderTimeout, ServerError
+from . import _classify
+
+USER_AGENT = "llm-router/0.1 (+https://github.com/llm-router/llm-router)"
+ERROR_BODY_LIMIT = 64 * 1024
+
+
+def _env(options: dict, name: str | None) -> str:
+    if not name:
+        return ""
+    return str((options.get("env") or {}).get(name) or os.environ.get(name) or "")
+
+
+def endpoint(options: dict) -> tuple[str, str, str]:
+    """(base_url, key, why-not): base_url is "" when unusable, and why-not says what is missing."""
+    base = str(options.get("base_url") or _env(options, options.get("base_url_env"))).rstrip("/")
+    if not base:
+        wanted = options.get("base_url_env")
+        return "", "", f"set {wanted}" if wanted else "the endpoint has no base_url or base_url_env"
+    key = _env(options, options.get("api_key_env"))
+    if options.get("api_key_env") and not key:
+        return "", "", f"set {options['api_key_env']} (the API key for {base})"
+    return base, key, ""
+
+
+def available(options: dict) -> tuple[bool, str]:
+    base, _, why = endpoint(options or {})
+    return (True, f"endpoint {base}") if base else (False, why)
+
+
+def require_endpoint(options: dict, provider: str) -> tuple[str, str]:
+    base, key, why = endpoint(options)
+    if not base:
+        raise NotConfigured(f"{provider}: endpoint not configured: {why}",
+                            "add the variable to your environment, or fix `endpoints` in the policy",
+                            provider=provider)
+    return base, key
+
+
+def post(url: str, payload: dict, headers: dict, timeout: float, provider: str,
+         login_hint: str):
+    """POST JSON; the open response, or a classified ProviderError. `timeout` bounds the wait
+    for the first byte (urllib applies it to the connect and to every read)."""
+    import urllib.error
+    import urllib.request
+
+    body = json.dumps(payload).encode("utf-8")
+    request = urllib.request.Request(url, data=body, method="POST", headers={
+        "Content-Type": "application/json", "User-Agent": USER_AGENT, **headers})
+    try:
+        return urllib.request.urlopen(request, timeout=max(timeout, 0.001))
+    except urllib.error.HTTPError as exc:
+        raise http_error(exc, provider, login_hint) from exc
+    except (urllib.error.URLError, OSError) as exc:
+        raise transport_error(exc, url, provider) from exc
+
+
+def http_error(exc, provider: str, login_hint: str) -> ProviderError:
+    """An HTTP error response as our error, with the body's message and `retry-after`."""
+    try:
+        raw = exc.read(ERROR_BODY_LIMIT).decode("utf-8", "replace")
+    except OSError:
+        raw = ""
+    message, code = error_message(raw)
+    return _classify.error_for_status(exc.code, message or f"HTTP {exc.code}", provider=provider,
+                                      login_hint=login_hint, detail=raw[:2000], code=code,
+                                      retry_after=retry_after(exc.headers.get("retry-after")))
+
+
+def transport_error(exc, url: str, provider: str) -> ProviderError:
+    reason = getattr(exc, "reason", exc)
+    if isinstance(reason, TimeoutError) or "timed out" in str(reason):
+        return ProviderTimeout(f"{provider}: no answer from {url} in time", "raise the timeout",
+                               provider=provider)
+    return ServerError(f"{provider}: cannot reach {url}: {reason}",
+                       "check the URL and that the server is running", provider=provider)
+
+
+def error_message(raw: str) -> tuple[str, str | None]:
+    """(message, code) from the error bodies OpenAI, Anthropic, Gemini and Z.AI send."""
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return raw.strip()[:500], None
+    error = body.get("error", body) if isinstance(body, dict) else {}
+    if not isinstance(error, dict):
+        return str(error)[:500], None
+    code = error.get("code")
+    return str(error.get("message") or error.get("type") or raw)[:500], (
+        None if code is None else str(code))
+
+
+def body_error(body: dict, provider: str, login_hint: str, status=None) -> ProviderError | None:
+    """The error a 200 body (or a stream event) carries in an `error` object, if any."""
+    error = body.get("error")
+    if not error:
+        return None
+    raw = json.dumps(body)
+    message, code = error_message(raw)
+    if status is None and isinstance(error, dict):
+        status = next((value for value in (error.get("status"), error.get("code"))
+                       if isinstance(value, int) and 400 <= value <= 599), None)
+    return _classify.error_for_status(status, message, provider=provider, login_hint=login_hint,
+                                      detail=raw[:2000], code=code)
+
+
+def retry_after(value) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    from email.utils import parsedate_to_datetime
+
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+def read_json(response, provider: str) -> dict:
+    try:
+        value = json.loads(response.read())
+    except (TimeoutError, OSError) as exc:
+        raise ProviderTimeout(f"{provider}: the response stalled", "raise the timeout",
+                              provider=provider) from exc
+    except ValueError as exc:
+        raise BadOutput(f"{provider}: the response is not JSON", "check the endpoint's base_url",
+                        provider=provider) from exc
+    if not isinstance(value, dict):
+        raise BadOutput(f"{provider}: unexpected response shape", "check the endpoint's base_url",
+                        provider=provider)
+    return value
+
+
+def sse_events(response, deadline: float, provider: str):
+    """Yield (event name, data) per Server-Sent Event; comment lines (": ...") are skipped.
+    Raises ProviderTimeout once `deadline` (time.monotonic) passes between lines."""
+    name, data = "", []
+    for raw in _lines(response, deadline, provider):
+        line = raw.decode("utf-8", "replace").rstrip("\r\n")
+        if not line:
+            if data:
+                yield name, "\n".join(data)
+            name, data = "", []
+        elif line.startswith(":"):
+            continue
+        else:
+            field, _, value = line.partition(":")
+            value = value[1:] if value.startswith(" ") else value
+            if field == "event":
+                name = value
+            elif field == "data":
+                data.append(value)
+    if data:
+        yield name, "\n".join(data)
+
+
+def _lines(response, deadline: float, provider: str):
+    while True:
+        if time.monotonic() > deadline:
+            raise ProviderTimeout(f"{provider}: the stream did not finish in time",
+                                  "raise the timeout", provider=provider)
+        try:
+            line = response.readline()
+        except (TimeoutError, OSError) as exc:
+            raise ProviderTimeout(f"{provider}: the stream stalled", "raise the timeout",
+                                  provider=provider) from exc
+        if not line:
+            return
+        yield line
+
+
+def parse_event(data: str, provider: str) -> dict:
+    try:
+        value = json.loads(data)
+    except ValueError as exc:
+        raise BadOutput(f"{provider}: a stream event is not JSON: {data[:80]!r}",
+                        "check the endpoint's base_url", provider=provider) from exc
+    if not isinstance(value, dict):
+        raise BadOutput(f"{provider}: unexpected stream event {data[:80]!r}",
+                        "check the endpoint's base_url", provider=provider)
+    return value
