@@ -49,7 +49,8 @@ HEADER = re.compile(r"\[llm-router tier=(\w+) agent=(\S+) cwd=([^\]\n]*)\]")
 
 
 def _tool_results(body):
-    last = body["messages"][-1]
+    # Claude Code may append a trailing "system" message (reminders); skip it.
+    last = next(m for m in reversed(body["messages"]) if m.get("role") != "system")
     content = last.get("content") if isinstance(last.get("content"), list) else []
     return [part for part in content if isinstance(part, dict) and part.get("type") == "tool_result"]
 
