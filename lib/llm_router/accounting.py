@@ -125,9 +125,9 @@ def _as_text(value) -> str | None:
 def _sha256(prompt) -> str | None:
     if not prompt:
         return None
-    import hashlib
+    from .digest import sha256_hex
 
-    return hashlib.sha256(str(prompt).encode("utf-8")).hexdigest()
+    return sha256_hex(str(prompt).encode("utf-8"))
 
 
 def _load_policy() -> dict:

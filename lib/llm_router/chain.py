@@ -19,9 +19,9 @@ be taken back, so a failure after the first delta ends the chain.
 Sleep, clock and jitter are injected so tests run in milliseconds.
 """
 
+from __future__ import annotations
+
 import time
-from dataclasses import replace
-from typing import Callable
 
 from . import cooldown
 from .errors import AllProvidersFailed, ProviderError, RateLimited, RouterError
@@ -167,7 +167,7 @@ class Chain:
             sink = _TextSink(step, request.on_text, self.before_text) if request.on_text else None
             started = self.clock()
             try:
-                result = provider.run(replace(request, model=step.model, options=step.options,
+                result = provider.run(request.replace(model=step.model, options=step.options,
                                               on_text=sink), timeout)
             except ProviderError as exc:
                 self._record(attempts, step, "error", exc, started, retry)

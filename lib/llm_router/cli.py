@@ -36,7 +36,11 @@ def build_parser(chosen: str | None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"llm-router {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    # Each sub-parser costs about a millisecond to build, so when the command is known only
+    # its own parser is built; the full list is built for --help and for mistakes.
     for name, (module_name, summary) in COMMANDS.items():
+        if chosen and name != chosen:
+            continue
         command_parser = sub.add_parser(name, help=summary, description=summary)
         if name == chosen:
             _command_module(module_name).configure(command_parser)

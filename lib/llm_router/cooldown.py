@@ -13,11 +13,11 @@ fileio.locked(). A missing or corrupt file means "no cooldowns" and is rewritten
 next failure. Wall-clock time (time.time) because the value outlives the process.
 """
 
-import json
-import time
-from typing import Callable
+from __future__ import annotations
 
-from . import fileio, paths
+import time
+
+from . import fastjson, fileio, paths
 
 FILE_NAME = "cooldowns.json"
 
@@ -72,7 +72,7 @@ class Cooldowns:
     def _read(self) -> dict:
         try:
             with open(self.path, "rb") as handle:
-                data = json.loads(handle.read())
+                data = fastjson.loads(handle.read())
         except (OSError, ValueError):
             return {}
         return data if isinstance(data, dict) else {}

@@ -10,13 +10,14 @@ Nothing heavy is imported here: jq only when rules are consulted, a provider mod
 when its step is reached, jsonschema only when the policy changed (policy.py caches it).
 """
 
-import hashlib
+from __future__ import annotations
+
 import os
 import time
-from typing import Callable
 
 from . import accounting, cooldown, routing, taskdetect
 from .chain import Attempt, Chain, check_available, cooldown_key, registry_get
+from .digest import sha256_hex
 from .errors import MissingDependency, UsageError
 from .providers.base import Request, Result, Usage
 from .routing import Decision, Query, Record, Step
@@ -40,7 +41,7 @@ class Call(Record):
     @property
     def prompt_sha256(self) -> str:
         if self._sha is None:
-            self._sha = hashlib.sha256(self.prompt.encode("utf-8", "surrogatepass")).hexdigest()
+            self._sha = sha256_hex(self.prompt.encode("utf-8", "surrogatepass"))
         return self._sha
 
 

@@ -110,14 +110,13 @@ def load_policy_quietly() -> dict:
 # ---- validation -------------------------------------------------------------------------
 
 def _fingerprint(layers: list[tuple[str, bytes, dict]]) -> str:
-    import hashlib
+    from .digest import sha256_hex
 
-    digest = hashlib.sha256()
     with open(paths.config_file("policy.schema.json"), "rb") as handle:
-        digest.update(handle.read())
+        parts = [handle.read()]
     for path, raw, _data in layers:
-        digest.update(path.encode() + b"\0" + raw + b"\0")
-    return digest.hexdigest()
+        parts.append(path.encode() + b"\0" + raw + b"\0")
+    return sha256_hex(b"\0".join(parts))
 
 
 def ensure_valid(policy: dict, layers: list[tuple[str, bytes, dict]]) -> None:

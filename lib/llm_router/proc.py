@@ -15,15 +15,14 @@ Rules every CLI call follows (each one fixes a hang or a leak seen with the real
   * stderr is kept as a bounded tail with anything that looks like a secret redacted.
 """
 
+from __future__ import annotations
+
 import atexit
 import os
-import re
 import selectors
 import signal
 import subprocess
 import time
-from dataclasses import dataclass
-from typing import Callable
 
 from .errors import NotInstalled, ProviderTimeout
 
@@ -42,25 +41,18 @@ PIPE_GRACE_S = 1.0  # after the child exits, how long a grandchild may keep our 
 STDERR_KEEP = 64 * 1024  # stderr bytes kept for parsing
 DETAIL_CHARS = 2000  # stderr characters attached to an error
 
-_SECRET_PATTERNS = [
-    re.compile(r"sk-[A-Za-z0-9_\-]{8,}"),
-    re.compile(r"gh[pousr]_[A-Za-z0-9]{16,}"),
-    re.compile(r"github_pat_[A-Za-z0-9_]{16,}"),
-    re.compile(r"AIza[0-9A-Za-z_\-]{20,}"),
-    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=\-]{8,}"),
-    re.compile(r"(?i)((?:x-api-key|x-goog-api-key|api[_-]?key)[\"']?\s*[:=]\s*[\"']?)[^\s\"',}]{6,}"),
-]
-_SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD", re.IGNORECASE)
 _live_groups: set[int] = set()
 
 
-@dataclass
 class Completed:
-    argv: list
-    returncode: int
-    stdout: bytes
-    stderr: str  # redacted tail (at most STDERR_KEEP bytes' worth)
-    elapsed_ms: int
+    __slots__ = ("argv", "returncode", "stdout", "stderr", "elapsed_ms")
+
+    def __init__(self, argv: list, returncode: int, stdout: bytes, stderr: str, elapsed_ms: int) -> None:
+        self.argv = argv
+        self.returncode = returncode
+        self.stdout = stdout
+        self.stderr = stderr  # redacted tail (at most STDERR_KEEP bytes' worth)
+        self.elapsed_ms = elapsed_ms
 
     @property
     def stdout_text(self) -> str:
@@ -88,14 +80,10 @@ def _int(value) -> int:
 
 
 def redact(text: str, env: dict | None = None) -> str:
-    """Mask key-shaped strings and the values of *KEY*/*TOKEN*/*SECRET* variables."""
-    values = {v for k, v in {**os.environ, **(env or {})}.items()
-              if _SECRET_NAME.search(k) and v and len(v) >= 6}
-    for value in sorted(values, key=len, reverse=True):
-        text = text.replace(value, "***")
-    for pattern in _SECRET_PATTERNS:
-        text = pattern.sub(lambda m: (m.group(1) if m.re.groups else "") + "***", text)
-    return text
+    """The one redaction (redact.py), also covering secrets we put into the child's env."""
+    from .redact import redact as scrub
+
+    return scrub(text, {**os.environ, **(env or {})})
 
 
 def run(argv: list, *, stdin: bytes | None, env: dict, timeout: float, cwd: str | None = None,

@@ -22,8 +22,9 @@ Availability, cooldowns and max_hops are applied while the chain runs (chain.py)
 deciding never imports a provider module.
 """
 
+from __future__ import annotations
+
 import copy
-from typing import Callable
 
 from . import taskdetect
 from .errors import ConfigError, UsageError
@@ -45,7 +46,7 @@ DEFAULTS = {
     "cooldown_s": 300.0,
 }
 
-RuleMatcher = Callable[[dict], "tuple[int, dict] | None"]
+RuleMatcher = "Callable[[dict], tuple[int, dict] | None]"  # annotation only
 
 
 class Record:

@@ -11,8 +11,9 @@ around a pasted file), so detection costs the same for a 1 MB prompt as for a sh
 Order: long-context, then code-generation, then reasoning, else default.
 """
 
+from __future__ import annotations
+
 import re
-from typing import Callable
 
 from .errors import ConfigError, MissingDependency
 

@@ -1,32 +1,51 @@
-"""What every provider implements, and the request/result records they exchange."""
+"""What every provider implements, and the request/result records they exchange.
 
-from dataclasses import dataclass, field
-from typing import Callable, Protocol
+Plain classes with __slots__ rather than dataclasses: `dataclasses` (with inspect) and `typing`
+cost more to import than the rest of a cold `llm-router invoke` does."""
+
+from __future__ import annotations
+
+_USAGE_FIELDS = ("input_tokens", "output_tokens", "cached_tokens", "cache_write_tokens", "reasoning_tokens")
 
 
-@dataclass
-class Usage:
+class _Record:
+    __slots__ = ()
+
+    def _values(self) -> dict:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self._values() == other._values()
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k}={v!r}" for k, v in self._values().items())
+        return f"{type(self).__name__}({inner})"
+
+    def replace(self, **changes):
+        """A copy with some fields changed (what dataclasses.replace did)."""
+        return type(self)(**{**self._values(), **changes})
+
+
+class Usage(_Record):
     """Token counts in one convention whatever the provider reports (each provider converts):
     the three input fields do not overlap (input + cached + cache_write = whole prompt), and
     output_tokens counts every generated token, reasoning included."""
 
-    input_tokens: int = 0  # prompt tokens billed at the full input price
-    output_tokens: int = 0
-    cached_tokens: int = 0  # input tokens served from a prompt cache
-    cache_write_tokens: int = 0
-    reasoning_tokens: int = 0  # the part of output_tokens spent on reasoning
+    __slots__ = _USAGE_FIELDS
 
-    def __add__(self, other: "Usage") -> "Usage":
-        return Usage(*(a + b for a, b in zip(self.as_dict().values(), other.as_dict().values())))
+    def __init__(self, input_tokens: int = 0, output_tokens: int = 0, cached_tokens: int = 0,
+                 cache_write_tokens: int = 0, reasoning_tokens: int = 0) -> None:
+        self.input_tokens = input_tokens  # prompt tokens billed at the full input price
+        self.output_tokens = output_tokens
+        self.cached_tokens = cached_tokens  # input tokens served from a prompt cache
+        self.cache_write_tokens = cache_write_tokens
+        self.reasoning_tokens = reasoning_tokens  # the part of output_tokens spent on reasoning
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(*(a + b for a, b in zip(self._values().values(), other._values().values())))
 
     def as_dict(self) -> dict:
-        return {
-            "input_tokens": self.input_tokens,
-            "output_tokens": self.output_tokens,
-            "cached_tokens": self.cached_tokens,
-            "cache_write_tokens": self.cache_write_tokens,
-            "reasoning_tokens": self.reasoning_tokens,
-        }
+        return self._values()
 
 
 def count(value) -> int:
@@ -34,37 +53,44 @@ def count(value) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
-@dataclass
-class Request:
-    prompt: str
-    model: str  # the provider's own model id, e.g. "github-copilot/gpt-5.2" for opencode
-    system: str | None = None
-    cwd: str | None = None  # working directory for CLIs that read files
-    stream: bool = False
-    on_text: Callable[[str], None] | None = None  # called with each text delta when streaming
-    options: dict = field(default_factory=dict)  # the policy's settings for this provider/endpoint
-    resume_session_id: str | None = None
-    continue_session: bool = False
+class Request(_Record):
+    __slots__ = ("prompt", "model", "system", "cwd", "stream", "on_text", "options",
+                 "resume_session_id", "continue_session")
+
+    def __init__(self, prompt: str, model: str, system: str | None = None, cwd: str | None = None,
+                 stream: bool = False, on_text=None, options: dict | None = None,
+                 resume_session_id: str | None = None, continue_session: bool = False) -> None:
+        self.prompt = prompt
+        self.model = model  # the provider's own model id, e.g. "github-copilot/gpt-5.2" for opencode
+        self.system = system
+        self.cwd = cwd  # working directory for CLIs that read files
+        self.stream = stream
+        self.on_text = on_text  # called with each text delta when streaming
+        self.options = {} if options is None else options  # the policy's settings for this step
+        self.resume_session_id = resume_session_id
+        self.continue_session = continue_session
 
 
-@dataclass
-class Result:
-    text: str
-    model: str
-    provider: str
-    usage: Usage = field(default_factory=Usage)
-    latency_ms: int = 0
-    cost_usd: float | None = None  # only when the provider reports it
-    session_id: str | None = None
-    raw: dict = field(default_factory=dict)  # provider metadata worth keeping (already redacted)
+class Result(_Record):
+    __slots__ = ("text", "model", "provider", "usage", "latency_ms", "cost_usd", "session_id", "raw")
+
+    def __init__(self, text: str, model: str, provider: str, usage: Usage | None = None,
+                 latency_ms: int = 0, cost_usd: float | None = None, session_id: str | None = None,
+                 raw: dict | None = None) -> None:
+        self.text = text
+        self.model = model
+        self.provider = provider
+        self.usage = Usage() if usage is None else usage
+        self.latency_ms = latency_ms
+        self.cost_usd = cost_usd  # only when the provider reports it
+        self.session_id = session_id
+        self.raw = {} if raw is None else raw  # provider metadata worth keeping (already redacted)
 
 
-class Provider(Protocol):
-    name: str
-    transport: str  # "cli" or "http"
+class Provider:
+    """The interface (documentation; providers need not inherit from it).
 
-    def available(self, options: dict) -> tuple[bool, str]:
-        """(usable, why) without side effects: binary on PATH, endpoint configured."""
-
-    def run(self, request: Request, timeout: float) -> Result:
-        """Call the model once; raise a ProviderError subclass on failure."""
+    name: str; transport: "cli" or "http"
+    available(options) -> (usable, why), without side effects: binary on PATH, endpoint configured
+    run(request, timeout) -> Result; raises a ProviderError subclass on failure
+    """
