@@ -70,10 +70,13 @@ def variants(data: str, python: str) -> dict:
                           "cwd": data, "transcript_path": "/dev/null"}).encode()
     prompt = json.dumps({"session_id": "b", "hook_event_name": "UserPromptSubmit", "cwd": data,
                          "prompt": "Please refactor the parser in utils.py so that it streams lines."}).encode()
+    keyword = json.dumps({"session_id": "b", "hook_event_name": "UserPromptSubmit", "cwd": data,
+                          "prompt": "Update CLAUDE.md with the new build steps."}).encode()
     return {
         "python -I -S -c pass (bare)": ([python, "-I", "-S", "-c", "pass"], b""),
         "SessionStart hook": (launch + ["session_start"], session),
         "UserPromptSubmit hook (ordinary prompt)": (launch + ["user_prompt_submit"], prompt),
+        "UserPromptSubmit hook (prompt naming Claude)": (launch + ["user_prompt_submit"], keyword),
         "bash + jq hook reading .enabled": (["/bin/bash", os.path.join(data, "bash-jq-hook.sh")], session),
     }
 

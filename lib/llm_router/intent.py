@@ -221,14 +221,13 @@ def registry_path() -> str:
 
 def load_registry(path: str | None = None) -> dict:
     """The parsed registry; ConfigError naming the file if it is missing or not JSON."""
-    import json
-
+    from . import fastjson  # not json: the hook never pays for json's import of re
     from .errors import ConfigError
 
     path = path or registry_path()
     try:
-        with open(path, encoding="utf-8") as handle:
-            return json.load(handle)
+        with open(path, "rb") as handle:
+            return fastjson.loads(handle.read())
     except (OSError, ValueError) as exc:
         raise ConfigError(f"cannot read the component registry {path}: {exc}",
                           "reinstall the plugin; component-registry.json ships with it",
