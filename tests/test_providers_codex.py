@@ -75,7 +75,7 @@ def test_a_named_custom_provider_gets_the_caps_but_a_builtin_does_not(fake):
     run(fake.script(stdout=OK, model_provider="zai"))
     settings = _settings(fake.argv)
     assert settings["model_provider"] == "zai"
-    assert settings["model_providers"]["zai"] == {"request_max_retries": 1, "stream_max_retries": 1}
+    assert settings["model_providers"]["zai"] == {"request_max_retries": 0, "stream_max_retries": 1}
     run(fake.script(stdout=OK, model_provider="openai"))
     assert _settings(fake.argv) == {"model_provider": "openai"}
 

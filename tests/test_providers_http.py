@@ -5,6 +5,7 @@ in the middle of a stream, Z.AI's "balance exhausted" 429)."""
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from mocks.llm_backend import LLMBackend
@@ -192,5 +193,5 @@ def test_urllib_is_not_imported_until_a_request_is_made():
             "providers.get('openai-http'); providers.get('anthropic-http'); "
             "print('urllib.request' in sys.modules, 'subprocess' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=str(__import__("conftest").ROOT), check=True).stdout
+                         cwd=str(Path(__file__).resolve().parents[1]), check=True).stdout
     assert out.split() == ["False", "False"]

@@ -73,13 +73,14 @@ class LLMBackend:
     def __init__(self, reply: str = "MOCK-REPLY pong", input_tokens: int = 11,
                  output_tokens: int = 3, cached_tokens: int = 0, reasoning_tokens: int = 0,
                  slow_seconds: float = 5.0, chunk_delay: float = 0.0, retry_after: str = "1",
-                 max_lifetime: float = 300.0) -> None:
+                 retry_after_on_5xx: bool = False, max_lifetime: float = 300.0) -> None:
         self.reply = reply
         self.usage = {"input": input_tokens, "output": output_tokens, "cached": cached_tokens,
                       "reasoning": reasoning_tokens}
         self.slow_seconds = slow_seconds
         self.chunk_delay = chunk_delay  # pause between streamed deltas, to test forwarding
-        self.retry_after = retry_after
+        self.retry_after = retry_after  # the `retry-after` header value sent with a 429
+        self.retry_after_on_5xx = retry_after_on_5xx  # ... and with a 500 too (as 503s often do)
         self.max_lifetime = max_lifetime
         self.requests: list[Recorded] = []
         self._queue: list[str] = []
@@ -314,7 +315,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _fail(self, dialect: str, kind: str) -> None:
         status = _STATUS[kind]
-        headers = {"retry-after": self.backend.retry_after} if status == 429 else {}
+        wants = status == 429 or (status >= 500 and self.backend.retry_after_on_5xx)
+        headers = {"retry-after": self.backend.retry_after} if wants else {}
         self._send_json(status, _error_body(dialect, kind, status), headers)
 
     # OpenAI chat completions ----------------------------------------------------------------

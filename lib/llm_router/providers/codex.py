@@ -9,8 +9,9 @@ usage per turn (summed), and turn.failed whose message is the only failure signa
 
 Retry cap. Codex retries a failed request 5 times, and offline it reconnects forever. Two knobs:
   * a custom provider (options base_url, or model_provider naming one from config.toml) gets
-    request_max_retries / stream_max_retries = max_retries through `-c`. Built-in providers
-    (openai, oss) cannot be redefined that way.
+    request_max_retries=0 and stream_max_retries=max_retries through `-c` (the two loops nest:
+    1 and 1 made 4 requests), so at most 1 + max_retries requests. Built-in providers (openai,
+    oss) cannot be redefined that way.
   * for every provider, codex prints `{"type":"error","message":"Reconnecting... n/5 (why)"}`
     before each retry; once n passes max_retries (default 1) we stop it and classify `why`.
 
@@ -59,8 +60,8 @@ class CodexProvider(CLIProvider):
 
     def _provider_settings(self, options: dict) -> list[str]:
         """`-c` overrides that select a custom provider and cap its retries."""
-        retries = self.max_retries(options)
-        caps = {"request_max_retries": retries, "stream_max_retries": retries}
+        # codex nests two retry loops (per request, per stream); one of them is enough
+        caps = {"request_max_retries": 0, "stream_max_retries": self.max_retries(options)}
         if options.get("base_url"):
             table = {"name": "llm-router", "base_url": options["base_url"],
                      "wire_api": options.get("wire_api", "responses"), **caps}

@@ -1,0 +1,56 @@
+"""The real `codex` through CodexProvider, pointed at the mock's /v1/responses by the custom
+provider the provider itself defines from options base_url/api_key_env (with
+request_max_retries/stream_max_retries capped), in an isolated CODEX_HOME."""
+
+import pytest
+from _contract import Contract, assert_arrived_whole, backend, big_prompt, home  # noqa: F401 (fixtures)
+
+from llm_router.errors import AuthError, RateLimited, ServerError
+
+pytestmark = pytest.mark.contract
+MODEL = "mock-model"
+
+
+@pytest.fixture(scope="module")
+def cli(backend, home):
+    root, work, env = home
+    codex_home = root / ".codex"
+    codex_home.mkdir()  # codex refuses a CODEX_HOME that does not exist
+    env = {**env, "CODEX_HOME": str(codex_home), "MOCK_API_KEY": "sk-mock-contract-codex-0123456789"}
+    return Contract("codex", backend, env, work, base_url=f"{backend.url}/v1",
+                    api_key_env="MOCK_API_KEY")
+
+
+def test_reply_and_usage(cli):
+    result = cli.run(MODEL)
+    assert result.text == "MOCK-REPLY pong"
+    usage = result.usage
+    assert (usage.input_tokens, usage.cached_tokens, usage.output_tokens,
+            usage.reasoning_tokens) == (7, 4, 3, 2)
+    assert result.session_id
+    sent = cli.backend.posts()[-1]
+    assert sent.path == "/v1/responses"
+    assert sent.headers["authorization"] == "Bearer sk-mock-contract-codex-0123456789"
+
+
+def test_streaming_forwards_the_message(cli):
+    result = cli.run(MODEL, stream=True)
+    assert result.raw["deltas"] == ["MOCK-REPLY pong"]
+
+
+@pytest.mark.parametrize("model, error", [("err401", AuthError), ("err429", RateLimited),
+                                          ("err500", ServerError)])
+def test_failures_land_in_their_class_in_seconds(cli, model, error):
+    cli.timed_failure(model, error)
+
+
+def test_retries_are_capped_by_the_provider(cli):
+    before = len(cli.backend.posts())
+    cli.timed_failure("err500", ServerError)
+    assert len(cli.backend.posts()) - before <= 2  # max_retries=1 (codex's default: 6 requests)
+
+
+def test_a_300kb_prompt_arrives_whole(cli):
+    prompt = big_prompt()
+    cli.run(MODEL, prompt=prompt)
+    assert_arrived_whole(cli.backend, prompt)
