@@ -116,6 +116,35 @@ def test_lines_are_forwarded_as_they_arrive_not_at_exit():
     assert done.stdout.endswith(b"tail-without-newline")
 
 
+def test_a_line_is_handed_over_within_milliseconds_of_being_written():
+    lags = []
+    code = ("import time\n"
+            "for _ in range(5):\n"
+            "    print(repr(time.time()), flush=True); time.sleep(0.2)\n")
+    _run(code, on_line=lambda line: lags.append(time.time() - float(line)))
+    assert len(lags) == 5
+    assert sorted(lags)[2] < 0.02  # the median lag; the goal is ~5 ms, with slack for a busy CI
+
+
+def test_a_long_stdout_line_reaches_on_line_whole():
+    seen = []
+    _run("import sys; sys.stdout.write('a' * 3_000_000 + '\\nb')", on_line=seen.append)
+    assert [len(line) for line in seen] == [3_000_000, 1]
+
+
+def test_stderr_lines_can_stop_the_child_early():
+    def watch(line):
+        if line.startswith(b"Attempt 1 failed"):
+            raise RuntimeError(line.decode())
+
+    code = ("import sys, time; sys.stderr.write('noise\\nAttempt 1 failed with status 429\\n'); "
+            "sys.stderr.flush(); time.sleep(600)")
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="status 429"):
+        _run(code, on_stderr_line=watch, timeout=60)
+    assert time.monotonic() - started < 5
+
+
 def test_an_exception_in_on_line_kills_the_child():
     def boom(line):
         raise RuntimeError("caller gave up")
