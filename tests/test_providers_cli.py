@@ -78,7 +78,8 @@ def test_a_one_mib_prompt_arrives_whole_on_stdin_not_in_argv(cli):
 
 def test_shell_metacharacters_quotes_and_non_ascii_pass_byte_for_byte(cli):
     provider, fake, model, stdout, extra = cli
-    prompt = "$(touch /tmp/pwned) `id`; rm -rf ~ | cat > x && echo \"dq\" 'sq' \\n \t ünï 日本語 🙂 @notes.txt"
+    prompt = ("$(touch /tmp/pwned) `id`; rm -rf ~ | cat > x && echo \"dq\" 'sq' \\n \t "
+              "ünï 日本語 🙂 @notes.txt")
     _run(provider, model, fake.script(stdout=stdout, **extra), prompt=prompt)
     assert fake.stdin == prompt.encode("utf-8")
     assert not os.path.exists("/tmp/pwned")

@@ -156,6 +156,13 @@ def test_a_slow_first_byte_times_out(backend, name, stream):
     assert time.monotonic() - started < 3
 
 
+def test_the_endpoint_timeout_caps_the_call(backend):
+    started = time.monotonic()
+    with pytest.raises(ProviderTimeout):
+        run("openai-http", options(backend, "openai-http", timeout_s=0.5), model="slow", timeout=30)
+    assert time.monotonic() - started < 2
+
+
 def test_deltas_are_forwarded_as_they_arrive(backend):
     backend.chunk_delay = 0.5
     seen = []

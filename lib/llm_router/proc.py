@@ -87,8 +87,7 @@ def redact(text: str, env: dict | None = None) -> str:
 
 
 def run(argv: list, *, stdin: bytes | None, env: dict, timeout: float, cwd: str | None = None,
-        on_line: Callable[[bytes], None] | None = None,
-        on_stderr_line: Callable[[bytes], None] | None = None, label: str = "",
+        on_line=None, on_stderr_line=None, label: str = "",
         install_hint: str = "") -> Completed:
     """Run argv to completion or until `timeout` seconds pass (then kill its group and raise
     ProviderTimeout). `on_line`/`on_stderr_line` get each complete line as soon as it arrives;
@@ -124,7 +123,7 @@ class _Lines:
     """Cuts a byte stream into lines for a callback; a no-op without one. `cap` bounds a
     line that never ends (stderr only: a stdout JSON line must reach the parser whole)."""
 
-    def __init__(self, callback: Callable[[bytes], None] | None, cap: int | None = None) -> None:
+    def __init__(self, callback, cap: int | None = None) -> None:
         self.callback = callback
         self.cap = cap
         self.partial = bytearray()

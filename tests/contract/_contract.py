@@ -1,7 +1,8 @@
-"""Helpers and fixtures for the contract tests (imported by each test module: a second
-conftest.py would shadow tests/conftest.py for `from conftest import ...`): the real CLIs (from LLM_ROUTER_TOOLS_BIN, default .tools/node_modules/.bin)
-run through our providers against the loopback mock, each in its own HOME/XDG folders under
-tmp so nothing touches the real home. A missing binary skips, except under CI, where it fails.
+"""Helpers and fixtures for the contract tests: the real CLIs (from LLM_ROUTER_TOOLS_BIN,
+default .tools/node_modules/.bin) run through our providers against the loopback mock, each in
+its own HOME/XDG folders under tmp so nothing touches the real home. A missing binary skips,
+except under CI, where it fails. Test modules import the fixtures from here: a second
+conftest.py would shadow tests/conftest.py for the suites that do `from conftest import ...`.
 
 Every contract module checks the same four things through `provider.run` (never a re-typed
 command line): a reply with its usage, streaming, 401/429/500 landing in the right class within
@@ -89,15 +90,15 @@ class Contract:
         return info.value
 
 
-@pytest.fixture(scope="module")
-def backend():
+@pytest.fixture(scope="module", name="backend")
+def backend_fixture():
     with LLMBackend(input_tokens=11, cached_tokens=4, output_tokens=3, reasoning_tokens=2,
                     retry_after="0", max_lifetime=1200) as server:
         yield server
 
 
-@pytest.fixture(scope="module")
-def home(tmp_path_factory):
+@pytest.fixture(scope="module", name="home")
+def home_fixture(tmp_path_factory):
     root = tmp_path_factory.mktemp("home")
     work = tmp_path_factory.mktemp("work")
     return root, work, isolated_home(root)

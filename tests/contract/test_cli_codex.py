@@ -3,7 +3,7 @@ provider the provider itself defines from options base_url/api_key_env (with
 request_max_retries/stream_max_retries capped), in an isolated CODEX_HOME."""
 
 import pytest
-from _contract import Contract, assert_arrived_whole, backend, big_prompt, home  # noqa: F401 (fixtures)
+from _contract import Contract, assert_arrived_whole, backend_fixture, big_prompt, home_fixture  # noqa: F401
 
 from llm_router.errors import AuthError, RateLimited, ServerError
 

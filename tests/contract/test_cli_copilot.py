@@ -5,7 +5,7 @@ The API key is long and unique on purpose: copilot masks that value everywhere i
 and a short key would corrupt JSON keys that happen to contain it."""
 
 import pytest
-from _contract import Contract, assert_arrived_whole, backend, big_prompt, home  # noqa: F401 (fixtures)
+from _contract import Contract, assert_arrived_whole, backend_fixture, big_prompt, home_fixture  # noqa: F401
 
 from llm_router.errors import AuthError, RateLimited, ServerError
 

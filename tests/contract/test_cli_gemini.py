@@ -8,7 +8,7 @@ the provider stops gemini at its first "Attempt N failed" line, which this check
 import json
 
 import pytest
-from _contract import Contract, assert_arrived_whole, backend, big_prompt, home  # noqa: F401 (fixtures)
+from _contract import Contract, assert_arrived_whole, backend_fixture, big_prompt, home_fixture  # noqa: F401
 
 from llm_router.errors import AuthError, RateLimited, ServerError
 

@@ -9,7 +9,7 @@ checked in seconds; the timeout cap itself is covered by the unit tests."""
 import json
 
 import pytest
-from _contract import Contract, assert_arrived_whole, backend, big_prompt, home  # noqa: F401 (fixtures)
+from _contract import Contract, assert_arrived_whole, backend_fixture, big_prompt, home_fixture  # noqa: F401
 
 from llm_router.errors import AuthError, RateLimited, ServerError
 

@@ -15,7 +15,7 @@ import os
 import shutil
 import time
 
-from .. import fastjson, paths, proc
+from .. import fastjson, proc
 from ..errors import BadOutput, NotInstalled, ProviderError
 from . import _classify
 from .base import Request, Result, Usage
@@ -45,7 +45,8 @@ class scratch_dir:
     def __init__(self, label: str) -> None:
         scratch_dir._count += 1
         base = os.environ.get("TMPDIR") or "/tmp"
-        self.path = os.path.join(base, f"llm-router-{label}-{os.getpid()}-{time.monotonic_ns()}-{self._count}")
+        unique = f"{os.getpid()}-{time.monotonic_ns()}-{self._count}"
+        self.path = os.path.join(base, f"llm-router-{label}-{unique}")
 
     def __enter__(self) -> str:
         os.mkdir(self.path, 0o700)  # fails rather than reuse an existing folder

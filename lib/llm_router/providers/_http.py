@@ -8,6 +8,7 @@ pays for it. Endpoint settings come in request.options (the router merges the po
   base_url_env   or the name of an env var holding it (for local servers: OLLAMA_BASE_URL ...)
   api_key_env    the name of the env var holding the key; the key itself is never in the policy
   headers        extra request headers (OpenRouter attribution ...)
+  timeout_s      the endpoint's own cap on one call, when lower than the router's timeout
   env            a dict consulted before os.environ for those variables (tests use it)
 """
 
@@ -43,6 +44,11 @@ def endpoint(options: dict) -> tuple[str, str, str]:
 def available(options: dict) -> tuple[bool, str]:
     base, _, why = endpoint(options or {})
     return (True, f"endpoint {base}") if base else (False, why)
+
+
+def call_timeout(options: dict, timeout: float) -> float:
+    limit = options.get("timeout_s")
+    return min(timeout, float(limit)) if isinstance(limit, (int, float)) and limit > 0 else timeout
 
 
 def require_endpoint(options: dict, provider: str) -> tuple[str, str]:

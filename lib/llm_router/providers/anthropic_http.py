@@ -7,7 +7,8 @@ output_tokens), and an `error` event, classified by its type (overloaded_error -
 rate_limit_error -> RateLimited ...). Non-streaming reads one message. Anthropic's usage already
 keeps cache reads and writes out of input_tokens, which is our convention.
 
-Options: the endpoint keys in _http (base_url, base_url_env, api_key_env, headers, env), plus
+Options: the endpoint keys in _http (base_url, base_url_env, api_key_env, headers, timeout_s,
+env), plus
   auth               "x-api-key" (default) or "bearer" (Authorization: Bearer, what gateways and
                      Claude Code's ANTHROPIC_AUTH_TOKEN use)
   anthropic_version  default "2023-06-01"
@@ -37,6 +38,7 @@ class AnthropicHTTPProvider:
     def run(self, request: Request, timeout: float) -> Result:
         options = request.options or {}
         base, key = _http.require_endpoint(options, self.name)
+        timeout = _http.call_timeout(options, timeout)
         url = f"{base}/messages" if base.endswith("/v1") else f"{base}/v1/messages"
         started = time.monotonic()
         response = _http.post(url, _payload(request), self._headers(request, key), timeout,

@@ -42,7 +42,7 @@ class Usage(_Record):
         self.reasoning_tokens = reasoning_tokens  # the part of output_tokens spent on reasoning
 
     def __add__(self, other: Usage) -> Usage:
-        return Usage(*(a + b for a, b in zip(self._values().values(), other._values().values())))
+        return Usage(*(a + b for a, b in zip(self._values().values(), other._values().values(), strict=True)))
 
     def as_dict(self) -> dict:
         return self._values()

@@ -12,7 +12,8 @@ A 429 carrying a "no credit" business code (Z.AI's balance/plan codes, OpenAI's
 insufficient_quota) is an AuthError, so the router skips to the next provider instead of
 retrying; see _classify.
 
-Options: the endpoint keys in _http (base_url, base_url_env, api_key_env, headers, env), plus
+Options: the endpoint keys in _http (base_url, base_url_env, api_key_env, headers, timeout_s,
+env), plus
 max_tokens, temperature, and extra_body (a dict merged into the request JSON).
 """
 
@@ -33,6 +34,7 @@ class OpenAIHTTPProvider:
     def run(self, request: Request, timeout: float) -> Result:
         options = request.options or {}
         base, key = _http.require_endpoint(options, self.name)
+        timeout = _http.call_timeout(options, timeout)
         started = time.monotonic()
         headers = {"Accept": "text/event-stream" if request.stream else "application/json",
                    **(options.get("headers") or {})}
