@@ -7,7 +7,7 @@ import time
 import pytest
 
 from llm_router import proc
-from llm_router.errors import NotInstalled, ProviderTimeout
+from llm_router.errors import BadRequest, NotInstalled, ProviderTimeout
 
 PY = sys.executable
 
@@ -160,6 +160,11 @@ def test_missing_binary_is_not_installed_with_the_hint():
         proc.run(["/nonexistent/cli"], stdin=b"", env={}, timeout=5, label="x",
                  install_hint="npm install -g x")
     assert info.value.hint == "npm install -g x"
+
+
+def test_a_missing_working_directory_is_not_mistaken_for_a_missing_binary(tmp_path):
+    with pytest.raises(BadRequest, match="working directory"):
+        _run("print(1)", cwd=str(tmp_path / "gone"))
 
 
 def test_exit_code_and_stderr_are_reported():

@@ -202,3 +202,23 @@ def test_urllib_is_not_imported_until_a_request_is_made():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=str(Path(__file__).resolve().parents[1]), check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_the_mock_can_be_scripted_whatever_the_model(backend):
+    backend.script("err429", "ok")
+    with pytest.raises(RateLimited):
+        run("openai-http", options(backend, "openai-http"))
+    assert run("openai-http", options(backend, "openai-http")).text == "MOCK-REPLY pong"
+
+
+def test_the_mock_stops_itself_after_its_lifetime():
+    server = LLMBackend(max_lifetime=0.3).start()
+    time.sleep(0.8)
+    with pytest.raises(ServerError, match="cannot reach"):
+        run("openai-http", {"base_url": server.url + "/v1"})
+
+
+def test_a_proxy_in_the_environment_is_not_used_for_loopback(backend, monkeypatch):
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    assert run("openai-http", options(backend, "openai-http")).text == "MOCK-REPLY pong"

@@ -24,7 +24,7 @@ import signal
 import subprocess
 import time
 
-from .errors import NotInstalled, ProviderTimeout
+from .errors import BadRequest, NotInstalled, ProviderTimeout
 
 # What Claude Code exports to hooks and plugin processes; a CLI started from the plugin must
 # not inherit them (the claude CLI refuses to start "inside another session" on some versions).
@@ -94,6 +94,9 @@ def run(argv: list, *, stdin: bytes | None, env: dict, timeout: float, cwd: str 
     an exception raised there stops the child (that is how a provider cuts a CLI's own retry
     loop short) and propagates to the caller."""
     label = label or os.path.basename(argv[0])
+    if cwd and not os.path.isdir(cwd):  # else Popen's error would read like a missing binary
+        raise BadRequest(f"{label}: the working directory {cwd} does not exist",
+                         "pass an existing directory as the request's cwd", provider=label)
     started = time.monotonic()
     try:
         child = subprocess.Popen(

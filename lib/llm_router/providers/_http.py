@@ -70,12 +70,20 @@ def post(url: str, payload: dict, headers: dict, timeout: float, provider: str,
     body = json.dumps(payload).encode("utf-8")
     request = urllib.request.Request(url, data=body, method="POST", headers={
         "Content-Type": "application/json", "User-Agent": USER_AGENT, **headers})
+    # a local server (Ollama, llama.cpp, a test mock) is never reached through HTTP(S)_PROXY
+    handlers = [urllib.request.ProxyHandler({})] if _is_loopback(url) else []
     try:
-        return urllib.request.urlopen(request, timeout=max(timeout, 0.001))
+        return urllib.request.build_opener(*handlers).open(request, timeout=max(timeout, 0.001))
     except urllib.error.HTTPError as exc:
         raise http_error(exc, provider, login_hint) from exc
     except (urllib.error.URLError, OSError) as exc:
         raise transport_error(exc, url, provider) from exc
+
+
+def _is_loopback(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    return (urlsplit(url).hostname or "") in ("localhost", "127.0.0.1", "::1")
 
 
 def http_error(exc, provider: str, login_hint: str) -> ProviderError:

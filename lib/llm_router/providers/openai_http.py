@@ -13,8 +13,7 @@ insufficient_quota) is an AuthError, so the router skips to the next provider in
 retrying; see _classify.
 
 Options: the endpoint keys in _http (base_url, base_url_env, api_key_env, headers, timeout_s,
-env), plus
-max_tokens, temperature, and extra_body (a dict merged into the request JSON).
+env), plus max_tokens, temperature, and extra_body (a dict merged into the request JSON).
 """
 
 import time
