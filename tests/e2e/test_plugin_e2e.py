@@ -53,8 +53,8 @@ def test_mode_off_sends_no_llm_router_text(claude, mock):
     proc = claude("hello")
     assert proc.returncode == 0, proc.stderr
     text = first_main_request(mock).text()
-    assert "external-mode" not in text
-    assert hook_text(text) == []
+    assert "external-mode:" not in text and "hook additional context" not in text
+    assert hook_text(text) == []  # only the listings of installed agents and skills name us
 
 
 @pytest.mark.parametrize("command", ["/pa", "/llm-router:pa"])
