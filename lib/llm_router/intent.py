@@ -70,7 +70,76 @@ def classify(text: str) -> dict:
     low = text[:MAX_CHARS + 1].lower()
     if not any(word in low for word in _KEYWORDS):
         return dict(_NONE)
+    if _pregate_rejects(text):
+        return dict(_NONE)
     return _classify_relevant(text)
+
+
+# ---- stage 1b: the vocabulary check without `re` -----------------------------------------
+# Prompts that name Claude ("update CLAUDE.md") pass the keyword scan all the time, and
+# importing `re` for stage 2 would double the hook's cold start. This gate answers "could any
+# clause be made of command words only?" with str methods and a vocabulary cached in the data
+# dir. It splits at every boundary stage 2 splits at (and more), and never drops a word stage
+# 2 keeps, so it can only reject what stage 2 rejects too (tests/test_intent.py checks that).
+
+_BOUNDARIES = '!?;,:\n"`\u201c\u201d\u00ab\u00bb'
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789'.")
+_VOCAB_CACHE = "intent-vocabulary.json"
+
+
+def _pregate_rejects(text: str) -> bool:
+    low = text[:max(MAX_CHARS, PAYLOAD_HEAD) + 1].lower()
+    if "--external" in low:
+        return False  # the literal /pa form is decided by stage 2
+    vocabulary = _cached_vocabulary()
+    if vocabulary is None:
+        return False  # unknown yet: stage 2 decides (and fills the cache)
+    low = low.replace("\u2018", "'").replace("\u2019", "'")  # as stage 2's quote map does
+    for mark in _BOUNDARIES:
+        low = low.replace(mark, "|")
+    for space in " \t\r\u00a0":
+        low = low.replace(space + ".", " |").replace("." + space, "| ")
+    return not any(_piece_covered(piece, vocabulary) for piece in low.split("|"))
+
+
+def _piece_covered(piece: str, vocabulary: frozenset) -> bool:
+    words = "".join(ch if ch in _WORD_CHARS else " " for ch in piece).split()
+    words = [w.strip(".'") for w in words]
+    words = [w for w in words if w]
+    return bool(words) and all(w in vocabulary or w.removesuffix("'s") in vocabulary for w in words)
+
+
+def _vocabulary_key() -> str:
+    import os
+
+    parts = []
+    for path in (registry_path(), __file__):
+        info = os.stat(path)
+        parts.append(f"{info.st_size}:{info.st_mtime_ns}")
+    return "|".join(parts)
+
+
+def _cached_vocabulary() -> frozenset | None:
+    from . import fastjson, paths
+
+    try:
+        with open(paths.data_file(_VOCAB_CACHE), "rb") as handle:
+            cached = fastjson.loads(handle.read())
+        if cached.get("key") == _vocabulary_key():
+            return frozenset(cached["words"])
+    except (OSError, ValueError, AttributeError, KeyError, TypeError):
+        pass
+    return None
+
+
+def _save_vocabulary(vocabulary: frozenset) -> None:
+    from . import fileio, paths
+
+    try:
+        fileio.atomic_write_json(paths.data_file(_VOCAB_CACHE),
+                                 {"key": _vocabulary_key(), "words": sorted(vocabulary)})
+    except OSError:
+        pass  # without the cache, stage 2 simply runs every time
 
 
 def _result(action: str, trigger: str | None, confidence: float) -> dict:
@@ -248,6 +317,8 @@ def compiled_rules():
     global _rules
     if _rules is None:
         _rules = _Rules(toggle_component(load_registry()))
+        if _cached_vocabulary() != _rules.vocabulary:
+            _save_vocabulary(_rules.vocabulary)
     return _rules
 
 
