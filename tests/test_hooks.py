@@ -142,3 +142,12 @@ def test_hooks_json_uses_the_launcher_with_timeouts():
             assert handler["command"] == "/bin/sh"
             assert handler["args"][0] == "${CLAUDE_PLUGIN_ROOT}/hooks/launch.sh"
             assert 0 < handler["timeout"] <= 10
+
+
+def test_hooks_stay_silent_inside_a_cli_the_router_started(cli):
+    cli("mode", "on")
+    proc = run_hook("session_start", event("SessionStart", source="startup"), {"LLM_ROUTER_DEPTH": "1"})
+    assert proc.returncode == 0 and proc.stdout == b""
+    proc = run_hook("user_prompt_submit", event("UserPromptSubmit", prompt="go back to claude"),
+                    {"LLM_ROUTER_DEPTH": "1"})
+    assert proc.returncode == 0 and proc.stdout == b""

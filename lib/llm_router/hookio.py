@@ -33,6 +33,10 @@ def run(handler, max_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
     """Run `handler(event) -> dict | None` and exit 0. Never raises, never blocks."""
     output = None
     try:
+        import os
+
+        if os.environ.get("LLM_ROUTER_DEPTH", "0") not in ("", "0"):
+            sys.exit(0)  # a CLI llm-router started (e.g. `claude -p`): never route from inside it
         event = read_event(sys.stdin.buffer.read(), max_bytes)
         if event is not None:
             output = handler(event)
