@@ -6,4 +6,4 @@
 data=${LLM_ROUTER_HOME:-${CLAUDE_PLUGIN_DATA:-$HOME/.claude/plugins/data/llm-router}}
 py=$data/venv/bin/python
 [ -x "$py" ] || py=python3
-exec "$py" -I -S -X "pycache_prefix=$data/pycache" "${0%/*}/$1.py"
+exec "$py" -I -S -X "pycache_prefix=$data/pycache" "${0%/*}/run.py" "$1"

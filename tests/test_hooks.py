@@ -108,7 +108,7 @@ def test_a_toggle_that_cannot_be_saved_fails_open(tmp_path):
 
 _IMPORTS_AFTER_HOOK = """
 import io, os, sys
-sys.argv = [sys.argv[1]]
+sys.argv = sys.argv[1:]
 sys.stdin = io.TextIOWrapper(io.BytesIO(os.environ["EVENT"].encode()))
 try:
     exec(compile(open(sys.argv[0]).read(), sys.argv[0], "exec"), {"__name__": "__main__", "__file__": sys.argv[0]})
@@ -127,7 +127,7 @@ print(sorted(m for m in sys.modules if m.split(".")[0] in heavy), file=sys.stder
 ])
 def test_hot_path_imports_only_light_standard_modules(hook, payload):
     """With mode off, a hook must not import json/re or any heavy module (that is its speed)."""
-    proc = subprocess.run([sys.executable, "-I", "-S", "-c", _IMPORTS_AFTER_HOOK, str(ROOT / "hooks" / f"{hook}.py")],
+    proc = subprocess.run([sys.executable, "-I", "-S", "-c", _IMPORTS_AFTER_HOOK, str(ROOT / "hooks" / "run.py"), hook],
                           env={**os.environ, "EVENT": payload, "LLM_ROUTER_AUTO_SETUP": "0"},
                           capture_output=True, text=True, timeout=30)
     assert proc.stdout == ""
