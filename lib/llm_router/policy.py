@@ -13,7 +13,6 @@ hash is cached in the data dir), so the hot path never imports jsonschema.
 import os
 
 from . import fastjson, paths
-from .errors import ConfigError, MissingDependency
 
 TIERS = ("opus", "sonnet", "haiku")
 CACHE_FILE = "policy-cache.json"
@@ -38,6 +37,8 @@ def read_layers() -> list[tuple[str, bytes, dict]]:
         except FileNotFoundError:
             continue
         except OSError as exc:
+            from .errors import ConfigError
+
             raise ConfigError(f"{path}: cannot read policy file ({exc.strerror})",
                               "fix its permissions or remove it", file=path) from exc
         layers.append((path, raw, _parse(path, raw)))
@@ -50,12 +51,14 @@ def _parse(path: str, raw: bytes) -> dict:
     except ValueError:
         raise _syntax_error(path, raw) from None
     if not isinstance(data, dict):
+        from .errors import ConfigError
+
         raise ConfigError(f"{path}: $ must be a JSON object", "wrap the policy in { ... }",
                           file=path, json_path="$")
     return data
 
 
-def _syntax_error(path: str, raw: bytes) -> ConfigError:
+def _syntax_error(path: str, raw: bytes):
     """Re-parse with `json` (error path only) for its line and column numbers."""
     import json
 
@@ -66,6 +69,8 @@ def _syntax_error(path: str, raw: bytes) -> ConfigError:
         detail = f"not UTF-8 text ({exc.reason} at byte {exc.start})"
     except ValueError as exc:
         detail = f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+    from .errors import ConfigError
+
     return ConfigError(f"{path}: {detail}", "fix the JSON syntax (a trailing comma or a missing quote?)",
                        file=path, json_path="$")
 
@@ -102,7 +107,7 @@ def load_policy_quietly() -> dict:
     """For hooks: the merged policy without schema checks, the shipped one if that fails."""
     try:
         return merge_layers(read_layers())
-    except ConfigError:
+    except Exception:  # noqa: BLE001 - a hook must keep working on a broken override
         with open(paths.config_file("model-policy.json"), "rb") as handle:
             return fastjson.loads(handle.read())
 
@@ -143,6 +148,8 @@ def validate(policy: dict, layers: list[tuple[str, bytes, dict]]) -> None:
     try:
         import jsonschema
     except ImportError as exc:
+        from .errors import MissingDependency
+
         raise MissingDependency("jsonschema", "checking the model policy") from exc
     with open(paths.config_file("policy.schema.json"), "rb") as handle:
         schema = fastjson.loads(handle.read())
@@ -202,7 +209,9 @@ def json_path(parts: list) -> str:
     return text
 
 
-def _config_error(layers: list[tuple[str, bytes, dict]], where: list, message: str) -> ConfigError:
+def _config_error(layers: list[tuple[str, bytes, dict]], where: list, message: str):
+    from .errors import ConfigError
+
     path_text = json_path(where)
     file = _file_defining(layers, where)
     return ConfigError(f"{file}: {path_text}: {message}",
