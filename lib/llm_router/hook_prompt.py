@@ -10,7 +10,8 @@ marks this one prompt for an external answer. The prompt itself is never blocked
 import os
 
 from . import paths, state
-from .hook_session_start import TOGGLE_HELP, tier_text
+from .hook_session_start import TOGGLE_HELP
+from .state import tier_text
 
 APPLIED = "llm-router:toggle-applied"
 

@@ -5,6 +5,7 @@ When the mode is off this prints nothing, so the plugin costs the model zero tok
 """
 
 from . import state
+from .state import tier_text
 
 TOGGLE_HELP = 'Turn it off with "/pa --external off" or by saying "go back to claude".'
 
@@ -30,10 +31,6 @@ def handle(event: dict) -> dict | None:
             "additionalContext": model_context(current, tiers),
         },
     }
-
-
-def tier_text(tiers: dict, arrow: str = " -> ", sep: str = "; ") -> str:
-    return sep.join(f"{tier}{arrow}{model}" for tier, model in tiers.items())
 
 
 def model_context(current: dict, tiers: dict) -> str:

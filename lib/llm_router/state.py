@@ -75,6 +75,11 @@ def set_mode(enabled: bool, reason: str | None = None, changed_by: str = "cli") 
     return new
 
 
+def tier_text(tiers: dict, arrow: str = " -> ", sep: str = "; ") -> str:
+    """{"opus": "copilot/gpt-5.2", ...} -> "opus -> copilot/gpt-5.2; ..." """
+    return sep.join(f"{tier}{arrow}{model}" for tier, model in tiers.items())
+
+
 def describe(state: dict) -> str:
     if not state["enabled"]:
         return "external mode is OFF (Claude answers everything)"

@@ -59,5 +59,4 @@ def _policy_for_display() -> dict:
 
 
 def _tier_line(pol: dict) -> str:
-    tiers = policy.tier_map(pol)
-    return "tier map: " + ", ".join(f"{tier} -> {model}" for tier, model in tiers.items())
+    return "tier map: " + state.tier_text(policy.tier_map(pol), " -> ", ", ")

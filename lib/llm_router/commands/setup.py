@@ -1,18 +1,14 @@
 """llm-router setup [--force] [--quiet]: create or refresh the plugin's venv."""
 
+import argparse
+
 from .. import venvsetup
 
 
 def configure(parser) -> None:
     parser.add_argument("--force", action="store_true", help="rebuild even when up to date")
     parser.add_argument("--quiet", action="store_true", help="print only errors")
-    parser.add_argument("--from-hook", action="store_true", help=argparse_hidden())
-
-
-def argparse_hidden():
-    import argparse
-
-    return argparse.SUPPRESS
+    parser.add_argument("--from-hook", action="store_true", help=argparse.SUPPRESS)
 
 
 def run(args) -> int:
