@@ -192,7 +192,8 @@ def from_event(event: dict, plugin_name: str = "llm-router") -> dict | None:
     current, _warning = state.load_mode()
     if not current["enabled"]:
         return None
-    from . import paths, policy as policy_mod
+    from . import paths
+    from . import policy as policy_mod
 
     policy = policy_mod.load_policy_quietly()
     extra = {}

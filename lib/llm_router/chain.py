@@ -22,6 +22,7 @@ Sleep, clock and jitter are injected so tests run in milliseconds.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from . import cooldown
 from .errors import AllProvidersFailed, ProviderError, RateLimited, RouterError

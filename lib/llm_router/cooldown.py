@@ -16,6 +16,7 @@ next failure. Wall-clock time (time.time) because the value outlives the process
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from . import fastjson, fileio, paths
 

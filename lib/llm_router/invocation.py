@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 
 from . import accounting, cooldown, routing, taskdetect
 from .chain import Attempt, Chain, check_available, cooldown_key, registry_get

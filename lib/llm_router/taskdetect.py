@@ -14,6 +14,7 @@ Order: long-context, then code-generation, then reasoning, else default.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from .errors import ConfigError, MissingDependency
 

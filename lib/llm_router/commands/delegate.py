@@ -7,8 +7,7 @@ In plain mode an answer from an external model starts with the line `🔌 [Exter
 """
 
 from ..errors import AllProvidersFailed
-from .invoke import (EPILOG, Output, add_prompt_args, add_run_args, checked_cwd, read_prompt,
-                     result_payload)
+from .invoke import EPILOG, Output, add_prompt_args, add_run_args, checked_cwd, read_prompt, result_payload
 
 
 def configure(parser) -> None:

@@ -12,8 +12,7 @@ provider, try the next one) with a hint to top up.
 
 import re
 
-from ..errors import (AuthError, BadRequest, ProviderError, ProviderTimeout, RateLimited,
-                      ServerError)
+from ..errors import AuthError, BadRequest, ProviderError, ProviderTimeout, RateLimited, ServerError
 
 # Z.AI business codes (docs.z.ai/api-reference/api-code) that mean "this account cannot pay
 # or is over its plan quota": no retry within our deadline will help.

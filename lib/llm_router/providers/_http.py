@@ -214,3 +214,31 @@ def parse_event(data: str, provider: str) -> dict:
         raise BadOutput(f"{provider}: unexpected stream event {data[:80]!r}",
                         "check the endpoint's base_url", provider=provider)
     return value
+
+
+class HTTPProvider:
+    """What both HTTP providers do around their own wire format: find the endpoint, POST, read
+    the reply whole or streamed, and time it. A subclass supplies `name`, `_url(base)`,
+    `_headers(request, key)`, `_payload(request)`, `_read_body(response)` and
+    `_read_stream(response, request, deadline)`."""
+
+    transport = "http"
+    login_hint = "check the API key in the variable named by the endpoint's api_key_env"
+
+    def available(self, options: dict) -> tuple[bool, str]:
+        return available(options)
+
+    def run(self, request, timeout: float):
+        options = request.options or {}
+        base, key = require_endpoint(options, self.name)
+        timeout = call_timeout(options, timeout)
+        started = time.monotonic()
+        response = post(self._url(base), self._payload(request), self._headers(request, key), timeout,
+                        self.name, self.login_hint)
+        with response:
+            if request.stream:
+                reply = self._read_stream(response, request, started + timeout)
+            else:
+                reply = self._read_body(response)
+        reply.latency_ms = int((time.monotonic() - started) * 1000)
+        return reply

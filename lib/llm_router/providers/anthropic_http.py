@@ -16,7 +16,6 @@ env), plus
   temperature, extra_body (a dict merged into the request JSON)
 """
 
-import time
 
 from . import _http
 from .base import Request, Result, Usage, count
@@ -27,29 +26,14 @@ _ERROR_STATUS = {"invalid_request_error": 400, "authentication_error": 401, "bil
                  "rate_limit_error": 429, "api_error": 500, "overloaded_error": 529}
 
 
-class AnthropicHTTPProvider:
+class AnthropicHTTPProvider(_http.HTTPProvider):
     name = "anthropic-http"
-    transport = "http"
-    login_hint = "check the API key in the variable named by the endpoint's api_key_env"
 
-    def available(self, options: dict) -> tuple[bool, str]:
-        return _http.available(options)
+    def _url(self, base: str) -> str:
+        return f"{base}/messages" if base.endswith("/v1") else f"{base}/v1/messages"
 
-    def run(self, request: Request, timeout: float) -> Result:
-        options = request.options or {}
-        base, key = _http.require_endpoint(options, self.name)
-        timeout = _http.call_timeout(options, timeout)
-        url = f"{base}/messages" if base.endswith("/v1") else f"{base}/v1/messages"
-        started = time.monotonic()
-        response = _http.post(url, _payload(request), self._headers(request, key), timeout,
-                              self.name, self.login_hint)
-        with response:
-            if request.stream:
-                reply = self._read_stream(response, request, started + timeout)
-            else:
-                reply = self._read_body(response)
-        reply.latency_ms = int((time.monotonic() - started) * 1000)
-        return reply
+    def _payload(self, request: Request) -> dict:
+        return _payload(request)
 
     def _headers(self, request: Request, key: str) -> dict:
         options = request.options or {}

@@ -16,38 +16,26 @@ Options: the endpoint keys in _http (base_url, base_url_env, api_key_env, header
 env), plus max_tokens, temperature, and extra_body (a dict merged into the request JSON).
 """
 
-import time
 
 from . import _http
 from .base import Request, Result, Usage, count
 
 
-class OpenAIHTTPProvider:
+class OpenAIHTTPProvider(_http.HTTPProvider):
     name = "openai-http"
-    transport = "http"
-    login_hint = "check the API key in the variable named by the endpoint's api_key_env"
 
-    def available(self, options: dict) -> tuple[bool, str]:
-        return _http.available(options)
+    def _url(self, base: str) -> str:
+        return f"{base}/chat/completions"
 
-    def run(self, request: Request, timeout: float) -> Result:
-        options = request.options or {}
-        base, key = _http.require_endpoint(options, self.name)
-        timeout = _http.call_timeout(options, timeout)
-        started = time.monotonic()
+    def _headers(self, request: Request, key: str) -> dict:
         headers = {"Accept": "text/event-stream" if request.stream else "application/json",
-                   **(options.get("headers") or {})}
+                   **((request.options or {}).get("headers") or {})}
         if key:
             headers["Authorization"] = f"Bearer {key}"
-        response = _http.post(f"{base}/chat/completions", _payload(request), headers, timeout,
-                              self.name, self.login_hint)
-        with response:
-            if request.stream:
-                reply = self._read_stream(response, request, started + timeout)
-            else:
-                reply = self._read_body(response)
-        reply.latency_ms = int((time.monotonic() - started) * 1000)
-        return reply
+        return headers
+
+    def _payload(self, request: Request) -> dict:
+        return _payload(request)
 
     def _read_body(self, response) -> Result:
         body = _http.read_json(response, self.name)
