@@ -21,6 +21,10 @@ or by a scripted queue that overrides the name for the next requests:
   slow                                 first byte only after `slow_seconds`
   backend.script("err429", "ok")       the next two requests, whatever their model
 
+LLMBackend(chunked=True) sends every POST reply with `Transfer-Encoding: chunked` over HTTP/1.1,
+as uvicorn (LiteLLM), Ollama and llama.cpp do: one chunk per write, each with a chunk extension,
+and a trailer after the last one. The default is Content-Length (or read-until-close for SSE).
+
 Bounded on purpose: request bodies over 16 MiB are refused, at most 500 requests are kept,
 and the server stops itself after `max_lifetime` seconds so a forgotten mock cannot outlive
 a test run.
@@ -73,7 +77,8 @@ class LLMBackend:
     def __init__(self, reply: str = "MOCK-REPLY pong", input_tokens: int = 11,
                  output_tokens: int = 3, cached_tokens: int = 0, reasoning_tokens: int = 0,
                  slow_seconds: float = 5.0, chunk_delay: float = 0.0, retry_after: str = "1",
-                 retry_after_on_5xx: bool = False, max_lifetime: float = 300.0) -> None:
+                 retry_after_on_5xx: bool = False, max_lifetime: float = 300.0,
+                 chunked: bool = False) -> None:
         self.reply = reply
         self.usage = {"input": input_tokens, "output": output_tokens, "cached": cached_tokens,
                       "reasoning": reasoning_tokens}
@@ -82,6 +87,7 @@ class LLMBackend:
         self.retry_after = retry_after  # the `retry-after` header value sent with a 429
         self.retry_after_on_5xx = retry_after_on_5xx  # ... and with a 500 too (as 503s often do)
         self.max_lifetime = max_lifetime
+        self.chunked = chunked  # POST replies in chunked transfer coding
         self.requests: list[Recorded] = []
         self._queue: list[str] = []
         self._lock = threading.Lock()
@@ -197,6 +203,7 @@ def _error_body(dialect: str, kind: str, status: int) -> dict:
 class _Handler(BaseHTTPRequestHandler):
     backend: LLMBackend
     server_version = "LLMBackendMock/1.0"
+    _chunking = False  # this reply's body goes out in chunks (LLMBackend(chunked=True))
 
     def log_message(self, *args) -> None:
         pass
@@ -227,23 +234,48 @@ class _Handler(BaseHTTPRequestHandler):
         data = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
+        self._send_length(len(data))
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(data)
+        self._write(data)
+
+    def _send_length(self, length: int) -> None:
+        if self._chunking:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(length))
+
+    def _write(self, data: bytes) -> None:
+        """A piece of the body: as it is, or as one chunk (cut in two, so that clients see
+        chunks ending mid-line, with a chunk extension on the first)."""
+        if not self._chunking:
+            self.wfile.write(data)
+            return
+        half = len(data) // 2
+        for index, part in enumerate(piece for piece in (data[:half], data[half:]) if piece):
+            extension = b";mock=1" if index == 0 else b""
+            self.wfile.write(b"%x%s\r\n%s\r\n" % (len(part), extension, part))
+        self.wfile.flush()
+
+    def _end_chunks(self) -> None:
+        if self._chunking:
+            self.wfile.write(b"0\r\nX-Mock-Trailer: done\r\n\r\n")
+            self.wfile.flush()
 
     def _start_sse(self) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")
         self.send_header("Connection", "close")
+        if self._chunking:
+            self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
 
     def _event(self, payload, name: str | None = None) -> None:
         data = payload if isinstance(payload, str) else json.dumps(payload)
         prefix = f"event: {name}\n" if name else ""
-        self.wfile.write(f"{prefix}data: {data}\n\n".encode())
+        self._write(f"{prefix}data: {data}\n\n".encode())
         self.wfile.flush()
 
     def _deltas(self) -> list[str]:
@@ -281,6 +313,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(404, {"error": {"message": f"no route {split.path}"}})
             return
         dialect, model, answer = route
+        if self.backend.chunked:  # chunked needs HTTP/1.1; the client's Connection: close ends it
+            self.protocol_version, self._chunking = "HTTP/1.1", True
         payload = entry.json or {}
         model = model or payload.get("model", "")
         kind = self.backend.choose(model)
@@ -295,6 +329,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._fail(dialect, kind)
             else:
                 answer(payload, model, kind if kind in ("badjson", "midstream") else "")
+            self._end_chunks()
         except (BrokenPipeError, ConnectionResetError):
             pass
 
@@ -333,7 +368,7 @@ class _Handler(BaseHTTPRequestHandler):
                     "message": {"role": "assistant", "content": self.backend.reply}}]})
             return
         self._start_sse()
-        self.wfile.write(b": keep-alive comment, clients must ignore it\n\n")
+        self._write(b": keep-alive comment, clients must ignore it\n\n")
         if broken == "badjson":
             self._event("{not json")
             return
@@ -356,9 +391,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _send_raw(self, status: int, data: bytes, content_type: str) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
+        self._send_length(len(data))
         self.end_headers()
-        self.wfile.write(data)
+        self._write(data)
 
     # OpenAI Responses (codex) ---------------------------------------------------------------
     def _responses(self, payload: dict, model: str, broken: str) -> None:

@@ -1,9 +1,12 @@
-"""What the two HTTP providers share: resolving the endpoint, POSTing JSON with urllib, turning
-HTTP failures into our error classes, and reading Server-Sent Events.
+"""What the two HTTP providers share: resolving the endpoint, POSTing JSON, turning HTTP
+failures into our error classes, and reading Server-Sent Events.
 
-urllib is imported inside the functions so that importing a provider (or the registry) never
-pays for it. Endpoint settings come in request.options (the router merges the policy's
-`endpoints` entry in):
+Plain http:// URLs that no proxy applies to (every local server) go through llm_router.http1;
+https:// and proxied ones through urllib. urllib.request costs ~33 ms to import cold (it pulls
+in http.client and the email package), http1 under 1 ms; see http1's docstring. Both are
+imported inside the functions so that importing a provider (or the registry) pays for neither.
+
+Endpoint settings come in request.options (the router merges the policy's `endpoints` entry in):
   base_url       the API base, e.g. https://openrouter.ai/api/v1
   base_url_env   or the name of an env var holding it (for local servers: OLLAMA_BASE_URL ...)
   api_key_env    the name of the env var holding the key; the key itself is never in the policy
@@ -12,10 +15,10 @@ pays for it. Endpoint settings come in request.options (the router merges the po
   env            a dict consulted before os.environ for those variables (tests use it)
 """
 
-import json
 import os
 import time
 
+from .. import fastjson
 from ..errors import BadOutput, NotConfigured, ProviderError, ProviderTimeout, ServerError
 from . import _classify
 
@@ -62,40 +65,64 @@ def require_endpoint(options: dict, provider: str) -> tuple[str, str]:
 
 def post(url: str, payload: dict, headers: dict, timeout: float, provider: str,
          login_hint: str):
-    """POST JSON; the open response, or a classified ProviderError. `timeout` bounds the wait
-    for the first byte (urllib applies it to the connect and to every read)."""
+    """POST JSON; the open response (status 2xx), or a classified ProviderError. `timeout`
+    bounds the connect and every read, so the wait for the first byte too."""
+    from .. import http1
+
+    body = fastjson.dumps(payload).encode("ascii")  # ASCII-only JSON, as json.dumps wrote it
+    headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT, **headers}
+    timeout = max(timeout, 0.001)
+    where = http1.direct(url)
+    if where is None:
+        return _post_urllib(url, body, headers, timeout, provider, login_hint)
+    try:
+        response = http1.post(*where, body, headers, timeout)
+    except OSError as exc:
+        raise transport_error(exc, url, provider) from exc
+    if response.status >= 300:
+        with response:
+            raise _status_error(response, url, provider, login_hint)
+    return response
+
+
+def _status_error(response, url: str, provider: str, login_hint: str) -> ProviderError:
+    if response.status >= 400:
+        return http_error(response.status, response.headers, response, provider, login_hint)
+    # urllib would follow it, re-sending the POST as a GET without its body: never useful
+    return NotConfigured(f"{provider}: {url} answers {response.status}, a redirect to "
+                         f"{response.headers.get('location', '(no location)')}",
+                         "set the endpoint's base_url to where it redirects", provider=provider)
+
+
+def _post_urllib(url: str, body: bytes, headers: dict, timeout: float, provider: str,
+                 login_hint: str):
+    """https:// and proxied URLs. A loopback host never goes through HTTP(S)_PROXY."""
     import urllib.error
     import urllib.request
 
-    body = json.dumps(payload).encode("utf-8")
-    request = urllib.request.Request(url, data=body, method="POST", headers={
-        "Content-Type": "application/json", "User-Agent": USER_AGENT, **headers})
-    # a local server (Ollama, llama.cpp, a test mock) is never reached through HTTP(S)_PROXY
-    handlers = [urllib.request.ProxyHandler({})] if _is_loopback(url) else []
+    from ..http1 import loopback
+
+    request = urllib.request.Request(url, data=body, method="POST", headers=headers)
+    handlers = [urllib.request.ProxyHandler({})] if loopback(url) else []
     try:
-        return urllib.request.build_opener(*handlers).open(request, timeout=max(timeout, 0.001))
+        return urllib.request.build_opener(*handlers).open(request, timeout=timeout)
     except urllib.error.HTTPError as exc:
-        raise http_error(exc, provider, login_hint) from exc
+        raise http_error(exc.code, exc.headers, exc, provider, login_hint) from exc
     except (urllib.error.URLError, OSError) as exc:
         raise transport_error(exc, url, provider) from exc
 
 
-def _is_loopback(url: str) -> bool:
-    from urllib.parse import urlsplit
-
-    return (urlsplit(url).hostname or "") in ("localhost", "127.0.0.1", "::1")
-
-
-def http_error(exc, provider: str, login_hint: str) -> ProviderError:
-    """An HTTP error response as our error, with the body's message and `retry-after`."""
+def http_error(status: int, headers, body, provider: str, login_hint: str) -> ProviderError:
+    """An HTTP error response as our error, with the body's message and `retry-after`. `body`
+    is what `read(limit)` is called on (the response, or urllib's HTTPError)."""
     try:
-        raw = exc.read(ERROR_BODY_LIMIT).decode("utf-8", "replace")
+        raw = body.read(ERROR_BODY_LIMIT).decode("utf-8", "replace")
     except OSError:
         raw = ""
     message, code = error_message(raw)
-    return _classify.error_for_status(exc.code, message or f"HTTP {exc.code}", provider=provider,
+    return _classify.error_for_status(status, message or f"HTTP {status}", provider=provider,
                                       login_hint=login_hint, detail=raw[:2000], code=code,
-                                      retry_after=retry_after(exc.headers.get("retry-after")))
+                                      retry_after=retry_after(headers.get("retry-after")))
 
 
 def transport_error(exc, url: str, provider: str) -> ProviderError:
@@ -103,14 +130,34 @@ def transport_error(exc, url: str, provider: str) -> ProviderError:
     if isinstance(reason, TimeoutError) or "timed out" in str(reason):
         return ProviderTimeout(f"{provider}: no answer from {url} in time", "raise the timeout",
                                provider=provider)
+    if _broken_reply(reason):
+        return _broken(reason, url, provider)
     return ServerError(f"{provider}: cannot reach {url}: {reason}",
                        "check the URL and that the server is running", provider=provider)
+
+
+def _broken_reply(exc) -> bool:
+    from ..http1 import ProtocolError
+
+    return isinstance(exc, ProtocolError)
+
+
+def _broken(exc, url: str, provider: str) -> ServerError:
+    return ServerError(f"{provider}: {url} sent a broken HTTP reply: {exc}",
+                       "check that the endpoint's base_url is the API's", provider=provider)
+
+
+def _read_error(exc, provider: str, stalled: str) -> ProviderError:
+    """A failure while reading the body: a broken reply, else (timeouts, resets) a stall."""
+    if _broken_reply(exc):
+        return _broken(exc, "the server", provider)
+    return ProviderTimeout(f"{provider}: {stalled}", "raise the timeout", provider=provider)
 
 
 def error_message(raw: str) -> tuple[str, str | None]:
     """(message, code) from the error bodies OpenAI, Anthropic, Gemini and Z.AI send."""
     try:
-        body = json.loads(raw)
+        body = fastjson.loads(raw)
     except ValueError:
         return raw.strip()[:500], None
     error = body.get("error", body) if isinstance(body, dict) else {}
@@ -126,7 +173,7 @@ def body_error(body: dict, provider: str, login_hint: str, status=None) -> Provi
     error = body.get("error")
     if not error:
         return None
-    raw = json.dumps(body)
+    raw = fastjson.dumps(body)
     message, code = error_message(raw)
     if status is None and isinstance(error, dict):
         status = next((value for value in (error.get("status"), error.get("code"))
@@ -153,10 +200,9 @@ def retry_after(value) -> float | None:
 
 def read_json(response, provider: str) -> dict:
     try:
-        value = json.loads(response.read())
-    except (TimeoutError, OSError) as exc:
-        raise ProviderTimeout(f"{provider}: the response stalled", "raise the timeout",
-                              provider=provider) from exc
+        value = fastjson.loads(response.read())
+    except OSError as exc:  # TimeoutError included
+        raise _read_error(exc, provider, "the response stalled") from exc
     except ValueError as exc:
         raise BadOutput(f"{provider}: the response is not JSON", "check the endpoint's base_url",
                         provider=provider) from exc
@@ -196,9 +242,8 @@ def _lines(response, deadline: float, provider: str):
                                   "raise the timeout", provider=provider)
         try:
             line = response.readline()
-        except (TimeoutError, OSError) as exc:
-            raise ProviderTimeout(f"{provider}: the stream stalled", "raise the timeout",
-                                  provider=provider) from exc
+        except OSError as exc:  # TimeoutError included
+            raise _read_error(exc, provider, "the stream stalled") from exc
         if not line:
             return
         yield line
@@ -206,7 +251,7 @@ def _lines(response, deadline: float, provider: str):
 
 def parse_event(data: str, provider: str) -> dict:
     try:
-        value = json.loads(data)
+        value = fastjson.loads(data)
     except ValueError as exc:
         raise BadOutput(f"{provider}: a stream event is not JSON: {data[:80]!r}",
                         "check the endpoint's base_url", provider=provider) from exc
