@@ -14,13 +14,9 @@ validation cache, as the first call after an install or a policy edit would).
 Everything lives in a temp dir: the data dir (LLM_ROUTER_HOME) with a policy override that
 routes every request to the model `bench/fake` via opencode, and the fake CLI first on PATH.
 Target: added cold cost <= 25 ms median.
-
-When llm_router.providers.opencode is not written yet, a stand-in provider (spawn the CLI,
-parse its JSONL) is registered through a launcher, and the output says so.
 """
 
 import argparse
-import importlib.util
 import json
 import os
 import statistics
@@ -31,7 +27,6 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, "bin", "llm-router")
-LIB = os.path.join(ROOT, "lib")
 TARGET_MS = 25.0
 MODEL = "mock/mock-model"
 
@@ -56,43 +51,6 @@ POLICY = {
                      "long-context": "bench/fake", "default": "bench/fake"},
 }
 
-STAND_IN = '''
-import json, shutil, subprocess
-from llm_router.providers.base import Result, Usage
-
-
-class Provider:
-    """Stand-in for llm_router.providers.opencode until it exists: spawn, parse JSONL."""
-    name, transport = "opencode", "cli"
-
-    def available(self, options):
-        path = shutil.which("opencode")
-        return bool(path), path or "opencode not on PATH"
-
-    def run(self, request, timeout):
-        argv = [shutil.which("opencode"), "run", "--format", "json", "-m", request.model, "--title", "x"]
-        proc = subprocess.run(argv, input=request.prompt.encode(), capture_output=True, timeout=timeout)
-        texts, usage = [], Usage()
-        for line in proc.stdout.splitlines():
-            event = json.loads(line)
-            if event["type"] == "text":
-                texts.append(event["part"]["text"])
-            elif event["type"] == "step_finish":
-                usage.input_tokens += event["part"]["tokens"]["input"]
-                usage.output_tokens += event["part"]["tokens"]["output"]
-        return Result("".join(texts), request.model, "opencode", usage)
-'''
-
-LAUNCHER = '''
-import sys
-sys.path[0:0] = [{lib!r}, {here!r}]
-from llm_router import providers
-providers.REGISTRY["opencode"] = "bench_opencode:Provider"
-from llm_router.cli import main
-sys.exit(main(sys.argv[1:]))
-'''
-
-
 def fake_cli(folder: str) -> str:
     """An `opencode` that answers at once: drain stdin, print the JSONL reply."""
     path = os.path.join(folder, "opencode")
@@ -103,36 +61,20 @@ def fake_cli(folder: str) -> str:
     return path
 
 
-def stand_in_python(folder: str, python: str) -> str:
-    """An LLM_ROUTER_PYTHON that registers the stand-in provider before running the CLI."""
-    with open(os.path.join(folder, "bench_opencode.py"), "w") as handle:
-        handle.write(STAND_IN)
-    launcher = os.path.join(folder, "launch.py")
-    with open(launcher, "w") as handle:
-        handle.write(LAUNCHER.format(lib=LIB, here=folder))
-    wrapper = os.path.join(folder, "python")
-    with open(wrapper, "w") as handle:  # bin/llm-router passes "-I <main>" first: drop them
-        handle.write(f'#!/bin/sh\nshift 2\nexec "{python}" "{launcher}" "$@"\n')
-    os.chmod(wrapper, 0o755)
-    return wrapper
-
-
-def environment(tmp: str, python: str) -> tuple[dict, str, bool]:
-    """(env for the router, path of the fake CLI, whether the stand-in provider is used)."""
+def environment(tmp: str, python: str) -> tuple[dict, str]:
+    """(env for the router, path of the fake CLI)."""
     data, fakebin = os.path.join(tmp, "data"), os.path.join(tmp, "bin")
     os.makedirs(data)
     os.makedirs(fakebin)
     with open(os.path.join(data, "model-policy.json"), "w") as handle:
         json.dump(POLICY, handle)
     cli = fake_cli(fakebin)
-    sys.path.insert(0, LIB)
-    real = importlib.util.find_spec("llm_router.providers.opencode") is not None
     env = {**os.environ, "LLM_ROUTER_HOME": data, "CLAUDE_PLUGIN_DATA": data,
            "CLAUDE_PROJECT_DIR": tmp, "PATH": fakebin + os.pathsep + os.environ.get("PATH", ""),
-           "LLM_ROUTER_PYTHON": python if real else stand_in_python(tmp, python)}
+           "LLM_ROUTER_PYTHON": python}
     for var in ("LLM_ROUTER_MODEL", "LLM_ROUTER_PROVIDER", "CLAUDE_CODE_SESSION_ID"):
         env.pop(var, None)
-    return env, cli, not real
+    return env, cli
 
 
 def timed(argv: list[str], env: dict, prompt: bytes) -> float:
@@ -155,7 +97,7 @@ def summary(samples: list[float]) -> dict:
 def run(runs: int, python: str) -> dict:
     prompt = b"ping"
     with tempfile.TemporaryDirectory(prefix="llm-router-bench-") as tmp:
-        env, cli, stand_in = environment(tmp, python)
+        env, cli = environment(tmp, python)
         direct = [cli, "run", "--format", "json", "-m", MODEL, "--title", "x"]
         router = [BIN, "invoke"]  # prompt on stdin, automatic routing: the full path
         timed(direct, env, prompt)
@@ -167,7 +109,6 @@ def run(runs: int, python: str) -> dict:
     result = {name: summary(values) for name, values in samples.items()}
     result["added_median_ms"] = result["router"]["median_ms"] - result["direct"]["median_ms"]
     result["added_p90_ms"] = result["router"]["p90_ms"] - result["direct"]["p90_ms"]
-    result["stand_in_provider"] = stand_in
     result["python"] = python
     return result
 
@@ -176,9 +117,7 @@ def markdown(result: dict) -> str:
     direct, router = result["direct"], result["router"]
     ok = result["added_median_ms"] <= TARGET_MS
     lines = [
-        f"{router['runs']} alternating cold runs each, interpreter `{result['python']}`"
-        + (" (stand-in opencode provider: the real module is not written yet)"
-           if result["stand_in_provider"] else ""),
+        f"{router['runs']} alternating cold runs each, interpreter `{result['python']}`",
         "",
         "| path | median ms | p90 ms | min ms |",
         "|---|---:|---:|---:|",

@@ -343,6 +343,11 @@ sys.exit(main(sys.argv[1:]))
 '''
 
 
+# bin/llm-router runs "$LLM_ROUTER_PYTHON <interpreter options> <lib>/llm_router/__main__.py ARGS":
+# a stand-in interpreter drops everything up to and including the script.
+DROP_INTERPRETER_ARGS = 'while [ $# -gt 0 ]; do case $1 in */__main__.py) shift; break ;; esac; shift; done\n'
+
+
 @pytest.fixture
 def launcher(tmp_path):
     """Env for bin/llm-router whose registry holds the fake module's providers."""
@@ -351,8 +356,7 @@ def launcher(tmp_path):
     (fake_dir / "fake_providers.py").write_text(FAKE_MODULE)
     (fake_dir / "launch.py").write_text(LAUNCHER.format(lib=LIB, fake_dir=str(fake_dir)))
     python = fake_dir / "python"
-    # bin/llm-router runs "$LLM_ROUTER_PYTHON -I <lib>/llm_router/__main__.py ARGS"
-    python.write_text(f'#!/bin/sh\nshift 2\nexec "{sys.executable}" "{fake_dir / "launch.py"}" "$@"\n')
+    python.write_text(f'#!/bin/sh\n{DROP_INTERPRETER_ARGS}exec "{sys.executable}" "{fake_dir / "launch.py"}" "$@"\n')
     python.chmod(0o755)
     calls = tmp_path / "calls.log"
     calls.write_text("")

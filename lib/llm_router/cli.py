@@ -7,7 +7,6 @@ Each subcommand lives in llm_router/commands/<module>.py with two functions:
 Exit codes: 0 ok, 2 usage or configuration error, 1 runtime failure.
 """
 
-import argparse
 import sys
 
 from . import __version__
@@ -29,7 +28,15 @@ COMMANDS = {
 }
 
 
-def build_parser(chosen: str | None) -> argparse.ArgumentParser:
+# Commands that run on a hot path (Claude Code waits on them) and need only the standard
+# library; the places in them that may import a third-party package enable site first.
+# Every other command gets the venv's site-packages up front (see sitepkgs.py).
+NO_SITE = frozenset({"invoke", "delegate", "route", "mode", "pa", "models", "intent", "stats"})
+
+
+def build_parser(chosen: str | None):
+    import argparse  # not on the fast path (fastargs.py)
+
     parser = argparse.ArgumentParser(
         prog="llm-router",
         description="Hand work from Claude Code to external models through their own CLIs and APIs.",
@@ -48,9 +55,7 @@ def build_parser(chosen: str | None) -> argparse.ArgumentParser:
 
 
 def _command_module(module_name: str):
-    import importlib
-
-    return importlib.import_module(f"llm_router.commands.{module_name}")
+    return __import__(f"llm_router.commands.{module_name}", fromlist=["run"])
 
 
 def _chosen_command(argv: list[str]) -> str | None:
@@ -60,14 +65,28 @@ def _chosen_command(argv: list[str]) -> str | None:
     return None
 
 
+def _fast_parse(chosen: str | None, argv: list[str]):
+    """The command's own fast parser (fastargs.py) when it has one and the command comes first."""
+    if not chosen or argv[0] != chosen:
+        return None
+    fast = getattr(_command_module(COMMANDS[chosen][0]), "fast_parse", None)
+    return fast(argv[1:]) if fast else None
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     chosen = _chosen_command(argv)
-    parser = build_parser(chosen)
-    args = parser.parse_args(argv)
-    if not args.command:
-        parser.print_help()
-        return 2
+    if chosen not in NO_SITE:
+        from .sitepkgs import enable
+
+        enable()
+    args = _fast_parse(chosen, argv)
+    if args is None:
+        parser = build_parser(chosen)
+        args = parser.parse_args(argv)
+        if not args.command:
+            parser.print_help()
+            return 2
     from .errors import RouterError
 
     try:

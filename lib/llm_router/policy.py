@@ -145,6 +145,9 @@ def ensure_valid(policy: dict, layers: list[tuple[str, bytes, dict]]) -> None:
 
 def validate(policy: dict, layers: list[tuple[str, bytes, dict]]) -> None:
     """Schema check with jsonschema, then the cross-references a schema cannot express."""
+    from .sitepkgs import enable
+
+    enable()
     try:
         import jsonschema
     except ImportError as exc:

@@ -7,15 +7,25 @@ In plain mode an answer from an external model starts with the line `🔌 [Exter
 """
 
 from ..errors import AllProvidersFailed
-from .invoke import EPILOG, Output, add_prompt_args, add_run_args, checked_cwd, read_prompt, result_payload
+from .invoke import (EPILOG, EXCLUSIVE, PROMPT_DEFAULTS, PROMPT_SPEC, RUN_SPEC, TIERS, Output,
+                     add_prompt_args, add_run_args, checked_cwd, read_prompt, result_payload)
 
 
 def configure(parser) -> None:
     parser.epilog = EPILOG
-    parser.add_argument("--tier", required=True, choices=("opus", "sonnet", "haiku"),
+    parser.add_argument("--tier", required=True, choices=TIERS,
                         help="the Claude tier the work was meant for")
     add_prompt_args(parser)
     add_run_args(parser)
+
+
+def fast_parse(argv: list[str]):
+    """argparse's result for a plain command line, or None (see fastargs.py)."""
+    from ..fastargs import parse
+
+    return parse(argv, {"--tier": ("tier", TIERS), **PROMPT_SPEC, **RUN_SPEC},
+                 {"command": "delegate", "tier": None, **PROMPT_DEFAULTS},
+                 required=("tier",), exclusive=EXCLUSIVE)
 
 
 def run(args) -> int:

@@ -14,9 +14,10 @@ When every provider fails: exit 1 and the attempts on stderr; with --json also
 The prompt helpers and Output here are shared by `route` and `delegate`.
 """
 
-import json
 import os
 import sys
+
+from .. import fastjson
 
 from ..errors import AllProvidersFailed, UsageError
 
@@ -34,7 +35,7 @@ def configure(parser) -> None:
 def add_route_args(parser) -> None:
     parser.add_argument("--task",
                         help="a task_routing key (reasoning, code-generation, long-context, default, ...)")
-    parser.add_argument("--tier", choices=("opus", "sonnet", "haiku"),
+    parser.add_argument("--tier", choices=TIERS,
                         help="the Claude tier to map through claude_to_external_map")
     parser.add_argument("--model", metavar="KEY", help="a policy model key, e.g. zai/glm-4.7")
 
@@ -53,16 +54,42 @@ def add_run_args(parser) -> None:
                         help="give up after S seconds in all (the chain's deadline)")
 
 
-def _positive(text: str) -> float:
-    import argparse
-
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
+def seconds(text: str) -> float:
+    """A number of seconds > 0; ValueError otherwise (NaN included)."""
+    value = float(text)
     if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got '{text}'")
+        raise ValueError(text)
     return value
+
+
+def _positive(text: str) -> float:
+    try:
+        return seconds(text)
+    except ValueError:
+        import argparse
+
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got '{text}'") from None
+
+
+# The same options for fastargs (see fastargs.py; a test keeps the two in step).
+TIERS = ("opus", "sonnet", "haiku")
+ROUTE_SPEC = {"--task": ("task", "value"), "--tier": ("tier", TIERS), "--model": ("model", "value")}
+PROMPT_SPEC = {"-p": ("prompt", "value"), "--prompt": ("prompt", "value"),
+               "--prompt-file": ("prompt_file", "value"), "--json": ("json", "flag"),
+               "--cwd": ("cwd", "value")}
+RUN_SPEC = {"--stream": ("stream", "flag"), "--timeout": ("timeout", seconds)}
+PROMPT_DEFAULTS = {"prompt": None, "prompt_file": None, "json": False, "cwd": None,
+                   "stream": False, "timeout": None}
+EXCLUSIVE = (("prompt", "prompt_file"),)
+
+
+def fast_parse(argv: list[str]):
+    """argparse's result for a plain command line, or None (see fastargs.py)."""
+    from ..fastargs import parse
+
+    return parse(argv, {**ROUTE_SPEC, **PROMPT_SPEC, **RUN_SPEC},
+                 {"command": "invoke", "task": None, "tier": None, "model": None, **PROMPT_DEFAULTS},
+                 exclusive=EXCLUSIVE)
 
 
 def read_prompt(args, required: bool = True) -> str:
@@ -101,7 +128,7 @@ class Output:
         self.ends_with_newline = True
 
     def delta(self, text: str) -> None:
-        self._write(json.dumps({"delta": text}) + "\n" if self.as_json else text)
+        self._write(fastjson.dumps({"delta": text}) + "\n" if self.as_json else text)
         self.streamed = True
 
     def before_text(self, step) -> None:
@@ -111,7 +138,7 @@ class Output:
 
     def final(self, payload: dict, text: str) -> None:
         if self.as_json:
-            self._write(json.dumps(payload) + "\n")
+            self._write(fastjson.dumps(payload) + "\n")
             return
         if not self.streamed:
             if self.indicator and payload.get("external"):
@@ -122,7 +149,7 @@ class Output:
 
     def failure(self, exc: AllProvidersFailed) -> None:
         if self.as_json:
-            self._write(json.dumps({"error": exc.message,
+            self._write(fastjson.dumps({"error": exc.message,
                                     "attempts": [a.as_dict() for a in exc.attempts]}) + "\n")
         elif not self.ends_with_newline:
             self._write("\n")
