@@ -124,3 +124,23 @@ def test_write_call_reads_the_policy_when_not_given_a_config(data_dir):
     line = json.loads((data_dir / "logs" / "calls.jsonl").read_text())
     assert line == {"model_used": "m", "note": f"Bearer {MARK}"}
     assert not (data_dir / "traces").exists()  # transcripts stay off
+
+
+def test_precomputed_secrets_give_the_same_result(monkeypatch):
+    monkeypatch.setenv("MY_SERVICE_TOKEN", "tok-0123456789-abcdef")
+    monkeypatch.setenv("OTHER_API_KEY", "key-abcdefghij-0123")
+    text = "a tok-0123456789-abcdef b key-abcdefghij-0123 c sk-proj-AbCdEfGhIjKlMnOpQrStUv"
+    assert redact(text, secrets=secret_env_values()) == redact(text)
+    assert "tok-0123456789" not in redact(text) and "key-abcdefghij" not in redact(text)
+
+
+def test_text_without_secrets_does_not_import_re(tmp_path):
+    import subprocess
+    import sys
+
+    lib = str(__import__("pathlib").Path(__file__).parents[1] / "lib")
+    code = (f"import sys; sys.path.insert(0, {lib!r}); from llm_router.redact import redact;"
+            "out = redact('model bench/fake answered in 12 ms', {'GH_TOKEN': 'ghp_ABCDEFGHIJKLMNOPQRSTuvwxyz0123'});"
+            "print(out, 're' in sys.modules)")
+    out = subprocess.run([sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "model bench/fake answered in 12 ms False"

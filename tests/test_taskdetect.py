@@ -100,3 +100,43 @@ def test_missing_jq_is_a_missing_dependency_naming_setup(monkeypatch):
 def test_jq_is_imported_only_when_a_rule_is_consulted(monkeypatch):
     monkeypatch.setitem(sys.modules, "jq", None)
     taskdetect.rule_matcher(RULES)  # building the matcher alone must not import jq
+
+
+def _regex_words(text: str) -> list[str]:
+    import re
+
+    return [w for w in (raw.strip(".-") for raw in re.findall(taskdetect.WORD_PATTERN, text.lower())) if w]
+
+
+def test_the_ascii_tokenizer_splits_exactly_as_the_word_pattern_does():
+    import json
+    import pathlib
+    import random
+
+    corpus = pathlib.Path(__file__).parent / "data" / "intent_utterances.jsonl"
+    texts = [json.loads(line)["text"] for line in corpus.read_text().splitlines() if line.strip()]
+    rng = random.Random(7)
+    alphabet = [chr(c) for c in range(128)]
+    texts += ["".join(rng.choice(alphabet) for _ in range(200)) for _ in range(300)]
+    texts += ["c++ and c# in node.js, unit-test -x- ...a... __init__ $(x) `y` {z}\t\r\n"]
+    checked = 0
+    for text in texts:
+        if text.isascii():
+            assert taskdetect.words_of(text) == _regex_words(text), text
+            checked += 1
+    assert checked > 700
+
+
+@pytest.mark.parametrize("text", ["Écris une fonction Python", "写一个 Python 函数 to parse", "naïve café—code"])
+def test_non_ascii_text_still_goes_through_the_pattern(text):
+    assert taskdetect.words_of(text) == _regex_words(text)
+
+
+def test_a_plain_prompt_is_classified_without_importing_re():
+    import subprocess
+
+    lib = str(__import__("pathlib").Path(taskdetect.__file__).parents[1])
+    code = (f"import sys; sys.path.insert(0, {lib!r}); from llm_router import taskdetect;"
+            "print(taskdetect.detect('Write a Python function that adds', 8, 60000).task, 're' in sys.modules)")
+    out = subprocess.run([sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["code-generation", "False"]

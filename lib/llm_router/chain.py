@@ -22,7 +22,9 @@ Sleep, clock and jitter are injected so tests run in milliseconds.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (hot path)
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 from . import cooldown
 from .errors import AllProvidersFailed, ProviderError, RateLimited, RouterError

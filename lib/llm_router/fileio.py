@@ -4,9 +4,7 @@ Every state file is written as temp file + fsync + os.replace, so a reader sees 
 old or the new content, never a torn write. Read-modify-write cycles take `locked()`.
 """
 
-import json
 import os
-from contextlib import contextmanager
 
 
 def atomic_write_bytes(path: str, data: bytes, mode: int = 0o600) -> None:
@@ -44,20 +42,35 @@ def _fsync_dir(directory: str) -> None:
 
 
 def atomic_write_json(path: str, obj: object, mode: int = 0o600) -> None:
+    import json  # pretty, sorted output for files people read; not on the invoke path
+
     text = json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     atomic_write_bytes(path, text.encode("utf-8"), mode)
 
 
-@contextmanager
-def locked(path: str):
-    """Exclusive advisory lock on `<path>.lock`, held for the body of the `with`."""
-    import fcntl
+class locked:
+    """Exclusive advisory lock on `<path>.lock`, held for the body of the `with`.
+    (A class rather than @contextmanager: contextlib costs ~1 ms of a cold invoke.)"""
 
-    os.makedirs(os.path.dirname(path) or ".", mode=0o700, exist_ok=True)
-    fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.fd = -1
+
+    def __enter__(self) -> None:
+        import fcntl
+
+        os.makedirs(os.path.dirname(self.path) or ".", mode=0o700, exist_ok=True)
+        self.fd = os.open(f"{self.path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX)
+        except BaseException:
+            os.close(self.fd)
+            raise
+
+    def __exit__(self, *exc) -> None:
+        import fcntl
+
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+        finally:
+            os.close(self.fd)

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (hot path)
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 from . import accounting, cooldown, routing, taskdetect
 from .chain import Attempt, Chain, check_available, cooldown_key, registry_get

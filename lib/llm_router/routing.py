@@ -24,8 +24,6 @@ deciding never imports a provider module.
 
 from __future__ import annotations
 
-import copy
-
 from . import taskdetect
 from .errors import ConfigError, UsageError
 
@@ -127,10 +125,20 @@ class _Choice(Record):
         self.task, self.task_fallbacks = task, task_fallbacks
 
 
+def json_copy(value):
+    """A deep copy of JSON data (dicts, lists, scalars): what copy.deepcopy would give, without
+    importing copy (and weakref with it) on every invoke."""
+    if isinstance(value, dict):
+        return {key: json_copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [json_copy(item) for item in value]
+    return value
+
+
 def settings(policy: dict) -> dict:
     """The `routing` section over the defaults (lists copied: callers may keep them)."""
     merged = {**DEFAULTS, "auto_detect_order": list(AUTO_DETECT_ORDER)}
-    merged.update(copy.deepcopy(policy.get("routing", {})))
+    merged.update(json_copy(policy.get("routing", {})))
     return merged
 
 
@@ -246,7 +254,7 @@ def build_steps(policy: dict, model_key: str, task_fallbacks: tuple = (),
 
 
 def provider_options(policy: dict, provider: str) -> dict:
-    return copy.deepcopy(policy.get("providers", {}).get(provider, {}))
+    return json_copy(policy.get("providers", {}).get(provider, {}))
 
 
 def step_options(policy: dict, via: dict) -> dict:
@@ -254,7 +262,7 @@ def step_options(policy: dict, via: dict) -> dict:
     options = provider_options(policy, via["provider"])
     endpoint = via.get("endpoint")
     if endpoint:
-        options.update(copy.deepcopy(policy.get("endpoints", {}).get(endpoint, {})))
+        options.update(json_copy(policy.get("endpoints", {}).get(endpoint, {})))
         options["endpoint"] = endpoint
-    options.update(copy.deepcopy(via.get("options", {})))
+    options.update(json_copy(via.get("options", {})))
     return options

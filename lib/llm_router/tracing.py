@@ -10,7 +10,6 @@ be written is logged and dropped; it never fails the call it describes.
 Standard library only: this runs on the invoke path.
 """
 
-import json
 import os
 import time
 
@@ -63,6 +62,8 @@ def write_call(record: dict, prompt: str | None = None, answer: str | None = Non
 
 def _append_line(path: str, record: dict) -> None:
     os.makedirs(os.path.dirname(path) or ".", mode=0o700, exist_ok=True)
+    import json  # only when tracing is on
+
     line = (json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     try:
@@ -84,6 +85,8 @@ def _write_transcript(trace_dir: str, record: dict, prompt: str | None, answer: 
     name = f"{time.strftime('%H%M%S', time.localtime(stamp))}-{ident}-{model}.json"
     path = os.path.join(folder, name)
     body = {"record": record, "prompt": prompt, "answer": answer}
+    import json
+
     fileio.atomic_write_bytes(path, json.dumps(body, ensure_ascii=False, indent=2).encode("utf-8"), 0o600)
     return path
 

@@ -1,8 +1,6 @@
 """Provider registry: name -> "module:Class", imported on first use so that calling one
 provider never pays for the others (or for urllib when only a CLI is used)."""
 
-import importlib
-
 REGISTRY = {
     "opencode": "llm_router.providers.opencode:OpencodeProvider",
     "gemini": "llm_router.providers.gemini:GeminiProvider",
@@ -22,5 +20,5 @@ def get(name: str):
         raise KeyError(f"unknown provider '{name}' (known: {', '.join(REGISTRY)})")
     if name not in _instances:
         module_name, class_name = REGISTRY[name].split(":")
-        _instances[name] = getattr(importlib.import_module(module_name), class_name)()
+        _instances[name] = getattr(__import__(module_name, fromlist=[class_name]), class_name)()
     return _instances[name]

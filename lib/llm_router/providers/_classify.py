@@ -10,8 +10,6 @@ exhausted, the account is locked or the plan's quota is used up, and OpenAI does
 provider, try the next one) with a hint to top up.
 """
 
-import re
-
 from ..errors import AuthError, BadRequest, ProviderError, ProviderTimeout, RateLimited, ServerError
 
 # Z.AI business codes (docs.z.ai/api-reference/api-code) that mean "this account cannot pay
@@ -19,30 +17,37 @@ from ..errors import AuthError, BadRequest, ProviderError, ProviderTimeout, Rate
 ZAI_NO_CREDIT = {"1110", "1111", "1112", "1113", "1120", "1121", "1304", "1308", "1309", "1310"}
 NO_CREDIT_CODES = ZAI_NO_CREDIT | {"insufficient_quota", "billing_not_active"}
 
+# Patterns as (source, ignore case); compiled on the first error, so a call that succeeds
+# never imports re (~5 ms of a cold invoke).
 _STATUS_IN_TEXT = [
-    re.compile(r"\bstatus(?: code)?:?\s*(\d{3})\b", re.IGNORECASE),
-    re.compile(r"\b(\d{3}) (?:Unauthorized|Forbidden|Too Many Requests|Bad Request|Not Found|"
-               r"Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout)\b"),
-    re.compile(r"API Error:? \(?(\d{3})\b"),
-    re.compile(r"\((\d{3})\)"),
-    re.compile(r"HTTP (\d{3})\b"),
+    (r"\bstatus(?: code)?:?\s*(\d{3})\b", True),
+    (r"\b(\d{3}) (?:Unauthorized|Forbidden|Too Many Requests|Bad Request|Not Found|"
+     r"Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout)\b", False),
+    (r"API Error:? \(?(\d{3})\b", False),
+    (r"\((\d{3})\)", False),
+    (r"HTTP (\d{3})\b", False),
 ]
 _TEXT_RULES = [
-    (re.compile(r"not logged in|/login|log ?in again|no authentication|unauthori[sz]ed|"
-                r"invalid api key|incorrect api key|missing bearer|authenticat", re.IGNORECASE), 401),
-    (re.compile(r"rate.?limit|too many requests|usage limit|quota", re.IGNORECASE), 429),
-    (re.compile(r"high demand|overloaded|internal server error|service unavailable|"
-                r"bad gateway|stream disconnected|connection (?:reset|refused|closed)",
-                re.IGNORECASE), 500),
-    (re.compile(r"invalid_request|invalid model|model .{0,40}(?:not found|does not exist|"
-                r"not supported)|unsupported model|bad request", re.IGNORECASE), 400),
+    ((r"not logged in|/login|log ?in again|no authentication|unauthori[sz]ed|"
+      r"invalid api key|incorrect api key|missing bearer|authenticat", True), 401),
+    ((r"rate.?limit|too many requests|usage limit|quota", True), 429),
+    ((r"high demand|overloaded|internal server error|service unavailable|"
+      r"bad gateway|stream disconnected|connection (?:reset|refused|closed)", True), 500),
+    ((r"invalid_request|invalid model|model .{0,40}(?:not found|does not exist|"
+      r"not supported)|unsupported model|bad request", True), 400),
 ]
+
+
+def _compiled(source: str, ignore_case: bool):
+    import re  # re caches compiled patterns itself
+
+    return re.compile(source, re.IGNORECASE if ignore_case else 0)
 
 
 def status_in_text(text: str) -> int | None:
     """The HTTP status a CLI printed inside a sentence, if any ("unexpected status 401 ...")."""
-    for pattern in _STATUS_IN_TEXT:
-        for match in pattern.finditer(text or ""):
+    for source, ignore_case in _STATUS_IN_TEXT:
+        for match in _compiled(source, ignore_case).finditer(text or ""):
             status = int(match.group(1))
             if 400 <= status <= 599:
                 return status
@@ -79,5 +84,6 @@ def error_for_text(message: str, *, provider: str, login_hint: str, detail: str 
     """For CLIs that report failures only as prose: a status in the text wins, then keywords."""
     status = status_in_text(message)
     if status is None:
-        status = next((value for pattern, value in _TEXT_RULES if pattern.search(message or "")), None)
+        status = next((value for pattern, value in _TEXT_RULES
+                       if _compiled(*pattern).search(message or "")), None)
     return error_for_status(status, message, provider=provider, login_hint=login_hint, detail=detail)
