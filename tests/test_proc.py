@@ -208,3 +208,73 @@ def test_the_child_sees_only_the_given_environment(monkeypatch):
     monkeypatch.setenv("CLAUDECODE", "1")
     done = _run("import os; print(os.environ.get('CLAUDECODE'), os.getpgrp() == os.getpid())")
     assert done.stdout == b"None True\n"  # and it leads its own process group
+
+
+# ---- the posix_spawn start (what subprocess used to do for us) ---------------------------------
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads /proc")
+def test_the_child_gets_default_sigpipe_back():
+    # Python ignores SIGPIPE; a CLI that inherited that would see EPIPE errors instead of
+    # dying quietly when its reader goes away. (A Python child would ignore it again itself,
+    # so a shell looks at its own mask of ignored signals.)
+    done = proc.run(["/bin/sh", "-c", "grep SigIgn /proc/self/status"], stdin=b"",
+                    env=proc.child_env(), timeout=10)
+    ignored = int(done.stdout.split()[1], 16)
+    assert not ignored & (1 << (13 - 1)), "SIGPIPE (13) is still ignored"
+
+
+def test_the_child_runs_in_cwd_and_ours_is_unchanged(tmp_path):
+    before = os.getcwd()
+    done = _run("import os; print(os.getcwd())", cwd=str(tmp_path))
+    assert done.stdout.decode().strip() == str(tmp_path)
+    assert os.getcwd() == before
+
+
+def test_the_child_leads_its_own_session():
+    done = _run("import os; print(os.getsid(0) == os.getpid(), os.getpgid(0) == os.getpid())")
+    assert done.stdout.split() == [b"True", b"True"]
+
+
+def test_no_stdin_means_dev_null():
+    done = _run("import sys; print(repr(sys.stdin.read()))", stdin=None)
+    assert done.stdout.strip() == b"''"
+
+
+def test_descriptors_we_inherited_do_not_reach_the_child(monkeypatch):
+    monkeypatch.setattr(proc, "_fds_checked", False)
+    read_end, write_end = os.pipe()
+    os.set_inheritable(write_end, True)  # as if our own parent had passed it to us
+    try:
+        done = _run(f"import os; print(os.path.exists('/proc/self/fd/{write_end}'))")
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+    assert done.stdout.strip() == b"False"
+
+
+def test_a_bare_name_is_looked_up_on_the_childs_path(tmp_path):
+    tool = tmp_path / "only-here"
+    tool.write_text("#!/bin/sh\necho found\n")
+    tool.chmod(0o755)
+    env = proc.child_env({"PATH": str(tmp_path)})
+    assert proc.run(["only-here"], stdin=b"", env=env, timeout=10).stdout == b"found\n"
+    with pytest.raises(NotInstalled):
+        proc.run(["only-here"], stdin=b"", env=proc.child_env({"PATH": "/nonexistent"}), timeout=10)
+
+
+def test_which_agrees_with_shutil(tmp_path, monkeypatch):
+    import shutil
+
+    (tmp_path / "exe").write_text("#!/bin/sh\n")
+    (tmp_path / "exe").chmod(0o755)
+    (tmp_path / "plain").write_text("")
+    (tmp_path / "dir").mkdir()
+    (tmp_path / "dir").chmod(0o755)
+    monkeypatch.setenv("PATH", f"/nonexistent{os.pathsep}{tmp_path}{os.pathsep}{tmp_path}")
+    for name in ("exe", "plain", "dir", "sh", "no-such-tool", str(tmp_path / "exe"), str(tmp_path / "plain")):
+        assert proc.which(name) == shutil.which(name), name
+
+
+def test_the_exit_code_of_a_signalled_child_is_negative():
+    done = _run("import os, signal; os.kill(os.getpid(), signal.SIGTERM)")
+    assert done.returncode == -15

@@ -7,8 +7,12 @@ Rules every CLI call follows (each one fixes a hang or a leak seen with the real
     open stdin.
   * the child gets its own session (process group) so that on timeout the whole group is
     killed, including grandchildren that still hold our pipes.
-  * one thread, one selector loop over stdin/stdout/stderr with a single deadline, so neither
+  * one thread, one poll() loop over stdin/stdout/stderr with a single deadline, so neither
     a child that never reads stdin nor one that never exits can block us.
+  * os.posix_spawn, not subprocess: `import subprocess` (signal, enum, threading, selectors,
+    locale) cost about 15 ms of every cold `llm-router invoke`, more than half the router's
+    overhead budget. posix_spawn gives what subprocess did here: pipes on 0/1/2, a new
+    session, signals restored, exec errors raised in the parent, no shell.
   * the environment is built on purpose: the variables Claude Code gives its hooks are removed
     so the child does not think it is nested, and LLM_ROUTER_DEPTH counts the nesting so the
     router can refuse to call itself through a child.
@@ -19,12 +23,21 @@ from __future__ import annotations
 
 import atexit
 import os
-import selectors
-import signal
-import subprocess
+import select
 import time
 
 from .errors import BadRequest, NotInstalled, ProviderTimeout
+
+try:  # the C module behind `signal`, which wraps the same numbers in enums (enum: ~3 ms cold)
+    import _signal as _signals
+except ImportError:  # pragma: no cover - interpreters without it
+    import signal as _signals
+
+SIGTERM, SIGKILL = _signals.SIGTERM, _signals.SIGKILL
+# Python ignores SIGPIPE and SIGXFSZ, and an ignored signal stays ignored across exec: give the
+# child the defaults back, as subprocess's restore_signals does.
+RESTORED_SIGNALS = tuple(getattr(_signals, name) for name in ("SIGPIPE", "SIGXFZ", "SIGXFSZ")
+                         if hasattr(_signals, name))
 
 # What Claude Code exports to hooks and plugin processes; a CLI started from the plugin must
 # not inherit them (the claude CLI refuses to start "inside another session" on some versions).
@@ -99,10 +112,7 @@ def run(argv: list, *, stdin: bytes | None, env: dict, timeout: float, cwd: str 
                          "pass an existing directory as the request's cwd", provider=label)
     started = time.monotonic()
     try:
-        child = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd,
-            start_new_session=True, close_fds=True)
+        child = Child.spawn([str(arg) for arg in argv], env, cwd, with_stdin=stdin is not None)
     except (FileNotFoundError, PermissionError, NotADirectoryError) as exc:
         raise NotInstalled(f"{label}: cannot start {argv[0]}: {exc.strerror or exc}",
                            install_hint, provider=label) from exc
@@ -120,6 +130,166 @@ def run(argv: list, *, stdin: bytes | None, env: dict, timeout: float, cwd: str 
                               provider=label, detail=stderr[-DETAIL_CHARS:])
     elapsed = int((time.monotonic() - started) * 1000)
     return Completed(list(argv), child.returncode, bytes(pump.stdout), stderr, elapsed)
+
+
+def which(name: str, path: str | None = None) -> str | None:
+    """shutil.which(name) for an executable file, without importing shutil (it pulls in bz2,
+    lzma and fnmatch: ~3 ms of a cold call). `path` defaults to $PATH."""
+    if os.path.dirname(name):
+        return name if _executable(name) else None
+    folders = (os.environ.get("PATH", os.defpath) if path is None else path).split(os.pathsep)
+    for folder in dict.fromkeys(folders):
+        candidate = os.path.join(folder, name)
+        if _executable(candidate):
+            return candidate
+    return None
+
+
+def _executable(path: str) -> bool:
+    return os.access(path, os.X_OK) and os.path.exists(path) and not os.path.isdir(path)
+
+
+class Child:
+    """A started child: its pid, our ends of its pipes (-1 once closed), its exit code."""
+
+    __slots__ = ("pid", "stdin", "stdout", "stderr", "returncode")
+
+    def __init__(self, pid: int, stdin: int, stdout: int, stderr: int) -> None:
+        self.pid, self.stdin, self.stdout, self.stderr = pid, stdin, stdout, stderr
+        self.returncode: int | None = None
+
+    @classmethod
+    def spawn(cls, argv: list[str], env: dict, cwd: str | None, with_stdin: bool) -> "Child":
+        """Start argv with pipes on 0/1/2 (stdin from /dev/null unless `with_stdin`) in a new
+        session. os.pipe() ends are close-on-exec, so the child keeps only its copies on 0/1/2."""
+        path = argv[0] if os.path.dirname(argv[0]) else which(argv[0], env.get("PATH", os.defpath))
+        if path is None:
+            raise FileNotFoundError(2, "No such file or directory", argv[0])
+        _stop_passing_on_inherited_fds()
+        fds: list[int] = []
+        try:
+            in_r, in_w = _pipe(fds) if with_stdin else (-1, -1)
+            out_r, out_w = _pipe(fds)
+            err_r, err_w = _pipe(fds)
+            actions = [(os.POSIX_SPAWN_DUP2, in_r, 0) if with_stdin
+                       else (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                       (os.POSIX_SPAWN_DUP2, out_w, 1), (os.POSIX_SPAWN_DUP2, err_w, 2)]
+            pid = _spawn_in(cwd, path, argv, env, actions)
+        except BaseException:
+            for fd in fds:
+                os.close(fd)
+            raise
+        for fd in (in_r, out_w, err_w):
+            if fd >= 0:
+                os.close(fd)
+        if in_w >= 0:
+            os.set_blocking(in_w, False)
+        return cls(pid, in_w, out_r, err_r)
+
+    def poll(self) -> int | None:
+        """The exit code once the child has exited (reaping it), else None."""
+        if self.returncode is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:  # reaped elsewhere: its code is lost
+                self.returncode = -1
+                return self.returncode
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, deadline: float) -> bool:
+        """Wait until the child exits (True) or time.monotonic() reaches `deadline` (False)."""
+        if self.poll() is None:
+            self._wait_for_exit_event(deadline)
+        pause = 0.0002
+        while self.poll() is None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            time.sleep(min(pause, left))
+            pause = min(pause * 2, 0.02)
+        return True
+
+    def _wait_for_exit_event(self, deadline: float) -> None:
+        """Sleep until the child exits, woken by the kernel through a pidfd (Linux 5.3+) rather
+        than by polling; returns early at the deadline or when pidfds are not available."""
+        try:
+            pidfd = os.pidfd_open(self.pid)
+        except (AttributeError, OSError):
+            return
+        try:
+            watch = select.poll()
+            watch.register(pidfd, select.POLLIN)
+            watch.poll(max(0.0, deadline - time.monotonic()) * 1000)
+        finally:
+            os.close(pidfd)
+
+    def close(self, fd: int) -> None:
+        """Close one of our pipe ends (by fd) and forget it."""
+        for name in ("stdin", "stdout", "stderr"):
+            if getattr(self, name) == fd and fd >= 0:
+                setattr(self, name, -1)
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+
+
+_fds_checked = False
+
+
+def _stop_passing_on_inherited_fds() -> None:
+    """What subprocess's close_fds=True did: descriptors we inherited beyond 0/1/2 (Python's own
+    are close-on-exec already) must not reach the CLI, or a CLI that leaves a daemon behind
+    could hold our caller's pipes open. They are made close-on-exec here, once per process."""
+    global _fds_checked
+    if _fds_checked:
+        return
+    _fds_checked = True
+    for folder in ("/proc/self/fd", "/dev/fd"):
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            fd = int(name)
+            try:
+                if fd > 2 and os.get_inheritable(fd):
+                    os.set_inheritable(fd, False)
+            except OSError:
+                pass  # the listing's own descriptor, closed by now
+        return
+
+
+def _pipe(fds: list[int]) -> tuple[int, int]:
+    read_end, write_end = os.pipe()
+    fds += (read_end, write_end)
+    return read_end, write_end
+
+
+def _spawn_in(cwd: str | None, path: str, argv: list[str], env: dict, actions: list) -> int:
+    """posix_spawn in `cwd`. posix_spawn has no chdir action (before Python 3.13 / glibc 2.29's
+    addchdir_np is not exposed), so we step into cwd around the call and back: safe because
+    the router runs one thread."""
+    saved = os.open(".", getattr(os, "O_PATH", os.O_RDONLY)) if cwd else -1
+    try:
+        if cwd:
+            os.chdir(cwd)
+        return _posix_spawn(path, argv, env, actions)
+    finally:
+        if saved >= 0:
+            os.fchdir(saved)
+            os.close(saved)
+
+
+def _posix_spawn(path: str, argv: list[str], env: dict, actions: list) -> int:
+    try:
+        return os.posix_spawn(path, argv, env, file_actions=actions, setsid=True,
+                              setsigdef=RESTORED_SIGNALS)
+    except NotImplementedError:  # no POSIX_SPAWN_SETSID: a new process group is what we need
+        return os.posix_spawn(path, argv, env, file_actions=actions, setpgroup=0,
+                              setsigdef=RESTORED_SIGNALS)
 
 
 class _Lines:
@@ -154,52 +324,56 @@ class _Lines:
 class _Pump:
     """Moves bytes between us and the child until its pipes close or the deadline passes."""
 
-    def __init__(self, child: subprocess.Popen, data: bytes | None, out: _Lines, err: _Lines) -> None:
+    def __init__(self, child: Child, data: bytes | None, out: _Lines, err: _Lines) -> None:
         self.child = child
         self.data = memoryview(data or b"")
         self.out_lines, self.err_lines = out, err
         self.stdout = bytearray()
         self.stderr = bytearray()
         self._exited_at: float | None = None
-        self.sel = selectors.DefaultSelector()
-        if child.stdin is not None:
-            os.set_blocking(child.stdin.fileno(), False)
-            self.sel.register(child.stdin, selectors.EVENT_WRITE)
-        self.sel.register(child.stdout, selectors.EVENT_READ)
-        self.sel.register(child.stderr, selectors.EVENT_READ)
+        self.poller = select.poll()
+        self.open: set[int] = set()
+        if child.stdin >= 0:
+            self._watch(child.stdin, select.POLLOUT)
+        self._watch(child.stdout, select.POLLIN)
+        self._watch(child.stderr, select.POLLIN)
+
+    def _watch(self, fd: int, events: int) -> None:
+        self.poller.register(fd, events)
+        self.open.add(fd)
 
     def run(self, deadline: float) -> bool:
         """True when the child finished; False when the deadline passed first."""
-        with self.sel:
-            while self.sel.get_map():
-                now = time.monotonic()
-                if now >= deadline:
-                    return False
-                if self._pipes_held_too_long(now):
-                    break  # the child is gone; a grandchild keeps the pipe: stop waiting
-                for key, _ in self.sel.select(min(deadline - now, 0.1)):
-                    self._service(key.fileobj)
+        while self.open:
+            now = time.monotonic()
+            if now >= deadline:
+                return False
+            if self._pipes_held_too_long(now):
+                break  # the child is gone; a grandchild keeps the pipe: stop waiting
+            for fd, _events in self.poller.poll(min(deadline - now, 0.1) * 1000):
+                self._service(fd)
         self.out_lines.flush()
         self.err_lines.flush()
-        try:
-            self.child.wait(max(0.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            return False  # closed its pipes but kept running
-        return True
+        return self.child.wait(deadline)  # False: closed its pipes but kept running
 
     def _pipes_held_too_long(self, now: float) -> bool:
         if self._exited_at is None and self.child.poll() is not None:
             self._exited_at = now
         return self._exited_at is not None and now - self._exited_at > PIPE_GRACE_S
 
-    def _service(self, pipe) -> None:
-        if pipe is self.child.stdin:
-            self._write(pipe)
+    def _service(self, fd: int) -> None:
+        if fd == self.child.stdin:
+            self._write(fd)
             return
-        chunk = os.read(pipe.fileno(), 65536)
+        try:
+            chunk = os.read(fd, 65536)
+        except BlockingIOError:
+            return
+        except OSError:
+            chunk = b""
         if not chunk:
-            self._close(pipe)
-        elif pipe is self.child.stdout:
+            self._close(fd)
+        elif fd == self.child.stdout:
             self.stdout += chunk
             self.out_lines.feed(chunk)
         else:
@@ -207,46 +381,41 @@ class _Pump:
             del self.stderr[:-STDERR_KEEP]
             self.err_lines.feed(chunk)
 
-    def _write(self, pipe) -> None:
+    def _write(self, fd: int) -> None:
         try:
-            written = os.write(pipe.fileno(), self.data[:65536])
+            written = os.write(fd, self.data[:65536])
         except BlockingIOError:
             return
-        except (BrokenPipeError, ConnectionResetError):
-            written = len(self.data)  # the child stopped reading: that is its choice
+        except OSError:  # EPIPE and the like: the child stopped reading, that is its choice
+            written = len(self.data)
         self.data = self.data[written:]
         if not self.data:
-            self._close(pipe)
+            self._close(fd)
 
-    def _close(self, pipe) -> None:
-        self.sel.unregister(pipe)
-        try:
-            pipe.close()
-        except OSError:
-            pass
+    def _close(self, fd: int) -> None:
+        self.poller.unregister(fd)
+        self.open.discard(fd)
+        self.child.close(fd)
 
     def stderr_tail(self) -> str:
         return self.stderr.decode("utf-8", "replace")
 
 
-def _kill_group(child: subprocess.Popen) -> None:
+def _kill_group(child: Child) -> None:
     """SIGTERM the child's whole group, wait a little, then SIGKILL whatever is left."""
-    for sig, grace in ((signal.SIGTERM, KILL_GRACE_S), (signal.SIGKILL, 5.0)):
+    for sig, grace in ((SIGTERM, KILL_GRACE_S), (SIGKILL, 5.0)):
         try:
             os.killpg(child.pid, sig)
         except (ProcessLookupError, PermissionError):
             break  # nobody left in the group
         if not _group_alive(child, grace):
             break
-    for pipe in (child.stdin, child.stdout, child.stderr):
-        if pipe is not None and not pipe.closed:
-            try:
-                pipe.close()
-            except OSError:
-                pass
+    for fd in (child.stdin, child.stdout, child.stderr):
+        child.close(fd)
+    child.poll()  # reap it if the group was already empty when we looked
 
 
-def _group_alive(child: subprocess.Popen, grace: float) -> bool:
+def _group_alive(child: Child, grace: float) -> bool:
     """Reap the child and poll the group until it is empty or `grace` seconds pass."""
     end = time.monotonic() + grace
     while True:
@@ -290,6 +459,6 @@ def _kill_leftovers() -> None:
     """If the interpreter exits mid-call (Ctrl-C), do not leave CLIs running."""
     for pgid in list(_live_groups):
         try:
-            os.killpg(pgid, signal.SIGKILL)
+            os.killpg(pgid, SIGKILL)
         except OSError:
             pass

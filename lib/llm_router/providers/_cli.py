@@ -12,12 +12,10 @@ Options every CLI provider reads from request.options:
 """
 
 import os
-import shutil
 import time
 
 from .. import fastjson, proc
 from ..errors import BadOutput, NotInstalled, ProviderError
-from . import _classify
 from .base import Request, Result, Usage
 
 
@@ -53,7 +51,12 @@ class scratch_dir:
         return self.path
 
     def __exit__(self, *exc) -> None:
-        shutil.rmtree(self.path, ignore_errors=True)
+        try:
+            os.rmdir(self.path)  # most CLIs leave it empty: no need to import shutil
+        except OSError:
+            import shutil
+
+            shutil.rmtree(self.path, ignore_errors=True)
 
 
 class Reader:
@@ -96,6 +99,8 @@ class Reader:
     def fail(self, message: str, status: int | None = None, detail: str = "",
              retry_after: float | None = None) -> ProviderError:
         """The error for a failure the CLI reported, with its status when known."""
+        from . import _classify  # error paths only: it compiles regular expressions
+
         classify = dict(provider=self.provider.name, login_hint=self.provider.login_hint,
                         detail=proc.redact(detail)[-proc.DETAIL_CHARS:])
         if status is None:
@@ -166,7 +171,7 @@ class CLIProvider:
 
     def _find(self, options: dict) -> str | None:
         wanted = options.get("binary") or self.binary
-        found = shutil.which(wanted)
+        found = proc.which(wanted)
         if found is None and os.path.isabs(wanted) and os.access(wanted, os.X_OK):
             found = wanted
         return found
