@@ -2,7 +2,8 @@
 
 invoke/delegate call `precheck()` once before a chain runs and `record()` once per attempt.
 precheck enforces the policy's `budgets` (see budget.py); record prices the attempt (see
-pricing.py), appends it to the ledger (ledger.py) and writes the optional traces (tracing.py).
+pricing.py), appends it to the ledger's journal (ledger_journal.py, moved into ledger.py's
+SQLite by the next reader) and writes the optional traces (tracing.py).
 Standard library only: both run on every invoke. The modules behind them (sqlite3 above
 all) are imported on first use, so importing this seam costs `route` or `models` nothing.
 """
@@ -57,33 +58,59 @@ def record(attempt: dict) -> None:
       stderr               the provider's stderr tail, kept in the trace record only
       policy               the merged policy, if the caller has it (saves a reload)
     Never raises for storage problems: a row that cannot be written is spooled and logged."""
-    from . import ledger, tracing
-
     policy = attempt.get("policy") or _load_policy()
     row = build_row(attempt, policy)
-    row_id = ledger.insert(row)
     trace_config = policy.get("tracing")
-    if tracing.enabled(trace_config):
-        trace_record = {**row, "id": row_id}
-        if attempt.get("stderr"):
-            trace_record["stderr"] = str(attempt["stderr"])[-STDERR_TRACE_CHARS:]
-        tracing.write_call(trace_record, attempt.get("prompt"), attempt.get("text"), config=trace_config)
+    if not trace_config:  # tracing.enabled() is False without the section: skip the import
+        _append(row)
+        return
+    from . import tracing
+
+    if not tracing.enabled(trace_config):
+        _append(row)
+        return
+    from . import ledger
+
+    row_id = ledger.insert(row)  # a trace record names its ledger row, so write it now
+    trace_record = {**row, "id": row_id}
+    if attempt.get("stderr"):
+        trace_record["stderr"] = str(attempt["stderr"])[-STDERR_TRACE_CHARS:]
+    tracing.write_call(trace_record, attempt.get("prompt"), attempt.get("text"), config=trace_config)
+
+
+def _append(row: dict) -> None:
+    """The row to the ledger's journal (no sqlite3 import on the invoke path; see
+    ledger_journal.py), moved into SQLite once the journal is big enough."""
+    from . import ledger_journal
+
+    try:
+        due = ledger_journal.append(row)
+    except OSError:
+        from . import ledger
+
+        ledger.insert(row)  # it spools or logs on its own failures
+        return
+    if due:
+        from . import ledger
+
+        ledger.drain_journal()
 
 
 def build_row(attempt: dict, policy: dict) -> dict:
     """The ledger row for an attempt: priced, with the Claude-savings estimate, redacted."""
     from . import pricing
-    from .redact import redact
+    from .redact import redact, secret_env_values
 
     table = pricing.load_table(policy)
+    secrets = secret_env_values()  # once per row, not once per field
     row = {name: _as_int(attempt.get(name)) for name in _INT_FIELDS}
-    row.update({name: _as_text(attempt.get(name)) for name in _TEXT_FIELDS})
+    row.update({name: _as_text(attempt.get(name), secrets) for name in _TEXT_FIELDS})
     row["session_id"] = row["session_id"] or os.environ.get("CLAUDE_CODE_SESSION_ID") or None
     row["prompt_sha256"] = row["prompt_sha256"] or _sha256(attempt.get("prompt"))
     row["one_shot"] = None if attempt.get("one_shot") is None else int(bool(attempt.get("one_shot")))
     row["quota_units"] = _as_float(attempt.get("quota_units"))
     message = attempt.get("error_message")
-    row["error_message"] = redact(str(message))[:ERROR_MESSAGE_CHARS] if message else None
+    row["error_message"] = redact(str(message), secrets=secrets)[:ERROR_MESSAGE_CHARS] if message else None
     priced = {**attempt, **row}
     row["cost_usd"], row["cost_source"] = pricing.attempt_cost(priced, table)
     row["claude_tier"] = row["tier"] or _model_tier(policy, row["requested_model"] or row["model_used"])
@@ -114,12 +141,12 @@ def _as_float(value) -> float | None:
         return None
 
 
-def _as_text(value) -> str | None:
+def _as_text(value, secrets: tuple) -> str | None:
     # Model names and error classes do not hold secrets, but a provider's error text can
     # leak into any of them; the ledger is a file on disk like any other.
     from .redact import redact
 
-    return None if value is None else redact(str(value))
+    return None if value is None else redact(str(value), secrets=secrets)
 
 
 def _sha256(prompt) -> str | None:

@@ -6,21 +6,23 @@ Many processes write at once (parallel delegations, subagents), so:
     front avoids the read-then-upgrade deadlock that SQLite answers with an instant BUSY);
   - a busy_timeout plus a bounded retry with jitter for the rare BUSY that still escapes;
   - if the database stays unwritable (locked for a minute, disk full, corrupt), the row goes
-    to a JSONL spool next to it and is loaded by the next successful write. A row is never
-    dropped and "database is locked" never reaches the user.
+    to the journal next to it (ledger_journal.py) and is loaded by the next successful open.
+    A row is never dropped and "database is locked" never reaches the user.
+`invoke` does not open the database at all: it appends its rows to that journal, and
+`connect()` moves the journal's rows in before anyone reads or writes (see ledger_journal.py).
 Opening is cheap: one `PRAGMA user_version` read; migrations run only when it is behind.
-Standard library only: this runs on the invoke path.
+Standard library only.
 """
 
 import os
 import sqlite3
 import time
 
-from . import fileio, paths
+from . import fileio, ledger_journal, paths
 from .log import log_problem
 
 FILE_NAME = "ledger.sqlite3"
-SPOOL_NAME = "ledger-pending.jsonl"
+SPOOL_NAME = ledger_journal.FILE_NAME
 BUSY_TIMEOUT_S = 10.0
 RETRIES = 6
 _SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
@@ -75,17 +77,18 @@ def ledger_path() -> str:
 
 
 def spool_path() -> str:
-    return paths.data_file(SPOOL_NAME)
+    return ledger_journal.journal_path()
 
 
 # ---- opening ------------------------------------------------------------------------------
 
 def connect(create: bool = True) -> sqlite3.Connection | None:
-    """A connection with the schema up to date; None if the ledger does not exist and
-    `create` is False (readers such as `stats` must not create files)."""
+    """A connection with the schema up to date and the journal's rows moved in; None if there
+    is neither a ledger nor a journal and `create` is False (readers such as `stats` must not
+    create files)."""
     path = ledger_path()
     if not os.path.exists(path):
-        if not create:
+        if not create and not os.path.exists(spool_path()):
             return None
         _create_private_file(path)
     # isolation_level=None: we issue BEGIN/COMMIT ourselves, so no implicit transactions.
@@ -97,6 +100,7 @@ def connect(create: bool = True) -> sqlite3.Connection | None:
         conn.execute("PRAGMA synchronous=NORMAL")
         if conn.execute("PRAGMA user_version").fetchone()[0] < len(MIGRATIONS):
             _with_retry(lambda: _migrate(conn, path))
+        _drain_spool(conn)
     except BaseException:
         conn.close()
         raise
@@ -189,7 +193,6 @@ def insert(row: dict) -> int | None:
     try:
         conn = connect()
         try:
-            _drain_spool(conn)
             return _with_retry(lambda: _insert_rows(conn, [clean]))
         finally:
             conn.close()
@@ -209,40 +212,39 @@ def insert_many(rows: list[dict]) -> None:
 
 
 def _spool(row: dict) -> None:
-    import json
-
-    path = spool_path()
     try:
-        with fileio.locked(path):
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-            with os.fdopen(fd, "a", encoding="utf-8") as handle:
-                handle.write(json.dumps(row) + "\n")
+        ledger_journal.append(row)
     except OSError as exc:
         log_problem(f"ledger: cannot spool a row either ({exc}); it is lost")
 
 
-def _drain_spool(conn: sqlite3.Connection) -> None:
-    """Load rows an earlier writer could not insert. One stat() when there are none."""
-    path = spool_path()
-    if not os.path.exists(path):
+def drain_journal() -> None:
+    """Move the journal's rows into SQLite now (what connect() does); never raises."""
+    try:
+        conn = connect()
+    except (sqlite3.Error, OSError) as exc:
+        log_problem(f"ledger: journal not loaded yet: {type(exc).__name__}: {exc}")
         return
-    import json
+    conn.close()
 
-    with fileio.locked(path):
-        try:
-            with open(path, encoding="utf-8") as handle:
-                lines = handle.read().splitlines()
-        except FileNotFoundError:
-            return  # another process drained it while we waited for the lock
+
+def _drain_spool(conn: sqlite3.Connection) -> None:
+    """Load the journal's rows: those `invoke` appended and those an earlier write could not
+    insert. One failed open() when there are none."""
+
+    def load(lines: list[str]) -> None:
+        import json
+
         rows = []
         for line in lines:
             try:
                 rows.append(normalize(json.loads(line)))
             except (ValueError, AttributeError):
-                log_problem("ledger: skipped a corrupt spool line")
+                log_problem("ledger: skipped a corrupt journal line")
         if rows:
             _with_retry(lambda: _insert_rows(conn, rows))
-        os.unlink(path)
+
+    ledger_journal.take(load)
 
 
 def reset() -> int:
