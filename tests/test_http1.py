@@ -4,6 +4,7 @@ chunked with extensions and trailers, read-until-close), 100 Continue, limits, t
 refused connections, error statuses through providers._http, line-by-line streaming, and which
 URLs are left to urllib (https, proxies)."""
 
+import random
 import socket
 import subprocess
 import sys
@@ -285,6 +286,46 @@ def test_the_provider_body_is_the_ascii_json_it_always_was():
     head, body = server.requests[-1]
     assert body == b'{"m": "\\u65e5\\u672c \\ud83d\\ude42", "n": [1, 2.5, null, true]}'
     assert b"Content-Type: application/json" in head and b"User-Agent: llm-router/" in head
+
+
+class _Pieces:
+    """A socket stand-in whose recv hands out the given pieces, then b"" (closed)."""
+
+    def __init__(self, pieces: list[bytes]) -> None:
+        self.pieces = pieces
+
+    def recv(self, size: int) -> bytes:
+        piece = self.pieces.pop(0) if self.pieces else b""
+        if len(piece) > size:
+            self.pieces.insert(0, piece[size:])
+        return piece[:size]
+
+    def close(self) -> None:
+        pass
+
+
+def _wire(rnd, body: bytes, framing: str) -> bytes:
+    head = b"HTTP/1.1 100 Continue\r\n\r\n" * rnd.randint(0, 1) + OK_HEAD
+    if framing == "length":
+        return head + b"Content-Length: %d\r\n\r\n" % len(body) + body
+    if framing == "close":
+        return head + b"\r\n" + body
+    size = rnd.randint(1, 40)
+    chunks = [body[i:i + size] for i in range(0, len(body), size)]
+    framed = b"".join(b"%x%s\r\n%s\r\n" % (len(c), b";n=1" * (len(c) % 2), c) for c in chunks)
+    return head + b"Transfer-Encoding: chunked\r\n\r\n" + framed + b"0\r\nT: 1\r\n\r\n"
+
+
+def test_any_split_of_the_wire_decodes_to_the_same_lines():
+    rnd = random.Random(7)
+    for _ in range(300):
+        body = bytes(rnd.choice(b"ab\n\r:") for _ in range(rnd.randint(0, 200)))
+        wire = _wire(rnd, body, rnd.choice(["length", "chunked", "close"]))
+        cuts = sorted(rnd.sample(range(1, len(wire)), min(len(wire) - 1, rnd.randint(0, 25))))
+        response = http1.Response(_Pieces([wire[a:b] for a, b in zip([0, *cuts], [*cuts, len(wire)])]))
+        *complete, last = body.split(b"\n")
+        expected = [line + b"\n" for line in complete] + ([last] if last else []) + [b""]
+        assert [response.readline() for _ in expected] == expected
 
 
 def test_header_values_cannot_split_the_request():
