@@ -266,7 +266,8 @@ def test_sse_events_through_the_provider_helpers():
 
 def test_a_1_mib_request_body_arrives_whole():
     body = (b"0123456789abcdef" * 65536) + b"END"
-    with RawServer(answer(OK_HEAD + b"Content-Length: 2\r\n\r\nok")) as server, post(server, body) as response:
+    reply = answer(OK_HEAD + b"Content-Length: 2\r\n\r\nok")
+    with RawServer(reply) as server, post(server, body) as response:
         assert response.read() == b"ok"
     assert server.requests[-1][1] == body
 

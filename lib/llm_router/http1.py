@@ -28,6 +28,7 @@ LOOPBACK = ("localhost", "127.0.0.1", "::1")
 # non-loopback host to it, so such a proxy keeps being used.
 SYSTEM_PROXIES = sys.platform in ("darwin", "win32")
 _HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-._")
+_IPV6_CHARS = frozenset("0123456789abcdef:.")
 _OURS = ("content-length", "transfer-encoding", "connection")  # the body's framing
 _CRLF_DUE, _IN_TRAILERS = -1, -2  # Response._left in chunked mode, besides the bytes left
 
@@ -61,7 +62,7 @@ def _plain(text: str) -> bool:
 def _host_port(authority: str, default: int) -> tuple[str, int] | None:
     if authority.startswith("["):  # [IPv6]:port
         host, sep, port = authority[1:].partition("]")
-        if not sep or (port and not port.startswith(":")) or not set(host) <= set("0123456789abcdefABCDEF:."):
+        if not sep or (port and not port.startswith(":")) or not set(host.lower()) <= _IPV6_CHARS:
             return None
         port = port[1:]
     else:
@@ -93,7 +94,8 @@ def direct(url: str) -> tuple[str, int, str] | None:
 def proxied(host: str, port: int) -> bool:
     """Whether the environment names a proxy for http://host:port, as urllib reads it
     (lower-case variable first; no_proxy is "*" or comma-separated host suffixes). all_proxy
-    counts too: urllib itself ignores it, but curl does, so such hosts stay with urllib."""
+    counts too (curl honours it): such hosts keep getting exactly what they got before, urllib
+    (which ignores it)."""
     if not (_env("http_proxy") or _env("all_proxy")):
         return False
     rule = _env("no_proxy").strip()
