@@ -71,3 +71,20 @@ def test_doctor_fails_on_an_unusable_data_dir(cli, tmp_path):
     blocker.write_text("")
     out = cli("doctor", env={"LLM_ROUTER_HOME": str(blocker / "data")})
     assert out.returncode == 1 and "data dir" in out.stdout and "fix:" in out.stdout
+
+
+def test_a_reader_that_goes_away_gets_exit_1_and_no_noise(data_dir):
+    import os
+    import subprocess
+
+    from conftest import BIN
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # like `llm-router ... | head -c0` once head has exited
+    try:
+        proc = subprocess.run([str(BIN), "mode", "status", "--json"], stdout=write_end,
+                              stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, timeout=60)
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 1
+    assert b"Exception ignored" not in proc.stderr and b"Traceback" not in proc.stderr, proc.stderr
