@@ -84,22 +84,29 @@ def test_insert_fills_time_and_day_and_keeps_unknown_keys_out(data_dir):
 WRITER = textwrap.dedent("""
     import sys
     sys.path.insert(0, {lib!r})
-    from llm_router import ledger
+    from llm_router import accounting, ledger, ledger_journal
+    {setup}
     for i in range(100):
-        ledger.insert({{"outcome": "ok", "model_used": "m/%s" % sys.argv[1], "latency_ms": i,
-                       "fallback_position": 0, "session_id": sys.argv[1]}})
+        {write}({{"outcome": "ok", "model_used": "m/%s" % sys.argv[1], "latency_ms": i,
+                  "fallback_position": 0, "session_id": sys.argv[1]}})
 """)
+
+
+def run_writers(tmp_path, count: int, write: str, setup: str = "") -> list[bytes]:
+    """`count` processes each writing 100 rows through `write`; their stderr outputs."""
+    script = tmp_path / "writer.py"
+    script.write_text(WRITER.format(lib=str(LIB), setup=setup, write=write))
+    procs = [subprocess.Popen([sys.executable, str(script), str(n)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, env=os.environ.copy()) for n in range(count)]
+    outputs = [p.communicate(timeout=180) for p in procs]
+    for proc, (_out, err) in zip(procs, outputs):
+        assert proc.returncode == 0, err.decode()
+    return [err for _out, err in outputs]
 
 
 @pytest.mark.slow
 def test_twenty_processes_writing_a_hundred_rows_each_lose_nothing(data_dir, tmp_path):
-    script = tmp_path / "writer.py"
-    script.write_text(WRITER.format(lib=str(LIB)))
-    procs = [subprocess.Popen([sys.executable, str(script), str(n)], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, env=os.environ.copy()) for n in range(20)]
-    outputs = [p.communicate(timeout=180) for p in procs]
-    for proc, (out, err) in zip(procs, outputs):
-        assert proc.returncode == 0, err.decode()
+    for err in run_writers(tmp_path, 20, "ledger.insert"):
         assert b"locked" not in err.lower() and b"busy" not in err.lower(), err.decode()
     assert not os.path.exists(ledger.spool_path()), "rows were spooled: the retries gave up"
     conn = ledger.connect()
@@ -226,25 +233,10 @@ def test_a_journal_past_its_size_is_moved_in_by_the_writer(data_dir, monkeypatch
     assert left < 1500
 
 
-JOURNAL_WRITER = textwrap.dedent("""
-    import sys
-    sys.path.insert(0, {lib!r})
-    from llm_router import accounting, ledger_journal
-    ledger_journal.DRAIN_BYTES = 3000  # drains run all the time, racing the appends
-    for i in range(100):
-        accounting._append({{"outcome": "ok", "model_used": "m/%s" % sys.argv[1], "latency_ms": i,
-                            "fallback_position": 0, "session_id": sys.argv[1]}})
-""")
-
-
 @pytest.mark.slow
 def test_appends_racing_drains_lose_and_double_nothing(data_dir, tmp_path):
-    script = tmp_path / "journal_writer.py"
-    script.write_text(JOURNAL_WRITER.format(lib=str(LIB)))
-    procs = [subprocess.Popen([sys.executable, str(script), str(n)], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, env=os.environ.copy()) for n in range(12)]
-    for proc_, (_out, err) in zip(procs, [p.communicate(timeout=180) for p in procs]):
-        assert proc_.returncode == 0, err.decode()
+    # a tiny drain size: drains run all the time, racing the appends
+    run_writers(tmp_path, 12, "accounting._append", setup="ledger_journal.DRAIN_BYTES = 3000")
     conn = ledger.connect()
     try:
         assert ledger.count(conn) == 1200
