@@ -484,3 +484,41 @@ def test_real_provider_streams_each_part_as_it_arrives(real_opencode):
     lags = read_lags(proc)
     assert proc.returncode == 0 and len(lags) == 4, lags
     assert max(lags) < 0.04, lags  # each part forwarded before the next one (50 ms later)
+
+
+HANGING_OPENCODE = r'''
+import os, sys, time
+sys.stdin.read()
+open(os.environ["PID_FILE"], "w").write(str(os.getpid()))
+time.sleep(120)
+'''
+
+
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
+def test_a_router_ended_by_a_signal_takes_its_cli_with_it(fake_bin, data_dir, tmp_path, signame):
+    import signal
+    import subprocess
+
+    from conftest import BIN
+
+    fake_bin("opencode", HANGING_OPENCODE)
+    pid_file = tmp_path / "cli.pid"
+    (data_dir / "model-policy.json").write_text(json.dumps({
+        "external_models": {"t/hang": {"tier": "sonnet", "via": [{"provider": "opencode", "model": "m/x"}]}},
+        "task_routing": {"default": "t/hang"}}))
+    router = subprocess.Popen([str(BIN), "invoke", "--task", "default", "-p", "hi"], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, env={**os.environ, "PID_FILE": str(pid_file)})
+    try:
+        deadline = time.monotonic() + 20
+        while not pid_file.exists() or not pid_file.read_text():
+            assert time.monotonic() < deadline and router.poll() is None, router.stderr.read()
+            time.sleep(0.02)
+        cli_pid = int(pid_file.read_text())
+        router.send_signal(getattr(signal, signame))
+        _out, err = router.communicate(timeout=10)
+    finally:
+        router.kill()
+    assert router.returncode == 128 + getattr(signal, signame), err
+    assert f"stopped by signal {getattr(signal, signame)}".encode() in err
+    with pytest.raises(ProcessLookupError):
+        os.kill(cli_pid, 0)  # gone (and reaped by the router)

@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.command:
             parser.print_help()
             return 2
-    from .errors import RouterError
+    from .errors import RouterError, Terminated
 
     try:
         return _command_module(COMMANDS[args.command][0]).run(args) or 0
@@ -97,5 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"llm-router {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Terminated as exc:  # the CLI's group is already killed
+        print(f"llm-router {args.command}: stopped by signal {exc.signum}", file=sys.stderr)
+        return 128 + exc.signum
     except BrokenPipeError:
         return 1

@@ -119,3 +119,13 @@ class AllProvidersFailed(RouterError):
             "run `llm-router doctor` to see which CLIs are installed and logged in",
         )
         self.attempts = attempts
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived while a CLI ran (proc.py). A BaseException, so that nothing on
+    the way catches it: it unwinds through proc.run's `finally`, which kills the CLI's group,
+    and cli.py turns it into exit status 128 + the signal number."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum

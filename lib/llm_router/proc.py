@@ -26,7 +26,7 @@ import os
 import select
 import time
 
-from .errors import BadRequest, NotInstalled, ProviderTimeout
+from .errors import BadRequest, NotInstalled, ProviderTimeout, Terminated
 
 try:  # the C module behind `signal`, which wraps the same numbers in enums (enum: ~3 ms cold)
     import _signal as _signals
@@ -34,6 +34,10 @@ except ImportError:  # pragma: no cover - interpreters without it
     import signal as _signals
 
 SIGTERM, SIGKILL = _signals.SIGTERM, _signals.SIGKILL
+# Signals that end us while a CLI runs: the CLI sits in its own session, so unless we kill its
+# group on the way out it would outlive us (SIGKILL cannot be caught; nothing helps there).
+ENDING_SIGNALS = tuple(getattr(_signals, name) for name in ("SIGTERM", "SIGHUP")
+                       if hasattr(_signals, name))
 # Python ignores SIGPIPE and SIGXFSZ, and an ignored signal stays ignored across exec: give the
 # child the defaults back, as subprocess's restore_signals does.
 RESTORED_SIGNALS = tuple(getattr(_signals, name) for name in ("SIGPIPE", "SIGXFZ", "SIGXFSZ")
@@ -117,12 +121,15 @@ def run(argv: list, *, stdin: bytes | None, env: dict, timeout: float, cwd: str 
         raise NotInstalled(f"{label}: cannot start {argv[0]}: {exc.strerror or exc}",
                            install_hint, provider=label) from exc
     _live_groups.add(child.pid)
+    guard = _EndingSignalsGuard()
     try:
+        guard.install()
         pump = _Pump(child, stdin, _Lines(on_line), _Lines(on_stderr_line, STDERR_KEEP))
         timed_out = not pump.run(started + timeout)
     finally:
         _kill_group(child)
         _live_groups.discard(child.pid)
+        guard.restore()
     stderr = redact(pump.stderr_tail(), env)
     if timed_out:
         raise ProviderTimeout(f"{label} gave no answer within {timeout:g} s (killed)",
@@ -130,6 +137,32 @@ def run(argv: list, *, stdin: bytes | None, env: dict, timeout: float, cwd: str 
                               provider=label, detail=stderr[-DETAIL_CHARS:])
     elapsed = int((time.monotonic() - started) * 1000)
     return Completed(list(argv), child.returncode, bytes(pump.stdout), stderr, elapsed)
+
+
+def _raise_terminated(signum, _frame) -> None:
+    raise Terminated(signum)
+
+
+class _EndingSignalsGuard:
+    """While a child runs, SIGTERM/SIGHUP raise Terminated instead of ending us on the spot.
+    Only signals still at their default action are taken over (an embedding program's own
+    handlers are left alone), and only in the main thread, where Python allows it."""
+
+    def __init__(self) -> None:
+        self.previous: dict = {}
+
+    def install(self) -> None:
+        for signum in ENDING_SIGNALS:
+            try:
+                if _signals.getsignal(signum) == _signals.SIG_DFL:
+                    self.previous[signum] = _signals.signal(signum, _raise_terminated)
+            except (ValueError, OSError):  # not the main thread
+                return
+
+    def restore(self) -> None:
+        for signum, handler in self.previous.items():
+            _signals.signal(signum, handler)
+        self.previous.clear()
 
 
 def which(name: str, path: str | None = None) -> str | None:
