@@ -246,3 +246,16 @@ def test_appends_racing_drains_lose_and_double_nothing(data_dir, tmp_path):
         conn.close()
     assert per_writer == {str(n): 100 for n in range(12)}
     assert latencies == 1200  # every (writer, i) exactly once
+
+
+def test_a_journal_that_cannot_be_loaded_yet_does_not_stop_a_reader(data_dir, monkeypatch):
+    ledger.insert(_row(model_used="stored"))
+    accounting.record({"outcome": "ok", "model_used": "journalled", "policy": {}})
+    monkeypatch.setattr(ledger.time, "sleep", lambda _s: None)
+    monkeypatch.setattr(ledger, "_insert_rows", lambda conn, rows: (_ for _ in ()).throw(_busy()))
+    conn = ledger.connect(create=False)
+    try:
+        assert ledger.count(conn) == 1  # what SQLite holds is readable
+    finally:
+        conn.close()
+    assert "journalled" in open(ledger.spool_path()).read()  # kept for the next open

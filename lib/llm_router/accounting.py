@@ -61,21 +61,24 @@ def record(attempt: dict) -> None:
     policy = attempt.get("policy") or _load_policy()
     row = build_row(attempt, policy)
     trace_config = policy.get("tracing")
-    if not trace_config:  # tracing.enabled() is False without the section: skip the import
+    if not _tracing_on(trace_config):
         _append(row)
         return
-    from . import tracing
-
-    if not tracing.enabled(trace_config):
-        _append(row)
-        return
-    from . import ledger
+    from . import ledger, tracing
 
     row_id = ledger.insert(row)  # a trace record names its ledger row, so write it now
     trace_record = {**row, "id": row_id}
     if attempt.get("stderr"):
         trace_record["stderr"] = str(attempt["stderr"])[-STDERR_TRACE_CHARS:]
     tracing.write_call(trace_record, attempt.get("prompt"), attempt.get("text"), config=trace_config)
+
+
+def _tracing_on(config: dict | None) -> bool:
+    if not config:  # the usual case: no `tracing` section, no need to import tracing.py
+        return False
+    from . import tracing
+
+    return tracing.enabled(config)
 
 
 def _append(row: dict) -> None:

@@ -100,10 +100,13 @@ def connect(create: bool = True) -> sqlite3.Connection | None:
         conn.execute("PRAGMA synchronous=NORMAL")
         if conn.execute("PRAGMA user_version").fetchone()[0] < len(MIGRATIONS):
             _with_retry(lambda: _migrate(conn, path))
-        _drain_spool(conn)
     except BaseException:
         conn.close()
         raise
+    try:
+        _drain_spool(conn)
+    except (sqlite3.Error, OSError) as exc:  # the rows stay in the journal; reading goes on
+        log_problem(f"ledger: journal not loaded yet: {type(exc).__name__}: {exc}")
     return conn
 
 
