@@ -26,6 +26,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 from mocks.llm_backend import LLMBackend  # noqa: E402
 
+from hook_start import spawn as cold_run  # noqa: E402 - this folder is sys.path[0]
+
 LITELLM_CALL = """
 import sys, litellm
 r = litellm.completion(model="openai/mock-model", api_base=sys.argv[1] + "/v1", api_key="sk-bench",
@@ -35,15 +37,9 @@ print(r.choices[0].message.content)
 
 
 def spawn(argv: list[str], env: dict) -> tuple[float, float]:
-    devnull = os.open(os.devnull, os.O_RDWR)
-    start = time.perf_counter()
-    pid = os.posix_spawn(argv[0], argv, env, file_actions=[
-        (os.POSIX_SPAWN_DUP2, devnull, 0), (os.POSIX_SPAWN_DUP2, devnull, 1), (os.POSIX_SPAWN_DUP2, devnull, 2)])
-    _pid, status, usage = os.wait4(pid, 0)
-    elapsed = time.perf_counter() - start
-    os.close(devnull)
-    assert os.waitstatus_to_exitcode(status) == 0, argv
-    return elapsed, usage.ru_maxrss / 1024
+    """Wall time (s) and peak RSS (MiB) of one cold process (hook_start.py's measurement)."""
+    elapsed, rss_kib = cold_run(argv, b"", env)
+    return elapsed, rss_kib / 1024
 
 
 def router_env(data: str, base_url: str, python: str) -> dict:
