@@ -25,10 +25,10 @@ deciding never imports a provider module.
 from __future__ import annotations
 
 from . import taskdetect
+from .policy import TIERS
 from .errors import ConfigError, UsageError
 
 TASKS = ("reasoning", "code-generation", "long-context", "default")
-TIERS = ("opus", "sonnet", "haiku")
 AUTO_DETECT_ORDER = ("copilot", "opencode", "codex", "gemini", "claude", "openai-http", "anthropic-http")
 
 DEFAULTS = {

@@ -18,6 +18,7 @@ import os
 import sys
 
 from .. import fastjson
+from ..policy import TIERS
 
 from ..errors import AllProvidersFailed, UsageError
 
@@ -72,7 +73,6 @@ def _positive(text: str) -> float:
 
 
 # The same options for fastargs (see fastargs.py; a test keeps the two in step).
-TIERS = ("opus", "sonnet", "haiku")
 ROUTE_SPEC = {"--task": ("task", "value"), "--tier": ("tier", TIERS), "--model": ("model", "value")}
 PROMPT_SPEC = {"-p": ("prompt", "value"), "--prompt": ("prompt", "value"),
                "--prompt-file": ("prompt_file", "value"), "--json": ("json", "flag"),
