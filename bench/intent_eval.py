@@ -1,4 +1,4 @@
-"""Accuracy and cost of the external-mode toggle detector (lib/llm_router/intent.py).
+"""Accuracy and cost of the external-mode toggle detector (lib/llm_router/intent/detect.py).
 
     python3 bench/intent_eval.py > docs/intent-eval.md
 
@@ -23,12 +23,12 @@ ACTIONS = ("enable", "disable", "status", "once", "none")
 COLD_RUNS = 15
 
 sys.path.insert(0, str(LIB))
-from llm_router import intent  # noqa: E402
+from llm_router.intent import detect  # noqa: E402
 
 
 def main() -> int:
     rows = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line]
-    predicted = [intent.classify(row["text"])["action"] for row in rows]
+    predicted = [detect.classify(row["text"])["action"] for row in rows]
     print("## Toggle detector: accuracy\n")
     print(accuracy_table(rows, predicted))
     print(split_table(rows, predicted))
@@ -83,10 +83,10 @@ def false_toggles(rows: list, predicted: list) -> str:
 
 
 def cost_table(rows: list) -> str:
-    intent.classify("switch to external models")  # compile in this process first
+    detect.classify("switch to external models")  # compile in this process first
     plain = "please refactor the parser and add tests for the edge cases we discussed"
     cells = [
-        ("import `llm_router.intent` (`-X importtime`, cold `python3 -I -S`)",
+        ("import `llm_router.intent.detect` (`-X importtime`, cold `python3 -I -S`)",
          f"{import_cost_us():.0f} µs"),
         ("classify(), prompt with no keyword (the common case)", f"{warm_us(plain):.1f} µs"),
         ("classify(), keyword prompt stopped by the vocabulary gate (`update CLAUDE.md ...`)",
@@ -110,7 +110,7 @@ def warm_us(text: str, loops: int = 2000) -> float:
     for _ in range(7):
         start = time.perf_counter()
         for _ in range(loops):
-            intent.classify(text)
+            detect.classify(text)
         samples.append((time.perf_counter() - start) / loops * 1e6)
     return statistics.median(samples)
 
@@ -127,11 +127,12 @@ def _cold(code: str) -> str:
 
 def import_cost_us() -> float:
     code = ["-X", "importtime", "-c", f"import sys; sys.path.insert(0, {str(LIB)!r}); "
-                                      "import llm_router.intent as i; i.classify('hello')"]
+                                      "import llm_router.intent.detect as i; i.classify('hello')"]
     _cold(code)  # writes the .pyc, so the runs below measure what a hook sees
     costs = []
     for _ in range(COLD_RUNS):
-        lines = [line for line in _cold(code).splitlines() if line.rstrip().endswith("llm_router.intent")]
+        lines = [line for line in _cold(code).splitlines()
+                 if line.rstrip().endswith("llm_router.intent.detect")]
         costs.append(int(lines[-1].split("|")[1]))  # cumulative µs, the package included
     return statistics.median(costs)
 
@@ -139,7 +140,7 @@ def import_cost_us() -> float:
 def cold_stage_ms(text: str) -> float:
     # The hook has already imported os (its shim) and json (its input), and with it re.
     code = ["-c", f"import sys, time, re, json, os; sys.path.insert(0, {str(LIB)!r}); "
-                  "import llm_router.intent as i; t = time.perf_counter(); "
+                  "import llm_router.intent.detect as i; t = time.perf_counter(); "
                   f"i.classify({text!r}); print((time.perf_counter() - t) * 1e3)"]
     return statistics.median(float(_cold(code)) for _ in range(COLD_RUNS))
 

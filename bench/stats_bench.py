@@ -60,7 +60,7 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as data:
         os.environ["LLM_ROUTER_HOME"] = data
-        from llm_router import ledger
+        from llm_router.usage import ledger
 
         started = time.perf_counter()
         ledger.insert_many(fake_rows(args.rows))

@@ -1,7 +1,7 @@
 """Entry point of every hook: `run.py <event>` (hooks/launch.sh passes the event's name).
 
-The logic lives in lib/llm_router/hook_<...>.py; hookio.run reads the event, calls the handler,
-prints at most one JSON object and exits 0. The plugin's own lib/ goes on sys.path from this
+The logic lives in lib/llm_router/hooks/<event>.py; hooks.protocol.run reads the event, calls
+the handler, prints at most one JSON object and exits 0. The plugin's own lib/ goes on sys.path from this
 file's location, so the hooks work whatever the plugin folder is called.
 """
 
@@ -9,14 +9,14 @@ import os
 import sys
 
 HANDLERS = {
-    "session_start": "llm_router.hook_session_start",  # SessionStart: announce external mode
-    "user_prompt_submit": "llm_router.hook_prompt",    # UserPromptSubmit: catch toggles
-    "pre_tool_use": "llm_router.hook_agent",           # PreToolUse: route tiered subagents
+    "session_start": "llm_router.hooks.session_start",  # SessionStart: announce external mode
+    "user_prompt_submit": "llm_router.hooks.prompt",    # UserPromptSubmit: catch toggles
+    "pre_tool_use": "llm_router.hooks.agent",           # PreToolUse: route tiered subagents
 }
 
 sys.path[0] = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib")
 try:
-    from llm_router.hookio import run
+    from llm_router.hooks.protocol import run
 
     handler = __import__(HANDLERS[sys.argv[1]], fromlist=["handle"]).handle
 except BaseException:  # noqa: BLE001 - a broken install or a bad event name must not break the session

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import frontmatter
 import pytest
-
-from llm_router import agent_redirect, state
+from llm_router import state
+from llm_router.hooks import agent_redirect
 
 ROOT = Path(__file__).resolve().parents[1]
 AGENTS = ROOT / "agents"
@@ -242,7 +242,7 @@ def test_from_event_reads_user_and_project_agent_tiers_for_all(project_dir, tmp_
 
 
 def test_import_stays_cheap():
-    code = ("import sys; sys.path.insert(0, sys.argv[1]); import llm_router.agent_redirect; "
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import llm_router.hooks.agent_redirect; "
             "heavy = {'frontmatter', 'yaml', 'ruamel', 'subprocess', 'urllib.request', 'pathlib', "
             "'llm_router.policy', 'llm_router.state', 'fnmatch', 'dataclasses', 're'}; "
             "print(sorted(heavy & set(sys.modules)))")

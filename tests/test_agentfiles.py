@@ -8,10 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from llm_router import agentfiles
 from llm_router.cli import main
 from llm_router.errors import MissingDependency
+from llm_router.subagents import agentfiles
 
 DATA = Path(__file__).parent / "data" / "agents"
 WITH_FRONTMATTER = sorted(p.name for p in DATA.glob("*.md") if p.name not in ("README.md", "broken-yaml.md"))

@@ -8,10 +8,10 @@ import sys
 import time
 
 import pytest
-from test_chain import fakes  # noqa: F401 - the fixture is used by name
-
-from llm_router import accounting, budget, cli, ledger, policy
+from llm_router import cli, policy
 from llm_router.errors import BudgetExceeded, ConfigError, RunawayGuard
+from llm_router.usage import accounting, budget, ledger
+from test_chain import fakes  # noqa: F401 - the fixture is used by name
 
 NOW = time.mktime((2026, 11, 15, 12, 0, 0, 0, 0, -1))  # mid-month, mid-day: stable windows
 SHIPPED = policy.load_policy_quietly

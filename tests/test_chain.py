@@ -2,15 +2,23 @@
 cooldowns, streaming. Fake providers go through the real registry (providers.get)."""
 
 import pytest
-
-from llm_router import providers, routing
-from llm_router.chain import Chain, ChainStopped
-from llm_router.cooldown import Cooldowns
-from llm_router.errors import (AllProvidersFailed, AuthError, BadOutput, BadRequest,
-                               NotConfigured, NotInstalled, ProviderTimeout, RateLimited,
-                               ServerError)
+from llm_router import providers
+from llm_router.errors import (
+    AllProvidersFailed,
+    AuthError,
+    BadOutput,
+    BadRequest,
+    NotConfigured,
+    NotInstalled,
+    ProviderTimeout,
+    RateLimited,
+    ServerError,
+)
 from llm_router.providers.base import Request, Result, Usage
-from llm_router.routing import Step
+from llm_router.routing import router
+from llm_router.routing.chain import Chain, ChainStopped
+from llm_router.routing.cooldown import Cooldowns
+from llm_router.routing.router import Step
 
 
 class FakeClock:
@@ -83,7 +91,7 @@ def steps(*names: str) -> list[Step]:
 
 
 def settings(**overrides) -> dict:
-    return {**routing.settings({}), "retries": 2, "backoff_base_s": 1.0, "backoff_max_s": 4.0,
+    return {**router.settings({}), "retries": 2, "backoff_base_s": 1.0, "backoff_max_s": 4.0,
             **overrides}
 
 

@@ -2,7 +2,7 @@
 
 import json
 
-from llm_router.cooldown import FILE_NAME, Cooldowns, entry_key
+from llm_router.routing.cooldown import FILE_NAME, Cooldowns, entry_key
 
 
 class Clock:

@@ -1,9 +1,8 @@
 """The relay's delegate command is pre-approved; nothing that merely resembles it is."""
 
 import pytest
-
 from conftest import ROOT
-from llm_router import delegate_permission as dp
+from llm_router.hooks import delegate_permission as dp
 
 BIN = f"{ROOT}/bin/llm-router"
 RELAY = "llm-router:external-delegate"

@@ -4,9 +4,8 @@ else is left to argparse (None)."""
 import itertools
 
 import pytest
-
 from llm_router import cli
-from llm_router.fastargs import parse
+from llm_router.io.fastargs import parse
 
 PIECES = [
     [], ["--json"], ["--stream"], ["--json", "--stream"], ["--tier", "haiku"], ["--tier=opus"],

@@ -1,4 +1,4 @@
-"""llm_router.http1, the plain-HTTP client the HTTP providers use for http:// endpoints, against
+"""llm_router.io.http1, the plain-HTTP client the HTTP providers use for http:// endpoints, against
 raw loopback servers started here (each one stops itself): body framing (Content-Length,
 chunked with extensions and trailers, read-until-close), 100 Continue, limits, timeouts,
 refused connections, error statuses through providers._http, line-by-line streaming, and which
@@ -13,13 +13,12 @@ import time
 from pathlib import Path
 
 import pytest
-from mocks.llm_backend import LLMBackend
-
-from llm_router import http1, providers
-from llm_router.errors import (AuthError, BadRequest, NotConfigured, ProviderTimeout, RateLimited,
-                               ServerError)
+from llm_router import providers
+from llm_router.errors import AuthError, BadRequest, NotConfigured, ProviderTimeout, RateLimited, ServerError
+from llm_router.io import http1
 from llm_router.providers import _http
 from llm_router.providers.base import Request
+from mocks.llm_backend import LLMBackend
 
 ROOT = Path(__file__).resolve().parents[1]
 

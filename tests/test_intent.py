@@ -11,9 +11,8 @@ from pathlib import Path
 import frontmatter
 import pytest
 from conftest import LIB, ROOT, run_cli
-
-from llm_router import intent
 from llm_router.errors import ConfigError
+from llm_router.intent import detect
 
 TOGGLES = ("enable", "disable", "status", "once")
 UTTERANCES = ROOT / "tests" / "data" / "intent_utterances.jsonl"
@@ -26,7 +25,7 @@ def load_rows() -> list[dict]:
 
 
 def component() -> dict:
-    return intent.toggle_component(json.loads((ROOT / "component-registry.json").read_text()))
+    return detect.toggle_component(json.loads((ROOT / "component-registry.json").read_text()))
 
 
 def skill():
@@ -35,7 +34,7 @@ def skill():
 
 def scores(rows: list[dict]) -> dict:
     """{action: (precision, recall, support)} for the toggle actions."""
-    predicted = [intent.classify(row["text"])["action"] for row in rows]
+    predicted = [detect.classify(row["text"])["action"] for row in rows]
     result = {}
     for action in TOGGLES:
         hits = sum(1 for row, got in zip(rows, predicted) if got == action == row["action"])
@@ -69,7 +68,7 @@ def test_precision_and_recall_per_action(action):
 def test_no_hard_negative_toggles():
     """Precision first: list every false toggle so a regression names its sentence."""
     wrong = [(row["text"], got) for row in load_rows() if row["action"] == "none"
-             and (got := intent.classify(row["text"])["action"]) != "none"]
+             and (got := detect.classify(row["text"])["action"]) != "none"]
     assert len(wrong) <= 2, wrong
 
 
@@ -99,38 +98,38 @@ def test_no_hard_negative_toggles():
     ("turn dark mode on", "none"),
 ])
 def test_issue_examples(text, action):
-    assert intent.classify(text)["action"] == action
+    assert detect.classify(text)["action"] == action
 
 
 # ---- registry, skill and hook agree -----------------------------------------------------------------
 
 def test_every_trigger_classifies_to_its_action():
     for trigger, action in component()["triggers"].items():
-        got = intent.classify(trigger)
+        got = detect.classify(trigger)
         assert (got["action"], got["trigger"]) == (action, trigger), trigger
-        assert got["confidence"] >= intent.HOOK_THRESHOLD
+        assert got["confidence"] >= detect.HOOK_THRESHOLD
 
 
 @pytest.mark.parametrize("dress", ["please {}", "{}, thanks", "OK now, {}!", "{}  ", "{}."])
 def test_triggers_survive_politeness_and_punctuation(dress):
     for trigger, action in component()["triggers"].items():
         text = dress.format(trigger)
-        assert intent.classify(text)["action"] == action, text
-        assert intent.classify(text.upper())["action"] == action, text.upper()
+        assert detect.classify(text)["action"] == action, text
+        assert detect.classify(text.upper())["action"] == action, text.upper()
 
 
 def test_keyword_prefilter_matches_the_registry():
     comp = component()
-    assert intent._KEYWORDS == tuple(comp["keywords"])
+    assert detect._KEYWORDS == tuple(comp["keywords"])
     for trigger in comp["triggers"]:
-        assert any(word in trigger for word in intent._KEYWORDS), trigger
+        assert any(word in trigger for word in detect._KEYWORDS), trigger
 
 
 def test_skill_named_in_registry_exists_and_lists_every_trigger():
     comp = component()
     page = skill()
     assert comp["type"] == "skill" and comp["action"] == "toggle-external-mode"
-    assert page["name"] == intent.COMPONENT == Path(comp["path"]).parent.name
+    assert page["name"] == detect.COMPONENT == Path(comp["path"]).parent.name
     assert page["allowed-tools"] == "Bash(${CLAUDE_PLUGIN_ROOT}/bin/llm-router:*)"
     text = (page["description"] + "\n" + page.content).lower()
     missing = [trigger for trigger in comp["triggers"] if trigger not in text]
@@ -145,9 +144,9 @@ def test_skill_fits_the_listing_and_knows_the_hook_marker():
     assert comp["hook_marker"] == "llm-router:toggle-applied"
     assert comp["hook_marker"] in page.content
     assert "<<'" in page.content, "the once prompt goes on stdin through a quoted heredoc"
-    from llm_router import hook_prompt
+    from llm_router.hooks import prompt
 
-    assert hook_prompt.APPLIED == comp["hook_marker"]
+    assert prompt.APPLIED == comp["hook_marker"]
 
 
 def _samples(pattern: str, rng: random.Random, count: int) -> set[str]:
@@ -189,17 +188,17 @@ def test_vocabulary_gate_never_hides_a_pattern():
     import re
 
     comp = component()
-    rules = intent.compiled_rules()
+    rules = detect.compiled_rules()
     rng = random.Random(4)
     for action, raw in comp["patterns"] + comp.get("payload_patterns", []):
-        _, source, vocabulary = intent._entry(re, action, raw, comp["slots"])
+        _, source, vocabulary = detect._entry(re, action, raw, comp["slots"])
         for sample in _samples(source, rng, 40):
             assert rules.plausible(sample), (raw, sample)
-            assert intent._covered(rules.word.findall(sample), vocabulary), (raw, sample)
-            assert any(word in sample for word in intent._KEYWORDS), (raw, sample)
+            assert detect._covered(rules.word.findall(sample), vocabulary), (raw, sample)
+            assert any(word in sample for word in detect._KEYWORDS), (raw, sample)
             payload_only = [action, raw] in comp.get("payload_patterns", [])
             text = sample + ": what is a monad" if payload_only else sample
-            assert intent.classify(text)["action"] == action, (raw, sample)
+            assert detect.classify(text)["action"] == action, (raw, sample)
 
 
 # ---- the /pa literal ----------------------------------------------------------------------------------
@@ -214,22 +213,22 @@ def test_vocabulary_gate_never_hides_a_pattern():
     ("  /pa  --external=ON\n", "enable"),
 ])
 def test_pa_literal(text, action):
-    result = intent.classify(text)
-    assert (result["action"], result["confidence"]) == (action, intent.LITERAL)
+    result = detect.classify(text)
+    assert (result["action"], result["confidence"]) == (action, detect.LITERAL)
     assert "--external" in result["trigger"]
 
 
 @pytest.mark.parametrize("text", ["`/pa --external on`", "/pa --external maybe",
                                   "run /pa --external on in the test", "/pa --internal on"])
 def test_pa_literal_only_as_the_whole_prompt(text):
-    assert intent.classify(text)["action"] == "none"
+    assert detect.classify(text)["action"] == "none"
 
 
 # ---- hostile and odd input --------------------------------------------------------------------------
 
 def _timed(text) -> tuple[dict, float]:
     start = time.perf_counter()
-    result = intent.classify(text)
+    result = detect.classify(text)
     return result, time.perf_counter() - start
 
 
@@ -246,7 +245,7 @@ def _timed(text) -> tuple[dict, float]:
     "🔌🔌🔌 external 🔌🔌🔌",
 ])
 def test_odd_input_is_none_and_fast(text):
-    intent.classify("switch to external models")  # compile once, outside the timing
+    detect.classify("switch to external models")  # compile once, outside the timing
     result, seconds = _timed(text)
     assert result == {"action": "none", "trigger": None, "confidence": 0.0}
     assert seconds < 0.05
@@ -258,50 +257,51 @@ def test_long_payload_still_goes_out_once_fast():
 
 
 def test_non_string_is_none():
-    assert intent.classify(None)["action"] == "none"  # type: ignore[arg-type]
+    assert detect.classify(None)["action"] == "none"  # type: ignore[arg-type]
 
 
 def test_results_have_the_documented_shape():
     for row in load_rows():
-        result = intent.classify(row["text"])
+        result = detect.classify(row["text"])
         assert set(result) == {"action", "trigger", "confidence"}
         assert 0.0 <= result["confidence"] <= 1.0
         if result["action"] == "none":
             assert result["trigger"] is None and result["confidence"] == 0.0
         else:
-            assert isinstance(result["trigger"], str) and result["confidence"] >= intent.HOOK_THRESHOLD
+            assert isinstance(result["trigger"], str) and result["confidence"] >= detect.HOOK_THRESHOLD
 
 
 def test_ordinary_prompt_imports_nothing():
     """The hot-path budget, measured without a clock: no `os`, `re` or `json` for a prompt
     without keywords, in the interpreter the hook uses."""
     code = ("import sys; before = set(sys.modules); sys.path.insert(0, sys.argv[1]); "
-            "import llm_router.intent as i; "
+            "import llm_router.intent.detect as i; "
             "r = i.classify('please refactor the parser, then run the tests'); "
             "print(r['action'], sorted(set(sys.modules) - before))")
     out = subprocess.run([sys.executable, "-I", "-S", "-c", code, str(LIB)], capture_output=True,
                          text=True, check=True).stdout.split(" ", 1)
     assert out[0] == "none"
-    assert json.loads(out[1].replace("'", '"')) == ["llm_router", "llm_router.intent"]
+    loaded = json.loads(out[1].replace("'", '"'))
+    assert loaded == ["llm_router", "llm_router.intent", "llm_router.intent.detect"]
 
 
 # ---- a broken registry is a ConfigError, never a silent "none" -----------------------------------
 
 def test_registry_errors_are_config_errors(tmp_path):
     with pytest.raises(ConfigError):
-        intent.load_registry(str(tmp_path / "missing.json"))
+        detect.load_registry(str(tmp_path / "missing.json"))
     (tmp_path / "bad.json").write_text("{not json")
     with pytest.raises(ConfigError):
-        intent.load_registry(str(tmp_path / "bad.json"))
+        detect.load_registry(str(tmp_path / "bad.json"))
     with pytest.raises(ConfigError):
-        intent.toggle_component({"components": {}})
+        detect.toggle_component({"components": {}})
     comp = component()
-    word = intent.compiled_rules().word
-    intent._Grammar(comp, word).compile_all()
+    word = detect.compiled_rules().word
+    detect._Grammar(comp, word).compile_all()
     for broken in ({"patterns": [["enable", "use {nowhere}"]]}, {"patterns": [["enable", "use ("]]},
                    {"patterns": [["explode", "use external"]]}):
         with pytest.raises(ConfigError):
-            intent._Grammar({**comp, **broken}, word).compile_all()
+            detect._Grammar({**comp, **broken}, word).compile_all()
 
 
 # ---- the CLI ----------------------------------------------------------------------------------------
@@ -310,7 +310,7 @@ def test_cli_json_shape_and_exit_code():
     proc = run_cli("intent", "--json", "switch", "to", "external", "models")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == {"action": "enable", "trigger": "switch to external models",
-                                       "confidence": intent.EXACT}
+                                       "confidence": detect.EXACT}
 
 
 def test_cli_reads_stdin_and_prints_none():

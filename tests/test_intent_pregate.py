@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from conftest import LIB, ROOT
-from llm_router import intent
+from llm_router.intent import detect
 
 UTTERANCES = [json.loads(line)["text"] for line in
               (ROOT / "tests" / "data" / "intent_utterances.jsonl").read_text().splitlines() if line.strip()]
@@ -17,26 +17,26 @@ EXTRA = ["let\u2019s switch to external models", "use z.ai for everything", "ask
 
 
 def test_gate_never_rejects_what_the_detector_acts_on():
-    intent._save_vocabulary(intent.compiled_rules().vocabulary)  # as the first keyword prompt does
-    assert intent._cached_vocabulary() is not None
+    detect._save_vocabulary(detect.compiled_rules().vocabulary)  # as the first keyword prompt does
+    assert detect._cached_vocabulary() is not None
     for text in UTTERANCES + TRIGGERS + EXTRA:
-        full = intent._classify_relevant(text) if any(k in text.lower() for k in intent._KEYWORDS) else None
+        full = detect._classify_relevant(text) if any(k in text.lower() for k in detect._KEYWORDS) else None
         if full and full["action"] != "none":
-            assert not intent._pregate_rejects(text), text
+            assert not detect._pregate_rejects(text), text
 
 
 def test_gate_rejects_ordinary_talk_about_claude():
-    intent._save_vocabulary(intent.compiled_rules().vocabulary)
+    detect._save_vocabulary(detect.compiled_rules().vocabulary)
     for text in ("update CLAUDE.md with the new build steps", "why did claude pick that model for the test?",
                  "refactor the external API client to use retries"):
-        assert intent._pregate_rejects(text), text
+        assert detect._pregate_rejects(text), text
 
 
 _PROBE = """
 import sys
 sys.path.insert(0, sys.argv[1])
-from llm_router import intent
-print(intent.classify(sys.argv[2])["action"], "re" in sys.modules)
+from llm_router.intent import detect
+print(detect.classify(sys.argv[2])["action"], "re" in sys.modules)
 """
 
 

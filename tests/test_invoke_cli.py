@@ -16,10 +16,10 @@ import textwrap
 import time
 
 import pytest
-from test_chain import FakeProvider, fakes  # noqa: F401 - the fixture is used by name
-
-from llm_router import accounting, cli, state
+from llm_router import cli, state
 from llm_router.errors import AuthError, BudgetExceeded, ServerError
+from llm_router.usage import accounting
+from test_chain import FakeProvider, fakes  # noqa: F401 - the fixture is used by name
 
 LIB = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib")
 BIN = os.path.join(os.path.dirname(LIB), "bin", "llm-router")

@@ -9,9 +9,8 @@ import sys
 import textwrap
 
 import pytest
-
 from conftest import LIB
-from llm_router import accounting, ledger, ledger_journal
+from llm_router.usage import accounting, journal, ledger
 
 
 def _row(**overrides) -> dict:
@@ -84,7 +83,7 @@ def test_insert_fills_time_and_day_and_keeps_unknown_keys_out(data_dir):
 WRITER = textwrap.dedent("""
     import sys
     sys.path.insert(0, {lib!r})
-    from llm_router import accounting, ledger, ledger_journal
+    from llm_router.usage import accounting, ledger, journal
     {setup}
     for i in range(100):
         {write}({{"outcome": "ok", "model_used": "m/%s" % sys.argv[1], "latency_ms": i,
@@ -225,7 +224,7 @@ def test_a_recorded_attempt_waits_in_the_journal_until_someone_reads(data_dir):
 
 
 def test_a_journal_past_its_size_is_moved_in_by_the_writer(data_dir, monkeypatch):
-    monkeypatch.setattr(ledger_journal, "DRAIN_BYTES", 1500)
+    monkeypatch.setattr(journal, "DRAIN_BYTES", 1500)
     for _ in range(5):
         accounting.record({"outcome": "ok", "model_used": "m/x", "policy": {}})
     assert os.path.exists(ledger.ledger_path())
@@ -236,7 +235,7 @@ def test_a_journal_past_its_size_is_moved_in_by_the_writer(data_dir, monkeypatch
 @pytest.mark.slow
 def test_appends_racing_drains_lose_and_double_nothing(data_dir, tmp_path):
     # a tiny drain size: drains run all the time, racing the appends
-    run_writers(tmp_path, 12, "accounting._append", setup="ledger_journal.DRAIN_BYTES = 3000")
+    run_writers(tmp_path, 12, "accounting._append", setup="journal.DRAIN_BYTES = 3000")
     conn = ledger.connect()
     try:
         assert ledger.count(conn) == 1200

@@ -5,9 +5,8 @@ and the bundled table against the schema and the shipped policy."""
 import json
 
 import pytest
-
 from conftest import ROOT
-from llm_router import accounting, ledger, pricing
+from llm_router.usage import accounting, ledger, pricing
 
 TABLE = {
     "models": {

@@ -5,9 +5,8 @@ import sys
 import time
 
 import pytest
-
-from llm_router import proc
 from llm_router.errors import BadRequest, NotInstalled, ProviderTimeout
+from llm_router.io import proc
 
 PY = sys.executable
 

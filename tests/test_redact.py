@@ -6,10 +6,9 @@ import os
 import secrets
 
 import pytest
-
 from conftest import run_cli
-from llm_router import accounting
 from llm_router.redact import MARK, redact, redact_obj, secret_env_values
+from llm_router.usage import accounting
 
 
 @pytest.mark.parametrize("text, keeps", [
@@ -114,7 +113,7 @@ def test_canary_secret_never_reaches_the_data_dir_or_stats(data_dir, monkeypatch
 
 
 def test_write_call_reads_the_policy_when_not_given_a_config(data_dir):
-    from llm_router import tracing
+    from llm_router.usage import tracing
 
     tracing.write_call({"model_used": "m"}, "p", "a")
     assert not (data_dir / "trace.jsonl").exists()  # tracing is off by default

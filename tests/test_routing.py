@@ -1,14 +1,13 @@
-"""routing.decide(): the pure decision (order, reasons) and the chain it builds."""
+"""router.decide(): the pure decision (order, reasons) and the chain it builds."""
 
 import copy
 import json
 
 import pytest
-
-from llm_router import routing
 from llm_router.errors import ConfigError, UsageError
 from llm_router.paths import config_file
-from llm_router.routing import Query, decide
+from llm_router.routing import router
+from llm_router.routing.router import Query, decide
 
 POLICY = {
     "external_models": {
@@ -163,11 +162,11 @@ def test_no_rule_matching_falls_through_to_tier_then_automatic():
 
 
 def test_settings_fill_defaults_and_keep_overrides():
-    settings = routing.settings({"routing": {"max_hops": 3}})
+    settings = router.settings({"routing": {"max_hops": 3}})
     assert settings["max_hops"] == 3 and settings["long_context_tokens"] == 60_000
     assert settings["auto_detect_order"][:2] == ["copilot", "opencode"]
     settings["auto_detect_order"].append("x")
-    assert "x" not in routing.settings({})["auto_detect_order"]
+    assert "x" not in router.settings({})["auto_detect_order"]
 
 
 def _shipped():

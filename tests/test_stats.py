@@ -7,11 +7,11 @@ import time
 import zlib
 
 import pytest
-
 from conftest import run_cli
-from llm_router import cli, ledger
+from llm_router import cli
 from llm_router.commands import stats
 from llm_router.errors import UsageError
+from llm_router.usage import ledger
 
 FIELDS = {"calls", "failures", "input_tokens", "output_tokens", "cached_tokens",
           "reasoning_tokens", "cost_usd", "claude_tokens_saved_est"}

@@ -3,10 +3,9 @@
 import sys
 
 import pytest
-
-from llm_router import taskdetect
 from llm_router.errors import ConfigError, MissingDependency
-from llm_router.taskdetect import detect, estimate_tokens
+from llm_router.routing import taskdetect
+from llm_router.routing.taskdetect import detect, estimate_tokens
 
 
 @pytest.mark.parametrize("text, tokens", [
@@ -135,8 +134,8 @@ def test_non_ascii_text_still_goes_through_the_pattern(text):
 def test_a_plain_prompt_is_classified_without_importing_re():
     import subprocess
 
-    lib = str(__import__("pathlib").Path(taskdetect.__file__).parents[1])
-    code = (f"import sys; sys.path.insert(0, {lib!r}); from llm_router import taskdetect;"
+    lib = str(__import__("pathlib").Path(taskdetect.__file__).parents[2])
+    code = (f"import sys; sys.path.insert(0, {lib!r}); from llm_router.routing import taskdetect;"
             "print(taskdetect.detect('Write a Python function that adds', 8, 60000).task, 're' in sys.modules)")
     out = subprocess.run([sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["code-generation", "False"]

@@ -5,9 +5,8 @@ from pathlib import Path
 
 import frontmatter
 import pytest
-
-from llm_router import tiering
 from llm_router.cli import main
+from llm_router.subagents import tiering
 
 DATA = Path(__file__).parent / "data" / "agents"
 SHIPPED = Path(__file__).resolve().parents[1] / "agents"

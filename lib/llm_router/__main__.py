@@ -10,6 +10,7 @@ if __package__ in (None, ""):
 
 from llm_router.cli import main  # noqa: E402
 
+
 def leave(code: int) -> None:
     """Exit without the interpreter's teardown, which frees every module and object one by
     one: ~2 ms of a cold call on our modules, ~3 ms in all. Output is flushed and atexit
@@ -21,7 +22,7 @@ def leave(code: int) -> None:
         sys.stderr.flush()
     except BrokenPipeError:  # the reader went away: no "Exception ignored" noise, exit 1
         code = code or 1
-    atexit._run_exitfuncs()  # proc.py's last-resort kill of CLIs left running
+    atexit._run_exitfuncs()  # io/proc.py's last-resort kill of CLIs left running
     os._exit(code)
 
 

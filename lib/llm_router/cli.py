@@ -30,12 +30,12 @@ COMMANDS = {
 
 # Commands that run on a hot path (Claude Code waits on them) and need only the standard
 # library; the places in them that may import a third-party package enable site first.
-# Every other command gets the venv's site-packages up front (see sitepkgs.py).
+# Every other command gets the venv's site-packages up front (see setup/sitepkgs.py).
 NO_SITE = frozenset({"invoke", "delegate", "route", "mode", "pa", "models", "intent", "stats"})
 
 
 def build_parser(chosen: str | None):
-    import argparse  # not on the fast path (fastargs.py)
+    import argparse  # not on the fast path (io/fastargs.py)
 
     parser = argparse.ArgumentParser(
         prog="llm-router",
@@ -66,7 +66,7 @@ def _chosen_command(argv: list[str]) -> str | None:
 
 
 def _fast_parse(chosen: str | None, argv: list[str]):
-    """The command's own fast parser (fastargs.py) when it has one and the command comes first."""
+    """The command's own fast parser (io/fastargs.py) when it has one and the command comes first."""
     if not chosen or argv[0] != chosen:
         return None
     fast = getattr(_command_module(COMMANDS[chosen][0]), "fast_parse", None)
@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     chosen = _chosen_command(argv)
     if chosen not in NO_SITE:
-        from .sitepkgs import enable
+        from .setup.sitepkgs import enable
 
         enable()
     args = _fast_parse(chosen, argv)

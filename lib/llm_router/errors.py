@@ -122,7 +122,7 @@ class AllProvidersFailed(RouterError):
 
 
 class Terminated(BaseException):
-    """SIGTERM or SIGHUP arrived while a CLI ran (proc.py). A BaseException, so that nothing on
+    """SIGTERM or SIGHUP arrived while a CLI ran (io/proc.py). A BaseException, so that nothing on
     the way catches it: it unwinds through proc.run's `finally`, which kills the CLI's group,
     and cli.py turns it into exit status 128 + the signal number."""
 

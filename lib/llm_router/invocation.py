@@ -5,7 +5,7 @@ attempt to accounting.record.
     result, attempts, decision = answer("Write a function ...", tier="sonnet")
 
 Environment: LLM_ROUTER_MODEL forces a model key, LLM_ROUTER_PROVIDER forces a provider
-(see routing.py for the order), CLAUDE_CODE_SESSION_ID is the default session id.
+(see routing/router.py for the order), CLAUDE_CODE_SESSION_ID is the default session id.
 Nothing heavy is imported here: jq only when rules are consulted, a provider module only
 when its step is reached, jsonschema only when the policy changed (policy.py caches it).
 """
@@ -14,16 +14,18 @@ from __future__ import annotations
 
 import os
 import time
+
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (hot path)
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-from . import accounting, cooldown, routing, taskdetect
-from .chain import Attempt, Chain, check_available, cooldown_key, registry_get
-from .digest import sha256_hex
 from .errors import MissingDependency, UsageError
+from .io.digest import sha256_hex
 from .providers.base import Request, Result, Usage
-from .routing import Decision, Query, Record, Step
+from .routing import cooldown, router, taskdetect
+from .routing.chain import Attempt, Chain, check_available, cooldown_key, registry_get
+from .routing.router import Decision, Query, Record, Step
+from .usage import accounting
 
 
 class Call(Record):
@@ -79,7 +81,7 @@ def make_query(prompt: str, *, task: str | None = None, tier: str | None = None,
 
 def decide(pol: dict, query: Query) -> Decision:
     rules = pol.get("rules")
-    return routing.decide(pol, query, taskdetect.rule_matcher(rules) if rules else None)
+    return router.decide(pol, query, taskdetect.rule_matcher(rules) if rules else None)
 
 
 def route(prompt: str, *, task: str | None = None, tier: str | None = None,
@@ -87,7 +89,7 @@ def route(prompt: str, *, task: str | None = None, tier: str | None = None,
     """For `llm-router route`: the decision and every step's availability; calls no model."""
     pol = load_policy()
     decision = decide(pol, make_query(prompt, task=task, tier=tier, model=model, cwd=cwd))
-    return decision, describe_steps(decision.steps, routing.settings(pol))
+    return decision, describe_steps(decision.steps, router.settings(pol))
 
 
 def describe_steps(steps: list[Step], settings: dict, provider_for: Callable = registry_get) -> list[dict]:
@@ -145,17 +147,17 @@ def delegate(prompt: str, *, tier: str, cwd: str | None = None, stream: bool = F
 
 
 def claude_decision(pol: dict, tier: str, prompt: str) -> Decision:
-    if tier not in routing.TIERS:
-        raise UsageError(f"unknown tier '{tier}'", "use one of: " + ", ".join(routing.TIERS))
+    if tier not in router.TIERS:
+        raise UsageError(f"unknown tier '{tier}'", "use one of: " + ", ".join(router.TIERS))
     key = f"claude/{tier}"
-    step = Step(0, key, "claude", tier, routing.provider_options(pol, "claude"))
+    step = Step(0, key, "claude", tier, router.provider_options(pol, "claude"))
     return Decision(key, "claude", f"external mode is off: Claude answers (claude -p --model {tier})",
                     None, tier, taskdetect.estimate_tokens(prompt), len(prompt), [step])
 
 
 def run_decision(pol: dict, decision: Decision, call: Call,
                  sleep: Callable[[float], None] = time.sleep) -> tuple[Result, list[Attempt], Decision]:
-    settings = routing.settings(pol)
+    settings = router.settings(pol)
     if call.timeout:
         settings["deadline_s"] = float(call.timeout)
     chain = Chain(settings, cooldowns=_cooldowns(settings), sleep=sleep,

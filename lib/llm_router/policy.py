@@ -12,7 +12,8 @@ hash is cached in the data dir), so the hot path never imports jsonschema.
 
 import os
 
-from . import fastjson, paths
+from . import paths
+from .io import fastjson
 
 TIERS = ("opus", "sonnet", "haiku")
 CACHE_FILE = "policy-cache.json"
@@ -115,7 +116,7 @@ def load_policy_quietly() -> dict:
 # ---- validation -------------------------------------------------------------------------
 
 def _fingerprint(layers: list[tuple[str, bytes, dict]]) -> str:
-    from .digest import sha256_hex
+    from .io.digest import sha256_hex
 
     with open(paths.config_file("policy.schema.json"), "rb") as handle:
         parts = [handle.read()]
@@ -135,7 +136,7 @@ def ensure_valid(policy: dict, layers: list[tuple[str, bytes, dict]]) -> None:
     except (OSError, ValueError, AttributeError):
         pass
     validate(policy, layers)
-    from . import fileio
+    from .io import fileio
 
     try:
         fileio.atomic_write_json(cache_path, {"valid_hash": fingerprint})
@@ -145,7 +146,7 @@ def ensure_valid(policy: dict, layers: list[tuple[str, bytes, dict]]) -> None:
 
 def validate(policy: dict, layers: list[tuple[str, bytes, dict]]) -> None:
     """Schema check with jsonschema, then the cross-references a schema cannot express."""
-    from .sitepkgs import enable
+    from .setup.sitepkgs import enable
 
     enable()
     try:

@@ -8,7 +8,8 @@ the next write replaces it. Standard library only: the hooks read this on every 
 
 import time
 
-from . import fastjson, paths
+from . import paths
+from .io import fastjson
 
 FILE_NAME = "external-mode.json"
 OFF = {"enabled": False, "activated_at": None, "reason": None}
@@ -56,7 +57,7 @@ def set_mode(enabled: bool, reason: str | None = None, changed_by: str = "cli") 
     Turning on an already-on mode keeps its original activation time, so "since when"
     stays true when a hook and the /pa command both act on the same request.
     """
-    from . import fileio  # only writers pay for contextlib and json
+    from .io import fileio  # only writers pay for contextlib and json
 
     path = state_path()
     with fileio.locked(path):

@@ -7,8 +7,20 @@ In plain mode an answer from an external model starts with the line `🔌 [Exter
 """
 
 from ..errors import AllProvidersFailed
-from .invoke import (EPILOG, EXCLUSIVE, PROMPT_DEFAULTS, PROMPT_SPEC, RUN_SPEC, TIERS, Output,
-                     add_prompt_args, add_run_args, checked_cwd, read_prompt, result_payload)
+from .invoke import (
+    EPILOG,
+    EXCLUSIVE,
+    PROMPT_DEFAULTS,
+    PROMPT_SPEC,
+    RUN_SPEC,
+    TIERS,
+    Output,
+    add_prompt_args,
+    add_run_args,
+    checked_cwd,
+    read_prompt,
+    result_payload,
+)
 
 
 def configure(parser) -> None:
@@ -20,8 +32,8 @@ def configure(parser) -> None:
 
 
 def fast_parse(argv: list[str]):
-    """argparse's result for a plain command line, or None (see fastargs.py)."""
-    from ..fastargs import parse
+    """argparse's result for a plain command line, or None (see io/fastargs.py)."""
+    from ..io.fastargs import parse
 
     return parse(argv, {"--tier": ("tier", TIERS), **PROMPT_SPEC, **RUN_SPEC},
                  {"command": "delegate", "tier": None, **PROMPT_DEFAULTS},

@@ -9,8 +9,9 @@ import os
 import shutil
 import sys
 
-from .. import __version__, paths, policy, state, venvsetup
+from .. import __version__, paths, policy, state
 from ..errors import RouterError
+from ..setup import venv
 
 OK, WARN, FAIL = "✔", "⚠", "✘"
 PACKAGES = (("jsonschema", "jsonschema"), ("ruamel.yaml", "ruamel.yaml"),
@@ -78,8 +79,8 @@ def _data_dir_check() -> tuple:
 def _venv_checks() -> list[tuple]:
     if not os.path.exists(paths.venv_python()):
         return [(WARN, "venv", f"not created yet ({paths.venv_dir()})", "run `llm-router setup`")]
-    checks = [(OK if venvsetup.is_current() else WARN, "venv", paths.venv_dir(),
-               "" if venvsetup.is_current() else "requirements changed: run `llm-router setup`")]
+    checks = [(OK if venv.is_current() else WARN, "venv", paths.venv_dir(),
+               "" if venv.is_current() else "requirements changed: run `llm-router setup`")]
     running_in_venv = os.path.realpath(sys.prefix) == os.path.realpath(paths.venv_dir())
     for dist, module in PACKAGES:
         checks.append(_package_check(dist, module, running_in_venv))

@@ -9,7 +9,7 @@ an answer, not a failure.
 import json
 import sys
 
-from .. import intent
+from ..intent import detect
 
 MAX_STDIN = 1 << 20  # a prompt is never a megabyte; classify() reads far less than this anyway
 
@@ -21,7 +21,7 @@ def configure(parser) -> None:
 
 def run(args) -> int:
     text = " ".join(args.text) if args.text else _read_stdin()
-    result = intent.classify(text)
+    result = detect.classify(text)
     print(json.dumps(result) if args.json else _describe(result))
     return 0
 

@@ -17,10 +17,9 @@ The prompt helpers and Output here are shared by `route` and `delegate`.
 import os
 import sys
 
-from .. import fastjson
-from ..policy import TIERS
-
 from ..errors import AllProvidersFailed, UsageError
+from ..io import fastjson
+from ..policy import TIERS
 
 EPILOG = ("--json --stream prints JSON Lines: {\"delta\": text} per chunk, then the final object. "
           "On failure: exit 1, attempts on stderr (and {\"error\", \"attempts\"} on stdout with --json).")
@@ -72,7 +71,7 @@ def _positive(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got '{text}'") from None
 
 
-# The same options for fastargs (see fastargs.py; a test keeps the two in step).
+# The same options for fastargs (see io/fastargs.py; a test keeps the two in step).
 ROUTE_SPEC = {"--task": ("task", "value"), "--tier": ("tier", TIERS), "--model": ("model", "value")}
 PROMPT_SPEC = {"-p": ("prompt", "value"), "--prompt": ("prompt", "value"),
                "--prompt-file": ("prompt_file", "value"), "--json": ("json", "flag"),
@@ -84,8 +83,8 @@ EXCLUSIVE = (("prompt", "prompt_file"),)
 
 
 def fast_parse(argv: list[str]):
-    """argparse's result for a plain command line, or None (see fastargs.py)."""
-    from ..fastargs import parse
+    """argparse's result for a plain command line, or None (see io/fastargs.py)."""
+    from ..io.fastargs import parse
 
     return parse(argv, {**ROUTE_SPEC, **PROMPT_SPEC, **RUN_SPEC},
                  {"command": "invoke", "task": None, "tier": None, "model": None, **PROMPT_DEFAULTS},

@@ -14,10 +14,11 @@ def configure(parser) -> None:
 
 
 def run(args) -> int:
-    from .. import invocation, routing
+    from .. import invocation
+    from ..routing import router
 
     pol = invocation.load_policy()
-    providers = detected_providers(pol, routing.settings(pol)["auto_detect_order"])
+    providers = detected_providers(pol, router.settings(pol)["auto_detect_order"])
     models = [_model_row(pol, key, model) for key, model in pol.get("external_models", {}).items()]
     default = next((p["name"] for p in providers if p["available"]), None)
     if args.json:
@@ -35,8 +36,8 @@ def run(args) -> int:
 
 
 def detected_providers(pol: dict, order: list) -> list[dict]:
-    from ..chain import check_available
-    from ..routing import Step, provider_options
+    from ..routing.chain import check_available
+    from ..routing.router import Step, provider_options
 
     rows = []
     for name in order:
@@ -46,8 +47,8 @@ def detected_providers(pol: dict, order: list) -> list[dict]:
 
 
 def _model_row(pol: dict, key: str, model: dict) -> dict:
-    from ..chain import check_available
-    from ..routing import Step, step_options
+    from ..routing.chain import check_available
+    from ..routing.router import Step, step_options
 
     vias = []
     for via in model.get("via", []):

@@ -71,9 +71,9 @@ def _run_command(argv: list[str]) -> None:
 
 
 def _asks_for_once(text: str) -> bool:
-    from .. import intent
+    from ..intent import detect
 
-    return intent.classify(text)["action"] == "once"
+    return detect.classify(text)["action"] == "once"
 
 
 def _answer(request: str, one_shot: bool) -> None:

@@ -2,7 +2,7 @@
 
 import argparse
 
-from .. import venvsetup
+from ..setup import venv
 
 
 def configure(parser) -> None:
@@ -13,5 +13,5 @@ def configure(parser) -> None:
 
 def run(args) -> int:
     say = (lambda _text: None) if args.quiet else print
-    venvsetup.create_or_refresh(force=args.force, say=say)
+    venv.create_or_refresh(force=args.force, say=say)
     return 0

@@ -18,8 +18,8 @@ import re
 import sys
 import time
 
-from .. import ledger
 from ..errors import UsageError
+from ..usage import ledger
 
 _RELATIVE = re.compile(r"^(\d+)([smhdw])$")
 _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -214,7 +214,8 @@ def _sessions(conn, since_ts: float, args) -> int:
 
 
 def _plot(path: str, days: list, since_ts: float, since_label: str, total: dict) -> None:
-    from .. import fileio, statsplot
+    from ..io import fileio
+    from ..usage import statsplot
 
     series = fill_days(days, since_ts)
     title = f"llm-router: cost and calls per day, {since_label}"

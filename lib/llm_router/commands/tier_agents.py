@@ -34,7 +34,7 @@ def default_paths() -> list[str]:
 
 
 def agent_files(targets: list[str]) -> list[str]:
-    from ..agentfiles import markdown_files
+    from ..subagents.agentfiles import markdown_files
 
     for target in targets:
         if not os.path.exists(target):
@@ -66,7 +66,7 @@ def run(args) -> int:
 
 def plan(path: str, apply: bool, force: bool) -> dict:
     """One row: what the file has, what we suggest and why, and what we did (or would do)."""
-    from .. import agentfiles, tiering
+    from ..subagents import agentfiles, tiering
 
     agent = agentfiles.read_agent(path)
     row = {"file": path, "name": agent.name, "current_model": agent.model, "suggested": None,
@@ -83,7 +83,7 @@ def plan(path: str, apply: bool, force: bool) -> dict:
 
 
 def _act(agent, tier: str, apply: bool, force: bool, row: dict) -> str:
-    from ..agentfiles import AgentFileError, write_model
+    from ..subagents.agentfiles import AgentFileError, write_model
 
     current = agent.model
     if current == tier:

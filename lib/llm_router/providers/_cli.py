@@ -14,8 +14,8 @@ Options every CLI provider reads from request.options:
 import os
 import time
 
-from .. import fastjson, proc
 from ..errors import BadOutput, NotInstalled, ProviderError
+from ..io import fastjson, proc
 from .base import Request, Result, Usage
 
 

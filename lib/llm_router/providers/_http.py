@@ -1,7 +1,7 @@
 """What the two HTTP providers share: resolving the endpoint, POSTing JSON, turning HTTP
 failures into our error classes, and reading Server-Sent Events.
 
-Plain http:// URLs that no proxy applies to (every local server) go through llm_router.http1;
+Plain http:// URLs that no proxy applies to (every local server) go through llm_router.io.http1;
 https:// and proxied ones through urllib. urllib.request costs ~33 ms to import cold (it pulls
 in http.client and the email package), http1 under 1 ms; see http1's docstring. Both are
 imported inside the functions so that importing a provider (or the registry) pays for neither.
@@ -18,8 +18,8 @@ Endpoint settings come in request.options (the router merges the policy's `endpo
 import os
 import time
 
-from .. import fastjson
 from ..errors import BadOutput, NotConfigured, ProviderError, ProviderTimeout, ServerError
+from ..io import fastjson
 from . import _classify
 
 USER_AGENT = "llm-router/0.1 (+https://github.com/llm-router/llm-router)"
@@ -67,7 +67,7 @@ def post(url: str, payload: dict, headers: dict, timeout: float, provider: str,
          login_hint: str):
     """POST JSON; the open response (status 2xx), or a classified ProviderError. `timeout`
     bounds the connect and every read, so the wait for the first byte too."""
-    from .. import http1
+    from ..io import http1
 
     body = fastjson.dumps(payload).encode("ascii")  # ASCII-only JSON, as json.dumps wrote it
     headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT, **headers}
@@ -100,7 +100,7 @@ def _post_urllib(url: str, body: bytes, headers: dict, timeout: float, provider:
     import urllib.error
     import urllib.request
 
-    from ..http1 import loopback
+    from ..io.http1 import loopback
 
     request = urllib.request.Request(url, data=body, method="POST", headers=headers)
     handlers = [urllib.request.ProxyHandler({})] if loopback(url) else []
@@ -137,7 +137,7 @@ def transport_error(exc, url: str, provider: str) -> ProviderError:
 
 
 def _broken_reply(exc) -> bool:
-    from ..http1 import ProtocolError
+    from ..io.http1 import ProtocolError
 
     return isinstance(exc, ProtocolError)
 

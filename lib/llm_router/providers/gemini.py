@@ -24,8 +24,8 @@ Options (besides those in _cli): approval_mode.
 import json
 import re
 
-from .. import proc
 from ..errors import NotConfigured
+from ..io import proc
 from ._cli import CLIProvider, Reader, last_line
 from .base import Usage, count
 

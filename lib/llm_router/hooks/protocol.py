@@ -8,7 +8,7 @@ prompt (no exit 2, no "decision": "block"). Standard library only, and cheap to 
 
 import sys
 
-from . import fastjson
+from ..io import fastjson
 
 # Events larger than this are not parsed: no hook of ours acts on a prompt this long, and
 # parsing 10 MB of JSON would cost the user a noticeable pause on every such prompt.
@@ -53,6 +53,6 @@ def run(handler, max_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
 
 
 def _log(message: str) -> None:
-    from .log import log_problem
+    from ..log import log_problem
 
     log_problem(message)

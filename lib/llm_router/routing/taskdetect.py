@@ -17,7 +17,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (hot path
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-from .errors import ConfigError, MissingDependency
+from ..errors import ConfigError, MissingDependency
 
 HEAD_CHARS = 2000
 TAIL_CHARS = 1000
@@ -172,7 +172,7 @@ def rule_matcher(rules: list) -> Callable[[dict], "tuple[int, dict] | None"]:
 
 def compile_rules(rules: list) -> list:
     """[(compiled program, rule)]; MissingDependency without jq, ConfigError on bad syntax."""
-    from .sitepkgs import enable
+    from ..setup.sitepkgs import enable
 
     enable()
     try:

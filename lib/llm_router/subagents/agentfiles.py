@@ -14,7 +14,7 @@ import re
 import stat
 from dataclasses import dataclass
 
-from .errors import MissingDependency, RouterError
+from ..errors import MissingDependency, RouterError
 
 WRITABLE_MODELS = ("haiku", "sonnet", "opus", "inherit")
 BOM = "\ufeff"
@@ -236,7 +236,7 @@ def write_model(agent: AgentFile, model: str) -> None:
         if handle.read() != agent.raw:
             raise AgentFileError("the file changed since it was read; run the command again")
     mode = stat.S_IMODE(os.stat(target).st_mode)
-    from .fileio import atomic_write_bytes
+    from ..io.fileio import atomic_write_bytes
 
     atomic_write_bytes(target, new, mode)
     if stat.S_IMODE(os.stat(target).st_mode) != mode:

@@ -16,11 +16,13 @@ next failure. Wall-clock time (time.time) because the value outlives the process
 from __future__ import annotations
 
 import time
+
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (hot path)
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-from . import fastjson, fileio, paths
+from .. import paths
+from ..io import fastjson, fileio
 
 FILE_NAME = "cooldowns.json"
 

@@ -120,7 +120,8 @@ def _vocabulary_key() -> str:
 
 
 def _cached_vocabulary() -> frozenset | None:
-    from . import fastjson, paths
+    from .. import paths
+    from ..io import fastjson
 
     try:
         with open(paths.data_file(_VOCAB_CACHE), "rb") as handle:
@@ -133,7 +134,8 @@ def _cached_vocabulary() -> frozenset | None:
 
 
 def _save_vocabulary(vocabulary: frozenset) -> None:
-    from . import fileio, paths
+    from .. import paths
+    from ..io import fileio
 
     try:
         fileio.atomic_write_json(paths.data_file(_VOCAB_CACHE),
@@ -283,15 +285,15 @@ _QUOTE_MAP = {0x2018: "'", 0x2019: "'", 0x201C: '"', 0x201D: '"', 0x00AB: '"', 0
 def registry_path() -> str:
     import os
 
-    from . import paths
+    from .. import paths
 
     return os.path.join(paths.plugin_root(), REGISTRY_FILE)
 
 
 def load_registry(path: str | None = None) -> dict:
     """The parsed registry; ConfigError naming the file if it is missing or not JSON."""
-    from . import fastjson  # not json: the hook never pays for json's import of re
-    from .errors import ConfigError
+    from ..errors import ConfigError
+    from ..io import fastjson  # not json: the hook never pays for json's import of re
 
     path = path or registry_path()
     try:
@@ -304,7 +306,7 @@ def load_registry(path: str | None = None) -> dict:
 
 
 def toggle_component(registry: dict) -> dict:
-    from .errors import ConfigError
+    from ..errors import ConfigError
 
     component = registry.get("components", {}).get(COMPONENT) if isinstance(registry, dict) else None
     if not isinstance(component, dict) or not isinstance(component.get("triggers"), dict):
@@ -393,7 +395,7 @@ class _Grammar:
             try:
                 self._compiled[source] = self._re.compile(source)
             except self._re.error as exc:
-                from .errors import ConfigError
+                from ..errors import ConfigError
 
                 raise ConfigError(f"bad pattern in the component registry: {source[:80]!r}: {exc}",
                                   "fix the pattern in component-registry.json",
@@ -442,7 +444,7 @@ def _entry(re, action: str, pattern: str, slots: dict) -> tuple:
 
 def _expand(re, pattern: str, slots: dict) -> str:
     """Replace {slot} (slots may name slots) until none is left; unknown names are errors."""
-    from .errors import ConfigError
+    from ..errors import ConfigError
 
     def one(match):
         name = match.group(1)
@@ -461,7 +463,7 @@ def _expand(re, pattern: str, slots: dict) -> str:
 
 
 def _check_actions(actions) -> None:
-    from .errors import ConfigError
+    from ..errors import ConfigError
 
     unknown = sorted(set(actions) - set(ACTIONS))
     if unknown:

@@ -1,6 +1,6 @@
 """Run a fallback chain: one provider call after another until one answers.
 
-For each step of the chain (routing.Step), in order:
+For each step of the chain (router.Step), in order:
   provider unavailable (available() false)  -> skipped, its reason recorded
   provider+model cooling down               -> skipped, time left recorded
   call it, timeout = min(call_timeout_s, time left before the chain's deadline)
@@ -22,14 +22,15 @@ Sleep, clock and jitter are injected so tests run in milliseconds.
 from __future__ import annotations
 
 import time
+
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (hot path)
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+from ..errors import AllProvidersFailed, ProviderError, RateLimited, RouterError
+from ..providers.base import Request, Result
 from . import cooldown
-from .errors import AllProvidersFailed, ProviderError, RateLimited, RouterError
-from .providers.base import Request, Result
-from .routing import Record, Step
+from .router import Record, Step
 
 
 class Attempt(Record):
@@ -75,7 +76,7 @@ class _OutOfTime(Exception):
 
 
 def registry_get(name: str):
-    from . import providers
+    from .. import providers
 
     return providers.get(name)
 

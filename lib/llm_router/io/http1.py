@@ -8,7 +8,7 @@ Why not urllib.request: a cold `import urllib.request` imports http.client, whic
   socket          ~7-11 ms   (enum and selectors; what `socket.py` adds to the C module)
   _socket         ~0.5 ms
 That was more than a third of a cold `llm-router invoke` (~87 ms). So this module drives the C
-module `_socket` directly, as llm_router.fastjson drives `_json`, and imports nothing else but
+module `_socket` directly, as llm_router.io.fastjson drives `_json`, and imports nothing else but
 os and sys. `https://` URLs and proxied ones stay with urllib (see `direct`).
 
 Scope, on purpose: POST only; one request per connection (Connection: close); identity

@@ -18,15 +18,15 @@ The chain: the chosen model's `via` transports in order, then each of its `fallb
 the task's `fallbacks`, each expanded to its own `via`s. Fallbacks are expanded one level
 only (a fallback's fallbacks are not followed), so a haiku-class request never drifts to an
 opus-class model two hops away, and the chain is exactly what the policy entry says.
-Availability, cooldowns and max_hops are applied while the chain runs (chain.py), so
+Availability, cooldowns and max_hops are applied while the chain runs (routing/chain.py), so
 deciding never imports a provider module.
 """
 
 from __future__ import annotations
 
+from ..errors import ConfigError, UsageError
+from ..policy import TIERS
 from . import taskdetect
-from .policy import TIERS
-from .errors import ConfigError, UsageError
 
 TASKS = ("reasoning", "code-generation", "long-context", "default")
 AUTO_DETECT_ORDER = ("copilot", "opencode", "codex", "gemini", "claude", "openai-http", "anthropic-http")

@@ -1,9 +1,9 @@
 """The seam between the router and the usage ledger.
 
 invoke/delegate call `precheck()` once before a chain runs and `record()` once per attempt.
-precheck enforces the policy's `budgets` (see budget.py); record prices the attempt (see
-pricing.py), appends it to the ledger's journal (ledger_journal.py, moved into ledger.py's
-SQLite by the next reader) and writes the optional traces (tracing.py).
+precheck enforces the policy's `budgets` (see usage/budget.py); record prices the attempt (see
+usage/pricing.py), appends it to the ledger's journal (usage/journal.py, moved into usage/ledger.py's
+SQLite by the next reader) and writes the optional traces (usage/tracing.py).
 Standard library only: both run on every invoke. The modules behind them (sqlite3 above
 all) are imported on first use, so importing this seam costs `route` or `models` nothing.
 """
@@ -74,7 +74,7 @@ def record(attempt: dict) -> None:
 
 
 def _tracing_on(config: dict | None) -> bool:
-    if not config:  # the usual case: no `tracing` section, no need to import tracing.py
+    if not config:  # the usual case: no `tracing` section, no need to import usage/tracing.py
         return False
     from . import tracing
 
@@ -83,11 +83,11 @@ def _tracing_on(config: dict | None) -> bool:
 
 def _append(row: dict) -> None:
     """The row to the ledger's journal (no sqlite3 import on the invoke path; see
-    ledger_journal.py), moved into SQLite once the journal is big enough."""
-    from . import ledger_journal
+    usage/journal.py), moved into SQLite once the journal is big enough."""
+    from . import journal
 
     try:
-        due = ledger_journal.append(row)
+        due = journal.append(row)
     except OSError:
         from . import ledger
 
@@ -101,8 +101,8 @@ def _append(row: dict) -> None:
 
 def build_row(attempt: dict, policy: dict) -> dict:
     """The ledger row for an attempt: priced, with the Claude-savings estimate, redacted."""
+    from ..redact import redact, secret_env_values
     from . import pricing
-    from .redact import redact, secret_env_values
 
     table = pricing.load_table(policy)
     secrets = secret_env_values()  # once per row, not once per field
@@ -147,7 +147,7 @@ def _as_float(value) -> float | None:
 def _as_text(value, secrets: tuple) -> str | None:
     # Model names and error classes do not hold secrets, but a provider's error text can
     # leak into any of them; the ledger is a file on disk like any other.
-    from .redact import redact
+    from ..redact import redact
 
     return None if value is None else redact(str(value), secrets=secrets)
 
@@ -155,12 +155,12 @@ def _as_text(value, secrets: tuple) -> str | None:
 def _sha256(prompt) -> str | None:
     if not prompt:
         return None
-    from .digest import sha256_hex
+    from ..io.digest import sha256_hex
 
     return sha256_hex(str(prompt).encode("utf-8"))
 
 
 def _load_policy() -> dict:
-    from .policy import load_policy_quietly
+    from ..policy import load_policy_quietly
 
     return load_policy_quietly()

@@ -4,24 +4,24 @@ start the plugin's venv setup in the background when it is missing or stale.
 When the mode is off this prints nothing, so the plugin costs the model zero tokens.
 """
 
-from . import state
-from .state import tier_text
+from .. import state
+from ..state import tier_text
 
 TOGGLE_HELP = 'Turn it off with "/pa --external off" or by saying "go back to claude".'
 
 
 def handle(event: dict) -> dict | None:
-    from . import venvsetup
+    from ..setup import venv
 
-    venvsetup.start_in_background_if_needed()
+    venv.start_in_background_if_needed()
     current, warning = state.load_mode()
     if warning:
-        from .log import log_problem
+        from ..log import log_problem
 
         log_problem(warning)
     if not current["enabled"]:
         return None
-    from . import policy  # only when there is something to announce
+    from .. import policy  # only when there is something to announce
 
     tiers = policy.tier_map(policy.load_policy_quietly())
     return {

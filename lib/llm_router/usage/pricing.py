@@ -12,8 +12,9 @@ a provider-reported cost -> that ("provider"); a table price -> computed ("table
 Standard library only: this runs on the invoke path.
 """
 
-from . import fastjson, paths
-from .policy import deep_merge
+from .. import paths
+from ..io import fastjson
+from ..policy import deep_merge
 
 PER = 1_000_000
 TOKEN_FIELDS = ("input_tokens", "output_tokens", "cached_tokens", "cache_write_tokens", "reasoning_tokens")

@@ -20,9 +20,9 @@ import os
 import sqlite3
 import time
 
+from ..errors import BudgetExceeded, ConfigError, RunawayGuard
+from ..log import log_problem
 from . import ledger, pricing
-from .errors import BudgetExceeded, ConfigError, RunawayGuard
-from .log import log_problem
 
 DEFAULT_RUNAWAY_MAX_REPEATS = 10
 POLICY_HINT_FILES = "<data dir>/model-policy.json or <project>/.claude/llm-router.json"

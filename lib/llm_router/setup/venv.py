@@ -10,7 +10,7 @@ import os
 import sys
 import time
 
-from . import paths
+from .. import paths
 
 STAMP = "llm-router-requirements.txt"
 RUNNING = "setup.running"
@@ -76,7 +76,7 @@ def _setup_running() -> bool:
 
 def create_or_refresh(force: bool = False, say=print) -> bool:
     """Create or refresh the venv. Returns True if anything was installed."""
-    from . import fileio
+    from ..io import fileio
 
     data = paths.ensure_data_dir()
     try:
@@ -97,7 +97,7 @@ def _build(say) -> None:
     import subprocess
     import venv
 
-    from .errors import RouterError
+    from ..errors import RouterError
 
     target = paths.venv_dir()
     say(f"creating venv in {target} ...")
@@ -113,7 +113,7 @@ def _build(say) -> None:
         raise RouterError("pip could not install the plugin's packages: " + " / ".join(tail),
                           "check your network or proxy for PyPI, then run `llm-router setup` again")
     with open(requirements_path(), "rb") as handle:
-        from .fileio import atomic_write_bytes
+        from ..io.fileio import atomic_write_bytes
 
         atomic_write_bytes(stamp_path(), handle.read(), 0o644)
     say(f"venv ready: {paths.venv_python()}")

@@ -26,7 +26,7 @@ import os
 import select
 import time
 
-from .errors import BadRequest, NotInstalled, ProviderTimeout, Terminated
+from ..errors import BadRequest, NotInstalled, ProviderTimeout, Terminated
 
 try:  # the C module behind `signal`, which wraps the same numbers in enums (enum: ~3 ms cold)
     import _signal as _signals
@@ -98,7 +98,7 @@ def _int(value) -> int:
 
 def redact(text: str, env: dict | None = None) -> str:
     """The one redaction (redact.py), also covering secrets we put into the child's env."""
-    from .redact import redact as scrub
+    from ..redact import redact as scrub
 
     return scrub(text, {**os.environ, **(env or {})})
 

@@ -135,7 +135,9 @@ def shipped_tiers(plugin_name: str = "llm-router", agents_dir: str | None = None
 
 
 def _plugin_root() -> str:
-    return os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    from .. import paths
+
+    return paths.plugin_root()
 
 
 def read_tiers(folder: str, prefix: str = "") -> dict:
@@ -187,13 +189,13 @@ def from_event(event: dict, plugin_name: str = "llm-router") -> dict | None:
     """PreToolUse event in, hook output (or None) out: reads mode, policy and agent tiers."""
     if event.get("tool_name") not in ("Agent", "Task"):
         return None
-    from . import state
+    from .. import state
 
     current, _warning = state.load_mode()
     if not current["enabled"]:
         return None
-    from . import paths
-    from . import policy as policy_mod
+    from .. import paths
+    from .. import policy as policy_mod
 
     policy = policy_mod.load_policy_quietly()
     extra = {}

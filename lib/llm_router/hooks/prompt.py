@@ -1,6 +1,6 @@
 """UserPromptSubmit: act on clear external-mode toggles before the model sees the prompt.
 
-The detector (intent.py) is built for precision: anything it is unsure of is "none", and then
+The detector (intent/detect.py) is built for precision: anything it is unsure of is "none", and then
 this hook prints nothing. For a clear enable/disable the state flips at once and the model is
 told so in additionalContext (marked `llm-router:toggle-applied`, so the skill confirms rather
 than toggling again); the user sees a systemMessage. `status` adds the current mode; `once`
@@ -9,9 +9,9 @@ marks this one prompt for an external answer. The prompt itself is never blocked
 
 import os
 
-from . import paths, state
-from .hook_session_start import TOGGLE_HELP
-from .state import tier_text
+from .. import paths, state
+from ..state import tier_text
+from .session_start import TOGGLE_HELP
 
 APPLIED = "llm-router:toggle-applied"
 
@@ -20,7 +20,7 @@ def handle(event: dict) -> dict | None:
     prompt = event.get("prompt")
     if not isinstance(prompt, str) or not prompt.strip():
         return None
-    from .intent import HOOK_THRESHOLD, classify
+    from ..intent.detect import HOOK_THRESHOLD, classify
 
     verdict = classify(prompt)
     if verdict.get("confidence", 0) < HOOK_THRESHOLD:
@@ -30,7 +30,7 @@ def handle(event: dict) -> dict | None:
 
 
 def _tiers() -> dict:
-    from . import policy
+    from .. import policy
 
     return policy.tier_map(policy.load_policy_quietly())
 

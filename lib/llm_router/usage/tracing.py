@@ -13,9 +13,10 @@ Standard library only: this runs on the invoke path.
 import os
 import time
 
-from . import fileio, paths
-from .log import log_problem
-from .redact import redact, redact_obj
+from .. import paths
+from ..io import fileio
+from ..log import log_problem
+from ..redact import redact, redact_obj
 
 
 def settings(config: dict | None) -> dict:
@@ -44,7 +45,7 @@ def write_call(record: dict, prompt: str | None = None, answer: str | None = Non
     """Write what `config` (the policy's `tracing` section; read from the policy when not
     given) asks for; a no-op when tracing is off."""
     if config is None:
-        from .policy import load_policy_quietly
+        from ..policy import load_policy_quietly
 
         config = load_policy_quietly().get("tracing")
     if not enabled(config):

@@ -15,7 +15,8 @@ lost only to an OS crash, never to a process crash or a concurrent writer.
 import os
 import time
 
-from . import fastjson, paths
+from .. import paths
+from ..io import fastjson
 
 FILE_NAME = "ledger-pending.jsonl"
 DRAIN_BYTES = 64 * 1024  # about a hundred rows

@@ -6,10 +6,10 @@ Many processes write at once (parallel delegations, subagents), so:
     front avoids the read-then-upgrade deadlock that SQLite answers with an instant BUSY);
   - a busy_timeout plus a bounded retry with jitter for the rare BUSY that still escapes;
   - if the database stays unwritable (locked for a minute, disk full, corrupt), the row goes
-    to the journal next to it (ledger_journal.py) and is loaded by the next successful open.
+    to the journal next to it (usage/journal.py) and is loaded by the next successful open.
     A row is never dropped and "database is locked" never reaches the user.
 `invoke` does not open the database at all: it appends its rows to that journal, and
-`connect()` moves the journal's rows in before anyone reads or writes (see ledger_journal.py).
+`connect()` moves the journal's rows in before anyone reads or writes (see usage/journal.py).
 Opening is cheap: one `PRAGMA user_version` read; migrations run only when it is behind.
 Standard library only.
 """
@@ -18,11 +18,13 @@ import os
 import sqlite3
 import time
 
-from . import fileio, ledger_journal, paths
-from .log import log_problem
+from .. import paths
+from ..io import fileio
+from ..log import log_problem
+from . import journal
 
 FILE_NAME = "ledger.sqlite3"
-SPOOL_NAME = ledger_journal.FILE_NAME
+SPOOL_NAME = journal.FILE_NAME
 BUSY_TIMEOUT_S = 10.0
 RETRIES = 6
 _SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
@@ -77,7 +79,7 @@ def ledger_path() -> str:
 
 
 def spool_path() -> str:
-    return ledger_journal.journal_path()
+    return journal.journal_path()
 
 
 # ---- opening ------------------------------------------------------------------------------
@@ -216,7 +218,7 @@ def insert_many(rows: list[dict]) -> None:
 
 def _spool(row: dict) -> None:
     try:
-        ledger_journal.append(row)
+        journal.append(row)
     except OSError as exc:
         log_problem(f"ledger: cannot spool a row either ({exc}); it is lost")
 
@@ -247,7 +249,7 @@ def _drain_spool(conn: sqlite3.Connection) -> None:
         if rows:
             _with_retry(lambda: _insert_rows(conn, rows))
 
-    ledger_journal.take(load)
+    journal.take(load)
 
 
 def reset() -> int:
