@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 from .errors import MissingDependency, UsageError
 from .io.digest import sha256_hex
-from .providers.base import Request, Result, Usage
+from .providers.base import DEFAULT_SCOPE, SCOPES, Request, Result, Usage
 from .routing import cooldown, router, taskdetect
 from .routing.chain import Attempt, Chain, check_available, cooldown_key, registry_get
 from .routing.router import Decision, Query, Record, Step
@@ -32,15 +32,19 @@ class Call(Record):
     """One request as the caller made it; what accounting rows and the Request share."""
 
     __slots__ = ("prompt", "cwd", "stream", "on_text", "before_text", "one_shot", "session_id",
-                 "timeout", "_sha")
+                 "timeout", "scope", "_sha")
 
     def __init__(self, prompt: str, cwd: str | None = None, stream: bool = False,
                  on_text: Callable[[str], None] | None = None,
                  before_text: Callable[[Step], None] | None = None, one_shot: bool = False,
-                 session_id: str | None = None, timeout: float | None = None) -> None:
+                 session_id: str | None = None, timeout: float | None = None,
+                 scope: str = DEFAULT_SCOPE) -> None:
         self.prompt, self.cwd, self.stream, self.on_text = prompt, cwd, stream, on_text
         self.before_text, self.one_shot, self.session_id = before_text, one_shot, session_id
         self.timeout = timeout  # overall deadline for the whole chain, seconds
+        if scope not in SCOPES:
+            raise UsageError(f"unknown scope '{scope}'", "use one of: " + ", ".join(SCOPES))
+        self.scope = scope  # what the external model may do in cwd (providers.base.SCOPES)
         self._sha: str | None = None
 
     @property
@@ -111,14 +115,15 @@ def answer(prompt: str, *, task: str | None = None, tier: str | None = None,
            model: str | None = None, cwd: str | None = None, stream: bool = False,
            on_text: Callable[[str], None] | None = None, one_shot: bool = False,
            session_id: str | None = None, timeout: float | None = None,
-           before_text: Callable[[Step], None] | None = None,
+           before_text: Callable[[Step], None] | None = None, scope: str = DEFAULT_SCOPE,
            sleep: Callable[[float], None] = time.sleep) -> tuple[Result, list[Attempt], Decision]:
     """Route `prompt`, run the chain and return (result, attempts, decision).
 
     Raises BudgetExceeded/RunawayGuard (from the ledger), UsageError/ConfigError for a bad
     choice or policy, AllProvidersFailed when no step answered.
     """
-    call = Call(prompt, cwd, stream, on_text, before_text, one_shot, _session(session_id), timeout)
+    call = Call(prompt, cwd, stream, on_text, before_text, one_shot, _session(session_id), timeout,
+                scope)
     pol = load_policy()
     query = make_query(prompt, task=task, tier=tier, model=model, cwd=cwd)
     decision = decide(pol, query)
@@ -131,15 +136,16 @@ def answer(prompt: str, *, task: str | None = None, tier: str | None = None,
 def delegate(prompt: str, *, tier: str, cwd: str | None = None, stream: bool = False,
              on_text: Callable[[str], None] | None = None,
              before_text: Callable[[Step], None] | None = None, session_id: str | None = None,
-             timeout: float | None = None,
+             timeout: float | None = None, scope: str = DEFAULT_SCOPE,
              sleep: Callable[[float], None] = time.sleep) -> tuple[Result, list[Attempt], Decision]:
     """External mode on: answer() through the tier map. Off: `claude -p --model <tier>`."""
     from . import state
 
     if state.is_enabled():
         return answer(prompt, tier=tier, cwd=cwd, stream=stream, on_text=on_text,
-                      session_id=session_id, timeout=timeout, before_text=before_text, sleep=sleep)
-    call = Call(prompt, cwd, stream, on_text, before_text, False, _session(session_id), timeout)
+                      session_id=session_id, timeout=timeout, before_text=before_text, scope=scope,
+                      sleep=sleep)
+    call = Call(prompt, cwd, stream, on_text, before_text, False, _session(session_id), timeout, scope)
     pol = load_policy()
     decision = claude_decision(pol, tier, prompt)
     accounting.precheck(_context(call, decision, pol))  # a switch to an external model is ignored
@@ -164,7 +170,7 @@ def run_decision(pol: dict, decision: Decision, call: Call,
                   on_attempt=lambda attempt: accounting.record(_row(call, decision, attempt, pol)),
                   before_text=call.before_text)
     request = Request(prompt=call.prompt, model="", cwd=call.cwd, stream=call.stream,
-                      on_text=call.on_text if call.stream else None)
+                      on_text=call.on_text if call.stream else None, scope=call.scope)
     result, attempts = chain.run(decision.steps, request)
     return result, attempts, decision
 

@@ -5,6 +5,12 @@ cost more to import than the rest of a cold `llm-router invoke` does."""
 
 from __future__ import annotations
 
+# What a delegated task may do in its working directory. "read-only": read and search only
+# (the original agent had no tool that writes or executes); "write": edit and run commands.
+# Each CLI provider maps it to that CLI's own sandbox or approval flags.
+SCOPES = ("read-only", "write")
+DEFAULT_SCOPE = "write"
+
 _USAGE_FIELDS = ("input_tokens", "output_tokens", "cached_tokens", "cache_write_tokens", "reasoning_tokens")
 
 
@@ -55,11 +61,12 @@ def count(value) -> int:
 
 class Request(_Record):
     __slots__ = ("prompt", "model", "system", "cwd", "stream", "on_text", "options",
-                 "resume_session_id", "continue_session")
+                 "resume_session_id", "continue_session", "scope")
 
     def __init__(self, prompt: str, model: str, system: str | None = None, cwd: str | None = None,
                  stream: bool = False, on_text=None, options: dict | None = None,
-                 resume_session_id: str | None = None, continue_session: bool = False) -> None:
+                 resume_session_id: str | None = None, continue_session: bool = False,
+                 scope: str = DEFAULT_SCOPE) -> None:
         self.prompt = prompt
         self.model = model  # the provider's own model id, e.g. "github-copilot/gpt-5.2" for opencode
         self.system = system
@@ -69,6 +76,7 @@ class Request(_Record):
         self.options = {} if options is None else options  # the policy's settings for this step
         self.resume_session_id = resume_session_id
         self.continue_session = continue_session
+        self.scope = scope  # one of SCOPES
 
 
 class Result(_Record):
