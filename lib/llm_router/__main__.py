@@ -3,10 +3,18 @@
 import os
 import sys
 
+# Before the first import below writes a .pyc: everything this process creates is private
+# (see paths.CALLER_UMASK; CLIs get the caller's umask back).
+_caller_umask = os.umask(0o077)
+
 if __package__ in (None, ""):
     # Run as a script: replace the script's own folder (which would let our module names
     # shadow others) with the plugin's lib/ folder, never the plugin's parent folder.
     sys.path[0] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+from llm_router import paths  # noqa: E402
+
+paths.use_private_umask(_caller_umask)
 
 from llm_router.cli import main  # noqa: E402
 

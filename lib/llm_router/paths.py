@@ -5,8 +5,28 @@ updates replace. Everything here is computed on call so tests can change the env
 """
 
 import os
+import stat  # already loaded by os: free
 
 _LIB_DIR = os.path.dirname(os.path.abspath(__file__))
+CALLER_UMASK_VAR = "LLM_ROUTER_CALLER_UMASK"
+
+# The umask the process was started with. The entry point (__main__.py) switches to 077 before
+# its first import, so the data dir, its files and the bytecode cache that `-X pycache_prefix`
+# puts there are private (0700/0600); io/proc.py gives the CLIs it starts this umask back,
+# so what they write in the project is as the user expects. None: the umask was not changed.
+CALLER_UMASK: int | None = None
+
+
+def use_private_umask(previous: int) -> None:
+    """Record the caller's umask once the entry point has set 077 (`previous` is what
+    os.umask returned). bin/llm-router may have set 077 already, on the run that creates the
+    bytecode cache; it then passes the caller's umask in LLM_ROUTER_CALLER_UMASK."""
+    global CALLER_UMASK
+    passed = os.environ.pop(CALLER_UMASK_VAR, None)
+    try:
+        CALLER_UMASK = int(passed, 8) if passed else previous
+    except ValueError:
+        CALLER_UMASK = previous
 
 
 def plugin_root() -> str:
@@ -47,9 +67,47 @@ def data_file(name: str) -> str:
 
 
 def ensure_data_dir() -> str:
+    """The data dir, created 0700 if missing; one made wider by an earlier version (or by
+    Python creating the bytecode cache in it) is narrowed to 0700 here, its cache with it."""
     path = data_dir()
     os.makedirs(path, mode=0o700, exist_ok=True)
+    if path not in _checked:
+        _checked.add(path)
+        _make_private(path, walk=False)
+        _make_private(os.path.join(path, "pycache"), walk=True)
     return path
+
+
+_checked: set = set()  # data dirs already checked by this process: two stat calls each
+
+
+def _make_private(path: str, walk: bool) -> None:
+    """chmod go-rwx the folder `path` (and, with `walk`, everything under it) if it is wider.
+    Symlinks are neither changed nor followed."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return
+    if not (mode & 0o077 and stat.S_ISDIR(mode)):
+        return
+    _chmod_private(path, mode)
+    if walk:
+        for root, dirs, files in os.walk(path):
+            for name in dirs + files:
+                full = os.path.join(root, name)
+                try:
+                    mode = os.lstat(full).st_mode
+                except OSError:
+                    continue
+                if mode & 0o077 and not stat.S_ISLNK(mode):
+                    _chmod_private(full, mode)
+
+
+def _chmod_private(path: str, mode: int) -> None:
+    try:
+        os.chmod(path, mode & 0o700)
+    except OSError:
+        pass  # not ours, or a file system without modes: nothing more we can do
 
 
 def venv_dir() -> str:

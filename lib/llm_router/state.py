@@ -60,6 +60,7 @@ def set_mode(enabled: bool, reason: str | None = None, changed_by: str = "cli") 
     from .io import fileio  # only writers pay for contextlib and json
 
     path = state_path()
+    paths.ensure_data_dir()  # narrows a data dir an earlier version left wide
     with fileio.locked(path):
         current, _ = load_mode()
         stamp = now_iso()

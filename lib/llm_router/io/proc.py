@@ -17,6 +17,8 @@ Rules every CLI call follows (each one fixes a hang or a leak seen with the real
     so the child does not think it is nested, and LLM_ROUTER_DEPTH counts the nesting so the
     router can refuse to call itself through a child.
   * stderr is kept as a bounded tail with anything that looks like a secret redacted.
+  * the child gets the caller's umask back (paths.CALLER_UMASK): our own files are private,
+    but what a CLI writes into the user's project must not be.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import os
 import select
 import time
 
+from .. import paths
 from ..errors import BadRequest, NotInstalled, ProviderTimeout, Terminated
 
 try:  # the C module behind `signal`, which wraps the same numbers in enums (enum: ~3 ms cold)
@@ -302,15 +305,19 @@ def _pipe(fds: list[int]) -> tuple[int, int]:
 
 
 def _spawn_in(cwd: str | None, path: str, argv: list[str], env: dict, actions: list) -> int:
-    """posix_spawn in `cwd`. posix_spawn has no chdir action (before Python 3.13 / glibc 2.29's
-    addchdir_np is not exposed), so we step into cwd around the call and back: safe because
-    the router runs one thread."""
+    """posix_spawn in `cwd`, with the caller's umask. posix_spawn has neither a chdir action
+    (before Python 3.13 / glibc 2.29's addchdir_np is not exposed) nor a umask one, so we set
+    both around the call and back: safe because the router runs one thread."""
     saved = os.open(".", getattr(os, "O_PATH", os.O_RDONLY)) if cwd else -1
+    caller_umask = paths.CALLER_UMASK
+    own_umask = os.umask(caller_umask) if caller_umask is not None else None
     try:
         if cwd:
             os.chdir(cwd)
         return _posix_spawn(path, argv, env, actions)
     finally:
+        if own_umask is not None:
+            os.umask(own_umask)
         if saved >= 0:
             os.fchdir(saved)
             os.close(saved)

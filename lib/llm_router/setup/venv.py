@@ -55,7 +55,8 @@ def start_in_background_if_needed() -> bool:
     # posix_spawn rather than subprocess: this runs inside a hook, where importing
     # subprocess would cost more than the rest of the hook.
     os.posix_spawn(
-        sys.executable, [sys.executable, "-I", main, "setup", "--quiet", "--from-hook"], os.environ,
+        sys.executable, [sys.executable, "-I", *_pycache_args(), main, "setup", "--quiet", "--from-hook"],
+        os.environ,
         file_actions=[
             (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
             (os.POSIX_SPAWN_OPEN, 1, log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600),
@@ -64,6 +65,13 @@ def start_in_background_if_needed() -> bool:
         setsid=True,
     )
     return True
+
+
+def _pycache_args() -> list[str]:
+    """Our own bytecode cache setting: the setup process compiles into the (private) data dir
+    too, never into the plugin folder."""
+    prefix = getattr(sys, "pycache_prefix", None)
+    return ["-X", f"pycache_prefix={prefix}"] if prefix else []
 
 
 def _setup_running() -> bool:
@@ -115,7 +123,7 @@ def _build(say) -> None:
     with open(requirements_path(), "rb") as handle:
         from ..io.fileio import atomic_write_bytes
 
-        atomic_write_bytes(stamp_path(), handle.read(), 0o644)
+        atomic_write_bytes(stamp_path(), handle.read(), 0o600)
     say(f"venv ready: {paths.venv_python()}")
 
 

@@ -34,6 +34,7 @@ def journal_path() -> str:
 def append(row: dict) -> bool:
     """Add one row (stamped with the time now unless it has `ts`); True when the journal has
     grown past DRAIN_BYTES and should be moved into SQLite."""
+    paths.ensure_data_dir()  # narrows a data dir an earlier version left wide
     if row.get("ts") is None:
         row = {**row, "ts": time.time()}
     line = (fastjson.dumps(row) + "\n").encode("ascii")
