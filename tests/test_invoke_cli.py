@@ -109,7 +109,8 @@ def test_all_providers_failing_exits_1_with_attempts_on_stderr_and_json_on_stdou
     code, out, err = run_main(capsys, "invoke", "-p", "hi", "--json")
     assert code == 1
     payload = json.loads(out)
-    assert set(payload) == {"error", "attempts"} and len(payload["attempts"]) == 3
+    assert set(payload) == {"error", "attempts", "ledger_error"} and len(payload["attempts"]) == 3
+    assert payload["ledger_error"] is None
     assert all(a["error_class"] == "AuthError" for a in payload["attempts"])
     for name in ("copilot", "opencode", "gemini"):
         assert f"{name} login expired" in err

@@ -258,3 +258,31 @@ def test_a_journal_that_cannot_be_loaded_yet_does_not_stop_a_reader(data_dir, mo
     finally:
         conn.close()
     assert "journalled" in open(ledger.spool_path()).read()  # kept for the next open
+
+
+# ---- crashes and full disks -----------------------------------------------------------------
+
+APPEND_WITH_ROOM_FOR_A_FEW_BYTES = """
+import os, resource, sys
+sys.path.insert(0, {lib!r})
+from llm_router.usage import journal
+size = os.path.getsize(journal.journal_path())
+resource.setrlimit(resource.RLIMIT_FSIZE, (size + 10, resource.RLIM_INFINITY))
+try:
+    journal.append({{"outcome": "ok", "model_used": "cut/short"}})
+except OSError as exc:
+    print("refused:", exc)
+"""
+
+
+def test_a_row_the_disk_cuts_short_is_removed_so_the_next_row_is_whole(data_dir):
+    journal.append(_row(model_used="before"))
+    out = subprocess.run([sys.executable, "-c", APPEND_WITH_ROOM_FOR_A_FEW_BYTES.format(lib=str(LIB))],
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.startswith("refused:"), out.stdout + out.stderr
+    journal.append(_row(model_used="after"))
+    conn = ledger.connect()
+    try:
+        assert [r[0] for r in conn.execute("SELECT model_used FROM calls ORDER BY id")] == ["before", "after"]
+    finally:
+        conn.close()

@@ -52,6 +52,11 @@ class MissingDependency(RouterError):
         self.package = package
 
 
+class StorageError(RouterError):
+    """A file in the data dir could not be written: disk full, read-only, no permission.
+    Whatever the write was to replace is left as it was."""
+
+
 class BudgetExceeded(RouterError):
     """A configured spending or call cap would be passed."""
 

@@ -52,6 +52,27 @@ def is_enabled() -> bool:
 
 
 def set_mode(enabled: bool, reason: str | None = None, changed_by: str = "cli") -> dict:
+    """The new mode, written; StorageError when the file cannot be written (disk full,
+    read-only). The mode then stays as it was: the old file is only ever replaced whole."""
+    try:
+        paths.ensure_data_dir()
+        return _write_mode(enabled, reason, changed_by)
+    except OSError as exc:
+        raise _not_saved(exc, enabled) from exc
+
+
+def _not_saved(exc: OSError, enabled: bool):
+    from .errors import StorageError
+
+    wanted = "on" if enabled else "off"
+    return StorageError(
+        f"cannot turn external mode {wanted.upper()}: writing {state_path()} failed "
+        f"({exc.strerror or exc}); {describe(load_mode()[0])}",
+        f"free space on that disk (or make {paths.data_dir()} writable), then run "
+        f"`llm-router mode {wanted}` again")
+
+
+def _write_mode(enabled: bool, reason: str | None, changed_by: str) -> dict:
     """Write the new mode atomically under the lock and return it.
 
     Turning on an already-on mode keeps its original activation time, so "since when"
@@ -60,7 +81,6 @@ def set_mode(enabled: bool, reason: str | None = None, changed_by: str = "cli") 
     from .io import fileio  # only writers pay for contextlib and json
 
     path = state_path()
-    paths.ensure_data_dir()  # narrows a data dir an earlier version left wide
     with fileio.locked(path):
         current, _ = load_mode()
         stamp = now_iso()

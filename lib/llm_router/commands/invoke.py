@@ -10,6 +10,10 @@ Output:
                    same final object as --json on the last line
 When every provider fails: exit 1 and the attempts on stderr; with --json also
 {"error": ..., "attempts": [...]} on stdout. Usage or policy errors exit 2.
+Both JSON objects carry "ledger_error": null, or why an attempt could not be recorded in the
+usage ledger (disk full); that case also prints a warning on stderr, and the exit status stays
+what the call's own outcome says (the answer was delivered and paid for: a nonzero status
+would only invite the caller to pay for it again).
 
 The prompt helpers and Output here are shared by `route` and `delegate`.
 """
@@ -136,8 +140,9 @@ class Output:
             self._write(indicator_line(step.model_key))
 
     def final(self, payload: dict, text: str) -> None:
+        ledger_error = unrecorded_warning()
         if self.as_json:
-            self._write(fastjson.dumps(payload) + "\n")
+            self._write(fastjson.dumps({**payload, "ledger_error": ledger_error}) + "\n")
             return
         if not self.streamed:
             if self.indicator and payload.get("external"):
@@ -147,9 +152,11 @@ class Output:
             self._write("\n")
 
     def failure(self, exc: AllProvidersFailed) -> None:
+        ledger_error = unrecorded_warning()
         if self.as_json:
             self._write(fastjson.dumps({"error": exc.message,
-                                    "attempts": [a.as_dict() for a in exc.attempts]}) + "\n")
+                                    "attempts": [a.as_dict() for a in exc.attempts],
+                                    "ledger_error": ledger_error}) + "\n")
         elif not self.ends_with_newline:
             self._write("\n")
 
@@ -159,6 +166,19 @@ class Output:
         sys.stdout.write(text)
         sys.stdout.flush()  # each delta must reach the reader now, not when a buffer fills
         self.ends_with_newline = text.endswith("\n")
+
+
+def unrecorded_warning() -> str | None:
+    """Why this call's attempts are missing from the usage ledger (None: all recorded), also
+    said on stderr: budgets and `stats` cannot count what was not written."""
+    from ..usage import accounting
+
+    errors = accounting.take_unrecorded()
+    if not errors:
+        return None
+    print(f"llm-router: warning: {len(errors)} attempt(s) of this call not recorded: "
+          f"{errors[0].user_text()}", file=sys.stderr)
+    return errors[0].message
 
 
 def indicator_line(model_key: str) -> str:

@@ -18,6 +18,10 @@ _TEXT_FIELDS = ("session_id", "task", "tier", "requested_model", "model_used", "
 ERROR_MESSAGE_CHARS = 500
 STDERR_TRACE_CHARS = 2000
 
+# Why rows of this process could not be written (StorageError: the disk is full), until the
+# command that made them reports it (take_unrecorded); never silently "ok" with no row.
+_unrecorded: list = []
+
 
 def precheck(context: dict) -> dict:
     """May raise BudgetExceeded or RunawayGuard, or return {"model": key, "reason": str}
@@ -57,20 +61,38 @@ def record(attempt: dict) -> None:
                            never stored in the ledger. prompt also fills a missing prompt_sha256.
       stderr               the provider's stderr tail, kept in the trace record only
       policy               the merged policy, if the caller has it (saves a reload)
-    Never raises for storage problems: a row that cannot be written is spooled and logged."""
+    Never raises for storage problems: a row that cannot be written to SQLite is spooled and
+    logged; one that cannot be written at all is logged and kept for take_unrecorded()."""
+    from ..errors import StorageError
+
     policy = attempt.get("policy") or _load_policy()
     row = build_row(attempt, policy)
     trace_config = policy.get("tracing")
     if not _tracing_on(trace_config):
-        _append(row)
+        try:
+            _append(row)
+        except StorageError as exc:
+            _unrecorded.append(exc)
         return
     from . import ledger, tracing
 
-    row_id = ledger.insert(row)  # a trace record names its ledger row, so write it now
+    try:
+        row_id = ledger.insert(row)  # a trace record names its ledger row, so write it now
+    except StorageError as exc:
+        _unrecorded.append(exc)
+        row_id = None
     trace_record = {**row, "id": row_id}
     if attempt.get("stderr"):
         trace_record["stderr"] = str(attempt["stderr"])[-STDERR_TRACE_CHARS:]
     tracing.write_call(trace_record, attempt.get("prompt"), attempt.get("text"), config=trace_config)
+
+
+def take_unrecorded() -> list:
+    """The StorageErrors of the rows record() could not write since the last call (cleared):
+    a command that records attempts reports them to its user (see commands/invoke.py)."""
+    errors = list(_unrecorded)
+    _unrecorded.clear()
+    return errors
 
 
 def _tracing_on(config: dict | None) -> bool:
@@ -91,7 +113,7 @@ def _append(row: dict) -> None:
     except OSError:
         from . import ledger
 
-        ledger.insert(row)  # it spools or logs on its own failures
+        ledger.insert(row)  # it spools on its own failures; StorageError if that fails too
         return
     if due:
         from . import ledger

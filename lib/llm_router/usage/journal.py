@@ -33,7 +33,8 @@ def journal_path() -> str:
 
 def append(row: dict) -> bool:
     """Add one row (stamped with the time now unless it has `ts`); True when the journal has
-    grown past DRAIN_BYTES and should be moved into SQLite."""
+    grown past DRAIN_BYTES and should be moved into SQLite. OSError when it cannot be
+    written (e.g. the disk is full)."""
     paths.ensure_data_dir()  # narrows a data dir an earlier version left wide
     if row.get("ts") is None:
         row = {**row, "ts": time.time()}
@@ -42,13 +43,35 @@ def append(row: dict) -> bool:
         fd = _open(os.O_WRONLY | os.O_CREAT | os.O_APPEND)
         try:
             os.lockf(fd, os.F_LOCK, 0)
-            if os.fstat(fd).st_nlink == 0:
+            before = os.fstat(fd)
+            if before.st_nlink == 0:
                 continue  # drained and unlinked while we waited for the lock: open the new one
-            os.write(fd, line)  # one write() of one line: a reader never sees half a row
-            return os.fstat(fd).st_size >= DRAIN_BYTES
+            _write_line(fd, line, before.st_size)
+            return before.st_size + len(line) >= DRAIN_BYTES
         finally:
             os.close(fd)  # releases the lock
     raise OSError(f"{journal_path()}: kept being replaced while appending")
+
+
+def _write_line(fd: int, line: bytes, size: int) -> None:
+    """One write() of one line, so a reader never sees half a row. A disk that fills up midway
+    can still leave part of it: cut that off again (we hold the lock), or the next row would
+    be glued to it and lost too."""
+    try:
+        written = os.write(fd, line)
+    except OSError:
+        _cut(fd, size)
+        raise
+    if written != len(line):
+        _cut(fd, size)
+        raise OSError(f"{journal_path()}: only {written} of {len(line)} bytes written (disk full?)")
+
+
+def _cut(fd: int, size: int) -> None:
+    try:
+        os.ftruncate(fd, size)
+    except OSError:
+        pass
 
 
 def take(load) -> None:

@@ -19,6 +19,7 @@ import sqlite3
 import time
 
 from .. import paths
+from ..errors import StorageError
 from ..io import fileio
 from ..log import log_problem
 from . import journal
@@ -193,7 +194,8 @@ def _insert_rows(conn: sqlite3.Connection, rows: list[dict]) -> int:
 
 
 def insert(row: dict) -> int | None:
-    """Append one row; its id, or None when it had to be spooled (it is kept all the same)."""
+    """Append one row; its id, or None when it had to be spooled (it is kept all the same).
+    StorageError when it could be written neither here nor to the journal (disk full)."""
     clean = normalize(row)
     try:
         conn = connect()
@@ -203,7 +205,7 @@ def insert(row: dict) -> int | None:
             conn.close()
     except (sqlite3.Error, OSError) as exc:
         log_problem(f"ledger: {type(exc).__name__}: {exc}; row kept in {SPOOL_NAME}")
-        _spool(clean)
+        _spool(clean, exc)
         return None
 
 
@@ -216,11 +218,16 @@ def insert_many(rows: list[dict]) -> None:
         conn.close()
 
 
-def _spool(row: dict) -> None:
+def _spool(row: dict, first: Exception) -> None:
     try:
         journal.append(row)
     except OSError as exc:
         log_problem(f"ledger: cannot spool a row either ({exc}); it is lost")
+        raise StorageError(
+            f"the usage ledger could not record this call: {ledger_path()}: {first}; "
+            f"{spool_path()}: {exc.strerror or exc}",
+            f"free space on the disk that holds {paths.data_dir()} (or make it writable); "
+            "until then budgets and `llm-router stats` do not count such calls") from exc
 
 
 def drain_journal() -> None:
