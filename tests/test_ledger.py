@@ -262,6 +262,57 @@ def test_a_journal_that_cannot_be_loaded_yet_does_not_stop_a_reader(data_dir, mo
 
 # ---- crashes and full disks -----------------------------------------------------------------
 
+DRAIN_THAT_STOPS_BEFORE_THE_UNLINK = """
+import os, sys, time
+sys.path.insert(0, {lib!r})
+from llm_router.usage import journal, ledger
+
+unlink = os.unlink
+
+def stop_here(path, *args, **kwargs):
+    if path == journal.journal_path():  # the drain has committed: wait here to be killed
+        print("committed", flush=True)
+        time.sleep(120)
+    return unlink(path, *args, **kwargs)
+
+os.unlink = stop_here
+ledger.drain_journal()
+"""
+
+
+def test_a_drain_killed_between_its_commit_and_the_unlink_adds_no_row_twice(data_dir):
+    for n in range(5):
+        journal.append(_row(latency_ms=n))
+    drain = subprocess.Popen([sys.executable, "-c", DRAIN_THAT_STOPS_BEFORE_THE_UNLINK.format(lib=str(LIB))],
+                             stdout=subprocess.PIPE)
+    try:
+        assert drain.stdout.readline() == b"committed\n"
+    finally:
+        drain.kill()  # SIGKILL: no cleanup of any kind
+        drain.wait()
+    assert os.path.exists(ledger.spool_path())  # the journal survived, as a crash leaves it
+    journal.append(_row(latency_ms=99))  # a row that came after the crash
+    conn = ledger.connect()  # loads the journal again
+    try:
+        latencies = sorted(r[0] for r in conn.execute("SELECT latency_ms FROM calls"))
+    finally:
+        conn.close()
+    assert latencies == [0, 1, 2, 3, 4, 99]
+    assert not os.path.exists(ledger.spool_path())
+
+
+def test_every_row_gets_an_id_when_first_written_and_keeps_it(data_dir):
+    journal.append(_row())
+    line = json.loads(open(ledger.spool_path()).read())
+    assert len(line["row_id"]) == 16
+    conn = ledger.connect()
+    try:
+        assert conn.execute("SELECT row_id FROM calls").fetchall() == [(line["row_id"],)]
+    finally:
+        conn.close()
+    assert ledger.insert(_row()) == 2
+
+
 APPEND_WITH_ROOM_FOR_A_FEW_BYTES = """
 import os, resource, sys
 sys.path.insert(0, {lib!r})

@@ -9,7 +9,10 @@ sees every row, and the journal stays small even when nothing reads for weeks.
 
 The same file takes the rows of a write that failed (database locked for a minute, disk full),
 so a row is never dropped. Durability matches the ledger's own `synchronous=NORMAL`: a row is
-lost only to an OS crash, never to a process crash or a concurrent writer.
+lost only to an OS crash, never to a process crash or a concurrent writer. Nor is a row ever
+counted twice: each gets a random `row_id` when first written, and the ledger ignores an id it
+already has, so a drain killed between its COMMIT and the journal's unlink (the next drain
+loads the same lines again) adds nothing the second time.
 """
 
 import os
@@ -31,13 +34,21 @@ def journal_path() -> str:
 # import and no separate lock file. Its one trap: closing ANY descriptor of the file drops
 # the process's lock, so each function below touches the file through one descriptor only.
 
+def new_row_id() -> str:
+    """64 random bits: the chance of two equal ids is about 3 in 10^8 at a million rows."""
+    return os.urandom(8).hex()
+
+
 def append(row: dict) -> bool:
-    """Add one row (stamped with the time now unless it has `ts`); True when the journal has
-    grown past DRAIN_BYTES and should be moved into SQLite. OSError when it cannot be
-    written (e.g. the disk is full)."""
+    """Add one row (stamped with the time now unless it has `ts`, and with a new `row_id`
+    unless it has one); True when the journal has grown past DRAIN_BYTES and should be moved
+    into SQLite. OSError when it cannot be written (e.g. the disk is full)."""
     paths.ensure_data_dir()  # narrows a data dir an earlier version left wide
+    row = dict(row)
     if row.get("ts") is None:
-        row = {**row, "ts": time.time()}
+        row["ts"] = time.time()
+    if row.get("row_id") is None:
+        row["row_id"] = new_row_id()
     line = (fastjson.dumps(row) + "\n").encode("ascii")
     for _ in range(_MAX_REOPENS):
         fd = _open(os.O_WRONLY | os.O_CREAT | os.O_APPEND)

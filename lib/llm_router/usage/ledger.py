@@ -37,7 +37,7 @@ COLUMNS = (
     "input_tokens", "output_tokens", "cached_tokens", "cache_write_tokens", "reasoning_tokens",
     "cost_usd", "cost_source", "quota_units", "quota_kind", "latency_ms", "fallback_position",
     "one_shot", "prompt_sha256", "claude_tier", "claude_tokens_saved_est", "claude_usd_saved_est",
-    "provider_session_id",
+    "provider_session_id", "row_id",
 )
 
 # Migration N (1-based) is MIGRATIONS[N-1]; `PRAGMA user_version` holds the last one applied.
@@ -72,6 +72,13 @@ MIGRATIONS: list[tuple[str, ...]] = [
         # `stats` breaks failures down by class; errors are a few percent of the rows.
         "CREATE INDEX calls_errors ON calls (error_class) WHERE outcome = 'error'",
     ),
+    (
+        # Each row's random id from when it was first written (usage/journal.py): a journal
+        # loaded twice, after a drain was killed between its COMMIT and the unlink, adds
+        # nothing the second time. Older rows keep NULL (NULLs never conflict).
+        "ALTER TABLE calls ADD COLUMN row_id TEXT",
+        "CREATE UNIQUE INDEX calls_row_id ON calls (row_id)",
+    ),
 ]
 
 
@@ -93,6 +100,7 @@ def connect(create: bool = True) -> sqlite3.Connection | None:
     if not os.path.exists(path):
         if not create and not os.path.exists(spool_path()):
             return None
+        paths.ensure_data_dir()
         _create_private_file(path)
     # isolation_level=None: we issue BEGIN/COMMIT ourselves, so no implicit transactions.
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
@@ -115,7 +123,6 @@ def connect(create: bool = True) -> sqlite3.Connection | None:
 
 def _create_private_file(path: str) -> None:
     # SQLite gives the -wal and -shm files the main file's mode, so 0600 here covers all three.
-    paths.ensure_data_dir()
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
@@ -162,8 +169,10 @@ def _with_retry(operation):
 # ---- writing ------------------------------------------------------------------------------
 
 def normalize(row: dict) -> dict:
-    """Only known columns, with ts/day filled in."""
+    """Only known columns, with ts/day (and a row_id, if it has none yet) filled in."""
     clean = {name: row.get(name) for name in COLUMNS}
+    if clean["row_id"] is None:
+        clean["row_id"] = journal.new_row_id()
     if clean["ts"] is None:
         clean["ts"] = time.time()
     if clean["day"] is None:
@@ -175,8 +184,9 @@ def normalize(row: dict) -> dict:
     return clean
 
 
+# A row_id already present is a row loaded before: skip it (see MIGRATIONS[2]).
 _INSERT = (f"INSERT INTO calls ({', '.join(COLUMNS)}) "
-           f"VALUES ({', '.join(':' + name for name in COLUMNS)})")
+           f"VALUES ({', '.join(':' + name for name in COLUMNS)}) ON CONFLICT (row_id) DO NOTHING")
 
 
 def _insert_rows(conn: sqlite3.Connection, rows: list[dict]) -> int:
