@@ -9,6 +9,7 @@ import pytest
 from conftest import run_cli
 from llm_router.redact import MARK, redact, redact_obj, secret_env_values
 from llm_router.usage import accounting
+from test_chain import fakes  # noqa: F401 - the fixture is used by name
 
 
 @pytest.mark.parametrize("text, keeps", [
@@ -133,13 +134,110 @@ def test_precomputed_secrets_give_the_same_result(monkeypatch):
     assert "tok-0123456789" not in redact(text) and "key-abcdefghij" not in redact(text)
 
 
+# What an ordinary call puts through redact(): none of it may cost the `re` import.
+CLEAN_TEXTS = ["model bench/fake answered in 12 ms", "zai/glm-4.7", "github-copilot/gpt-5.2",
+               "opencode", "ServerError", "502 Bad Gateway from https://api.example.com/v1",
+               "code-generation", "sonnet", "ses_01HZX3ABCDEF", "premium_requests"]
+
+
 def test_text_without_secrets_does_not_import_re(tmp_path):
     import subprocess
     import sys
 
     lib = str(__import__("pathlib").Path(__file__).parents[1] / "lib")
     code = (f"import sys; sys.path.insert(0, {lib!r}); from llm_router.redact import redact;"
-            "out = redact('model bench/fake answered in 12 ms', {'GH_TOKEN': 'ghp_ABCDEFGHIJKLMNOPQRSTuvwxyz0123'});"
-            "print(out, 're' in sys.modules)")
+            f"outs = [redact(t, {{'GH_TOKEN': 'ghp_ABCDEFGHIJKLMNOPQRSTuvwxyz0123'}}) for t in {CLEAN_TEXTS!r}];"
+            f"print(outs == {CLEAN_TEXTS!r}, 're' in sys.modules)")
     out = subprocess.run([sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "model bench/fake answered in 12 ms False"
+    assert out.stdout.strip() == "True False"
+
+
+# ---- the families a security review found missing ------------------------------------------
+
+AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+PEM_BODY = "MIIEowIBAAKCAQEA7bq98GDT0xZx4Gq1yNnFt3+0AbCdEfGhIjKlMnOpQrStUvWxYz"
+
+
+@pytest.mark.parametrize("text, secret", [
+    ("error: AKIAIOSFODNN7EXAMPLE is not authorized", "AKIAIOSFODNN7EXAMPLE"),
+    ("temporary ASIAY34FZKBOKMUTVV7A expired", "ASIAY34FZKBOKMUTVV7A"),
+    (f"aws_secret_access_key = {AWS_SECRET}", AWS_SECRET),
+    (f"AWS_SECRET_ACCESS_KEY={AWS_SECRET}", AWS_SECRET),
+    (f'{{"SecretAccessKey": "{AWS_SECRET}", "Expiration": "2026"}}', AWS_SECRET),
+    ("aws_session_token=IQoJb3JpZ2luX2VjEHAaCXVzLWVhc3QtMSJHMEUCIQ", "IQoJb3JpZ2luX2VjEHAaCXVzLWVhc3QtMSJHMEUCIQ"),
+    (f"-----BEGIN RSA PRIVATE KEY-----\n{PEM_BODY}\n-----END RSA PRIVATE KEY-----", PEM_BODY),
+    (f"-----BEGIN PRIVATE KEY-----\\n{PEM_BODY}\\n-----END PRIVATE KEY-----", PEM_BODY),  # JSON-escaped
+    (f"read -----BEGIN OPENSSH PRIVATE KEY-----\n{PEM_BODY}", PEM_BODY),  # cut off by a tail
+    ("charge failed for sk_live_51H8xYzAbCdEfGhIjKlMnOp", "sk_live_51H8xYzAbCdEfGhIjKlMnOp"),
+    ("restricted rk_live_51H8xYzAbCdEfGhIjKlMn", "rk_live_51H8xYzAbCdEfGhIjKlMn"),
+    ("remote: glpat-xB3n7QvZ9kLmN2pR4sT6 denied", "glpat-xB3n7QvZ9kLmN2pR4sT6"),
+    ("HF token hf_AbCdEfGhIjKlMnOpQrStUvWxYz01234567", "hf_AbCdEfGhIjKlMnOpQrStUvWxYz01234567"),
+    ("//registry.npmjs.org/:_authToken=npm_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789",
+     "npm_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"),
+    ("cannot reach postgres://app:Sup3r-s3cret@db.internal:5432/app", "Sup3r-s3cret"),
+    ("redis://:hunter2hunter2@cache:6379/0", "hunter2hunter2"),
+    ("https://deploy:tok3n-value@git.example.com/repo.git", "tok3n-value"),
+    ("DATABASE_URL=mysql://root@db/app?password=plainpass", "mysql://root@db/app?password=plainpass"),
+    ('{"database_url": "sqlite:////srv/secret-name.db"}', "sqlite:////srv/secret-name.db"),
+    ("export REDIS_URL=rediss://default:abcdefgh@r:6380", "rediss://default:abcdefgh@r:6380"),
+    ("SENTRY_DSN=https://0123456789abcdef@o1.ingest.sentry.io/42", "0123456789abcdef"),
+])
+def test_the_families_the_review_found_are_redacted(text, secret):
+    out = redact(text, environ={})
+    assert secret not in out and MARK in out, out
+
+
+@pytest.mark.parametrize("text", [
+    "Asia/Tokyo", "git@github.com:owner/repo.git", "https://api.github.com/repos/x",
+    "BASE_URL=https://api.openai.com/v1", "npm install -g @openai/codex@latest",
+    "the npm_config_cache folder", "a file named shelf_hf_x", "secret_key: short",
+    "-----BEGIN PUBLIC KEY-----", "http://user@host/path",
+])
+def test_lookalikes_of_the_new_families_are_left_alone(text):
+    assert redact(text, environ={}) == text
+
+
+def test_no_family_reaches_the_ledger_with_tracing_off(data_dir, fakes, capsys):
+    """A provider's error message (the ledger's error_message) full of secrets, through the real
+    invoke path with tracing off: none of them is anywhere under the data dir afterwards."""
+    from llm_router import cli
+    from llm_router.errors import ServerError
+    from llm_router.usage import ledger
+    from test_chain import FakeProvider
+
+    leaked = [secret for _text, secret in LEAKS]
+    first, second = ("upstream said: " + " | ".join(text for text, _secret in part)
+                     for part in (LEAKS[:5], LEAKS[5:]))
+    assert max(len(first), len(second)) < accounting.ERROR_MESSAGE_CHARS  # no secret cut in two
+    (data_dir / "model-policy.json").write_text(json.dumps({
+        "external_models": {"t/one": {"tier": "sonnet", "via": [{"provider": "copilot", "model": "m"}]}},
+        "routing": {"retries": 0}}))
+    fakes("copilot", FakeProvider("copilot", [ServerError(first, provider="copilot"),
+                                              ServerError(second, provider="copilot")]))
+    for _ in range(2):
+        assert cli.main(["invoke", "--model", "t/one", "-p", "hi"]) == 1
+    capsys.readouterr()
+    ledger.drain_journal()
+    conn = ledger.connect(create=False)
+    try:
+        stored = [r[0] for r in conn.execute("SELECT error_message FROM calls")]
+    finally:
+        conn.close()
+    assert len(stored) == 2 and all(text.startswith("upstream said: ") and MARK in text
+                                    for text in stored), stored
+    for path, blob in _all_bytes_under(data_dir):
+        for secret in leaked:
+            assert secret.encode() not in blob, f"{secret} leaked into {path}"
+
+
+LEAKS = [
+    ("AKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLE"),
+    (f"aws_secret_access_key={AWS_SECRET}", AWS_SECRET),
+    (f"-----BEGIN EC PRIVATE KEY-----\n{PEM_BODY}\n-----END EC PRIVATE KEY-----", PEM_BODY),
+    ("sk_live_51H8xYzAbCdEfGhIjKlMnOp", "sk_live_51H8xYzAbCdEfGhIjKlMnOp"),
+    ("glpat-xB3n7QvZ9kLmN2pR4sT6", "glpat-xB3n7QvZ9kLmN2pR4sT6"),
+    ("hf_AbCdEfGhIjKlMnOpQrStUvWxYz01234567", "hf_AbCdEfGhIjKlMnOpQrStUvWxYz01234567"),
+    ("npm_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789", "npm_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"),
+    ("postgres://app:Sup3r-s3cret@db:5432/app", "Sup3r-s3cret"),
+    ("DATABASE_URL=mysql://root@db/app?password=plainpass", "password=plainpass"),
+]

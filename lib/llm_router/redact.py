@@ -4,8 +4,9 @@ Everything llm-router writes from a provider (stderr tails, transcripts, trace r
 strings) goes through `redact()` first. Two passes:
   1. exact values of environment variables whose NAME looks secret (KEY, TOKEN, SECRET,
      PASSWORD, AUTH) and whose value is at least 8 characters: catches keys of any format;
-  2. well-known token shapes (sk-..., ghp_..., AIza..., Bearer ..., JWTs, NAME_KEY=value),
-     for secrets that came from somewhere other than our own environment.
+  2. well-known token shapes (sk-..., ghp_..., AIza..., AKIA..., glpat-..., hf_..., npm_...,
+     sk_live_..., Bearer ..., JWTs, PEM private keys, passwords in URLs, NAME_KEY=value,
+     DATABASE_URL=...), for secrets that came from somewhere other than our own environment.
 Standard library only: this runs on the invoke path, where most text holds no secret at all.
 So `re` is imported only once a cheap `in` test finds something to replace (its import costs
 ~5 ms of a cold call); the result is the same as running every pattern.
@@ -24,16 +25,29 @@ def _token(prefix: str, width: int, rest: str) -> str:
     return f"{prefix}(?<![A-Za-z0-9]{'.' * width}){rest}"
 
 
-# (literals that must occur for the rule to apply, case-insensitively if `fold`; pattern).
-# The cheap `in` test skips most rules on most text. A pattern with a group keeps it (the
-# label: "Bearer ", "API_KEY=") and loses what follows.
+# (literals one of which must occur for the rule to apply, case-insensitively if `fold`;
+# pattern[; one more literal that must occur too]). The cheap `in` test skips most rules on most
+# text. A pattern with a group keeps it (the label: "Bearer ", "API_KEY=") and loses what follows.
 _RULES = [
+    # PEM private keys (RSA, EC, OPENSSH, PKCS#8, PGP blocks): the body up to its END line, or
+    # to the end of the text when a tail cut it off. First, so no rule below cuts into it.
+    (("PRIVATE KEY",), False,
+     r"(-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----)[\s\S]*?"
+     r"(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|\Z)"),
     (("sk-",), False, _token("sk-ant-", 7, r"[A-Za-z0-9_\-]{8,}")),  # Anthropic
     (("sk-",), False, _token("sk-", 3, r"[A-Za-z0-9][A-Za-z0-9_\-]{14,}")),  # OpenAI, OpenRouter, ...
     (("ghp_", "gho_", "ghu_", "ghs_", "ghr_"), False, _token("gh[pousr]_", 4, r"[A-Za-z0-9]{20,}")),
     (("github_pat_",), False, _token("github_pat_", 11, r"[A-Za-z0-9_]{20,}")),
     (("xox",), False, _token("xox[abposr]-", 5, r"[A-Za-z0-9\-]{10,}")),  # Slack
     (("AIza",), False, _token("AIza", 4, r"[0-9A-Za-z_\-]{30,}")),  # Google API key
+    (("AKIA", "ASIA"), False, _token("A(?:KI|SI)A", 4, r"[A-Z0-9]{16,}")),  # AWS key id
+    (("sk_live_", "rk_live_", "sk_test_", "rk_test_"), False,
+     _token("[sr]k_(?:live|test)_", 8, r"[A-Za-z0-9]{10,}")),  # Stripe
+    (("glpat-",), False, _token("glpat-", 6, r"[A-Za-z0-9_\-]{20,}")),  # GitLab
+    (("hf_",), False, _token("hf_", 3, r"[A-Za-z0-9]{30,}")),  # Hugging Face
+    (("npm_",), False, _token("npm_", 4, r"[A-Za-z0-9]{30,}")),  # npm
+    # scheme://user:password@host: the password only (the rest says where the call went).
+    (("://",), False, r"\b([A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@\"'<>]*:)[^/\s@\"'<>]+(?=@)", "@"),
     (("eyJ",), False, _token("eyJ", 3, r"[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}")),  # JWT
     (("Bearer", "Basic", "Token"), False, r"\b((?:Bearer|Basic|Token)\s+)[A-Za-z0-9._~+/=\-]{8,}"),
     # SCREAMING_CASE assignments: `ZHIPU_API_KEY=abc...`, `export GH_TOKEN="..."`. Upper case
@@ -41,12 +55,25 @@ _RULES = [
     (("KEY", "TOKEN", "SECRET", "PASSW", "AUTH"), False,
      r"\b([A-Z][A-Z0-9_]*(?:KEY|TOKEN(?!S)|SECRET|PASSWORD|PASSWD|AUTH)[A-Z0-9_]*\s*[=:]\s*[\"']?)"
      r"[^\s\"']{8,}"),
+    # AWS secret keys and session tokens, in any case and form: aws_secret_access_key = ...
+    # (~/.aws/credentials), "SecretAccessKey": "..." (aws sts), AWS_SESSION_TOKEN=...
+    (("secret", "session_token", "sessiontoken"), True,
+     r"(?i)(?<![A-Za-z0-9])((?:aws_?)?(?:secret_?access_?key|secret_?key|session_?token)[\"']?"
+     r"\s*[=:]\s*[\"']?)[A-Za-z0-9/+=]{16,}"),
+    # Connection strings, which carry passwords of their own: DATABASE_URL=..., REDIS_URL=...,
+    # "database_url": "...", SENTRY_DSN=..., CONNECTION_STRING=...
+    (("_url", "_uri", "dsn", "connection_string", "conn_str"), True,
+     r"(?i)(?<![A-Za-z0-9])((?:(?:[A-Za-z0-9]+_)*(?:database|db|sql|postgres|postgresql|pg|mysql|"
+     r"mongo|mongodb|redis|amqp|rabbitmq|broker|cache|elasticsearch)(?:_[A-Za-z0-9]+)*_ur[li]|"
+     r"[A-Za-z0-9_]*(?:dsn|connection_string|conn_str))[\"']?\s*[=:]\s*[\"']?)[^\s\"']{8,}"),
     # JSON and header fields: "api_key": "...", x-api-key: ..., "access_token": "..."
     (("key", "secret", "passw", "token", "authorization"), True,
      r"(?i)\b((?:x-)?(?:api[_-]?key|apikey|client[_-]?secret|secret|password|passwd|access[_-]?token|"
      r"refresh[_-]?token|id[_-]?token|auth[_-]?token|authorization)[\"']?\s*[=:]\s*[\"']?)"
      r"(?!Bearer\b|Basic\b|Token\b)[^\s\"',;}]{8,}"),
 ]
+
+_RULES = [rule if len(rule) == 4 else (*rule, "") for rule in _RULES]  # "" occurs in any text
 
 
 def secret_env_values(environ=None) -> tuple:
@@ -86,11 +113,16 @@ def redact(text: str | None, environ=None, secrets: tuple | None = None) -> str 
     if pattern is not None:
         text = pattern.sub(MARK, text)
     folded = None  # text.lower(), computed once unless a rule changes the text
-    for needles, fold, pattern in _RULES:
+    for needles, fold, pattern, also in _RULES:
         if fold and folded is None:
             folded = text.lower()
         haystack = folded if fold else text
-        if any(needle in haystack for needle in needles):
+        for needle in needles:  # a plain loop: any() with a generator costs twice as much here
+            if needle in haystack:
+                break
+        else:
+            continue
+        if also in haystack:
             # re caches compiled patterns, and a rule is compiled only once text needs it
             import re
 
