@@ -109,6 +109,14 @@ class BadOutput(ProviderError):
     """The CLI or API answered with something we could not parse."""
 
 
+class OutputTooLarge(ProviderError):
+    """A CLI printed more than its output cap on stdout or stderr (io/proc.py); it was killed
+    with its process group. Skip: the next provider may answer within the cap, while the
+    same CLI asked again would most likely run away again."""
+
+    action = "skip"
+
+
 class BadRequest(ProviderError):
     action = "stop"
 

@@ -17,6 +17,9 @@ Rules every CLI call follows (each one fixes a hang or a leak seen with the real
     so the child does not think it is nested, and LLM_ROUTER_DEPTH counts the nesting so the
     router can refuse to call itself through a child.
   * stderr is kept as a bounded tail with anything that looks like a secret redacted.
+  * stdout and stderr are capped (MAX_OUTPUT_BYTES each unless the caller says otherwise): a
+    CLI that prints past the cap is killed with its group and the call fails (OutputTooLarge),
+    so a runaway CLI costs bounded memory (1 GiB of output once took 3 GiB of RSS).
   * the child gets the caller's umask back (paths.CALLER_UMASK): our own files are private,
     but what a CLI writes into the user's project must not be.
 """
@@ -29,7 +32,7 @@ import select
 import time
 
 from .. import paths
-from ..errors import BadRequest, NotInstalled, ProviderTimeout, Terminated
+from ..errors import BadRequest, ConfigError, NotInstalled, OutputTooLarge, ProviderTimeout, Terminated
 
 try:  # the C module behind `signal`, which wraps the same numbers in enums (enum: ~3 ms cold)
     import _signal as _signals
@@ -60,6 +63,8 @@ KILL_GRACE_S = 1.0  # SIGTERM, then this long, then SIGKILL
 PIPE_GRACE_S = 1.0  # after the child exits, how long a grandchild may keep our pipes open
 STDERR_KEEP = 64 * 1024  # stderr bytes kept for parsing
 DETAIL_CHARS = 2000  # stderr characters attached to an error
+MAX_OUTPUT_BYTES = 32 << 20  # per stream; a provider's `max_output_mb` option changes it
+_MIB = 1 << 20
 
 _live_groups: set[int] = set()
 
@@ -106,13 +111,28 @@ def redact(text: str, env: dict | None = None) -> str:
     return scrub(text, {**os.environ, **(env or {})})
 
 
+def output_cap(max_output_mb, label: str) -> int:
+    """The byte cap for a provider's `max_output_mb` option (None: MAX_OUTPUT_BYTES)."""
+    if max_output_mb is None:
+        return MAX_OUTPUT_BYTES
+    if isinstance(max_output_mb, bool) or not isinstance(max_output_mb, (int, float)) \
+            or not max_output_mb > 0:
+        raise ConfigError(f"providers.{label}.max_output_mb must be a number > 0, "
+                          f"not {max_output_mb!r}",
+                          f"set providers.{label}.max_output_mb to a size in MiB, or remove it "
+                          f"(default {MAX_OUTPUT_BYTES // _MIB})",
+                          json_path=f"providers.{label}.max_output_mb")
+    return int(max_output_mb * _MIB)
+
+
 def run(argv: list, *, stdin: bytes | None, env: dict, timeout: float, cwd: str | None = None,
         on_line=None, on_stderr_line=None, label: str = "",
-        install_hint: str = "") -> Completed:
+        install_hint: str = "", max_output: int = MAX_OUTPUT_BYTES) -> Completed:
     """Run argv to completion or until `timeout` seconds pass (then kill its group and raise
-    ProviderTimeout). `on_line`/`on_stderr_line` get each complete line as soon as it arrives;
-    an exception raised there stops the child (that is how a provider cuts a CLI's own retry
-    loop short) and propagates to the caller."""
+    ProviderTimeout) or it prints more than `max_output` bytes on stdout or on stderr (then
+    kill its group and raise OutputTooLarge). `on_line`/`on_stderr_line` get each complete
+    line as soon as it arrives; an exception raised there stops the child (that is how a
+    provider cuts a CLI's own retry loop short) and propagates to the caller."""
     label = label or os.path.basename(argv[0])
     if cwd and not os.path.isdir(cwd):  # else Popen's error would read like a missing binary
         raise BadRequest(f"{label}: the working directory {cwd} does not exist",
@@ -127,19 +147,30 @@ def run(argv: list, *, stdin: bytes | None, env: dict, timeout: float, cwd: str 
     guard = _EndingSignalsGuard()
     try:
         guard.install()
-        pump = _Pump(child, stdin, _Lines(on_line), _Lines(on_stderr_line, STDERR_KEEP))
+        pump = _Pump(child, stdin, _Lines(on_line), _Lines(on_stderr_line, STDERR_KEEP), max_output)
         timed_out = not pump.run(started + timeout)
     finally:
         _kill_group(child)
         _live_groups.discard(child.pid)
         guard.restore()
     stderr = redact(pump.stderr_tail(), env)
+    if pump.overflowed:
+        pump.stdout = bytearray()  # the output is dropped: free it before anything else runs
+        raise OutputTooLarge(
+            f"{label} printed more than {_size(max_output)} on {pump.overflowed} (killed)",
+            f"if an answer that long is expected, raise providers.{label}.max_output_mb in the "
+            f"policy (default {MAX_OUTPUT_BYTES // _MIB}); otherwise ask for a shorter answer",
+            provider=label, detail=stderr[-DETAIL_CHARS:])
     if timed_out:
         raise ProviderTimeout(f"{label} gave no answer within {timeout:g} s (killed)",
                               "raise routing.call_timeout_s, or pick a faster model",
                               provider=label, detail=stderr[-DETAIL_CHARS:])
     elapsed = int((time.monotonic() - started) * 1000)
     return Completed(list(argv), child.returncode, bytes(pump.stdout), stderr, elapsed)
+
+
+def _size(nbytes: int) -> str:
+    return f"{nbytes / _MIB:g} MiB" if nbytes >= _MIB else f"{nbytes} bytes"
 
 
 def _raise_terminated(signum, _frame) -> None:
@@ -364,12 +395,16 @@ class _Lines:
 class _Pump:
     """Moves bytes between us and the child until its pipes close or the deadline passes."""
 
-    def __init__(self, child: Child, data: bytes | None, out: _Lines, err: _Lines) -> None:
+    def __init__(self, child: Child, data: bytes | None, out: _Lines, err: _Lines,
+                 cap: int = MAX_OUTPUT_BYTES) -> None:
         self.child = child
         self.data = memoryview(data or b"")
         self.out_lines, self.err_lines = out, err
         self.stdout = bytearray()
         self.stderr = bytearray()
+        self.cap = cap
+        self.stderr_total = 0
+        self.overflowed = ""  # "stdout" or "stderr" once that stream passed the cap
         self._exited_at: float | None = None
         self.poller = select.poll()
         self.open: set[int] = set()
@@ -385,6 +420,8 @@ class _Pump:
     def run(self, deadline: float) -> bool:
         """True when the child finished; False when the deadline passed first."""
         while self.open:
+            if self.overflowed:
+                return True  # stop reading at once; run() kills the group
             now = time.monotonic()
             if now >= deadline:
                 return False
@@ -414,9 +451,16 @@ class _Pump:
         if not chunk:
             self._close(fd)
         elif fd == self.child.stdout:
+            if len(self.stdout) + len(chunk) > self.cap:
+                self.overflowed = "stdout"
+                return
             self.stdout += chunk
             self.out_lines.feed(chunk)
         else:
+            self.stderr_total += len(chunk)
+            if self.stderr_total > self.cap:
+                self.overflowed = "stderr"
+                return
             self.stderr += chunk
             del self.stderr[:-STDERR_KEEP]
             self.err_lines.feed(chunk)

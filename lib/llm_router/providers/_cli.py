@@ -9,6 +9,7 @@ Options every CLI provider reads from request.options:
   env          dict merged into the child's environment last (tests point CLIs at a mock so)
   args         list of extra arguments appended to the command line
   max_retries  how many of its own retries the CLI may make before we stop it (per CLI default)
+  max_output_mb  stdout and stderr cap in MiB each (default 32): past it the CLI is killed
 """
 
 import os
@@ -148,7 +149,8 @@ class CLIProvider:
             done = proc.run(argv, stdin=self.stdin(request), timeout=timeout, cwd=request.cwd,
                             env=proc.child_env({**env, **(options.get("env") or {})}),
                             on_line=reader.line, on_stderr_line=reader.stderr_line,
-                            label=self.name, install_hint=f"npm install -g {self.npm_package}")
+                            label=self.name, install_hint=f"npm install -g {self.npm_package}",
+                            max_output=proc.output_cap(options.get("max_output_mb"), self.name))
             result = reader.finish(done)
             result.latency_ms = int((time.monotonic() - started) * 1000)
             return result
