@@ -34,6 +34,8 @@ def handle(event: dict) -> dict | None:
 
 
 def _stash_pa(event: dict, prompt: str) -> None:
+    if not prompt.lstrip().startswith("/"):
+        return  # not a slash command: nothing to import on the common path
     from .. import handoff
 
     arguments = handoff.pa_arguments(prompt)
