@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from claude_harness import claude, claude_bin, mock  # noqa: F401 (fixtures)
+from claude_harness import claude, claude_bin, mock, run_claude  # noqa: F401 (fixtures)
 from conftest import ROOT, run_cli
 from mocks import fake_copilot as copilot
 from test_agents_e2e import main_thread, scripted_model, subagent
@@ -81,7 +81,9 @@ def test_hooks_and_the_relay_share_claude_codes_data_dir(claude, mock, world, tm
     stray.mkdir(parents=True)
     assert run_cli("mode", "on", env={"LLM_ROUTER_HOME": str(plugin_data)}).returncode == 0
     mock.responder = scripted_model("llm-router:explorer")
-    proc = claude("map this project", extra_env={**world["env"], "LLM_ROUTER_HOME": ""})
+    # No LLM_ROUTER_HOME at all (the harness's claude_env passes only what it lists).
+    proc = run_claude(["-p", "--output-format", "json", "--plugin-dir", str(ROOT), "map this project"],
+                      home, mock.url, world["env"])
     assert proc.returncode == 0, proc.stderr
     assert [c["stdin"] for c in copilot.calls(world["log"])] == [b"List the modules of this project."]
     assert "EXTERNAL-ANSWER" in main_thread(mock)[-1].text()
