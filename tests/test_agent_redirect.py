@@ -7,7 +7,7 @@ from pathlib import Path
 
 import frontmatter
 import pytest
-from llm_router import state
+from llm_router import handoff, state
 from llm_router.hooks import agent_redirect
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,9 +32,18 @@ def decide(tool_input: dict, mode: bool = True, pol: dict | None = None, **kwarg
     return agent_redirect.decide(tool_input, mode, POLICY if pol is None else pol, cwd="/x", **kwargs)
 
 
+def job_of(output: dict) -> dict:
+    """The relay job the redirect stored (read back from the data dir)."""
+    prompt = output["hookSpecificOutput"]["updatedInput"]["prompt"]
+    header, command = prompt.split("\n")
+    job_id = header.removeprefix("[llm-router job ").removesuffix("]")
+    job = handoff.pending(job_id)
+    assert job is not None and command == handoff.command(job_id, job["data_dir"])
+    return job
+
+
 def tier_of(output: dict) -> str:
-    header = output["hookSpecificOutput"]["updatedInput"]["prompt"].split("\n", 1)[0]
-    return header.split("tier=", 1)[1].split(" ", 1)[0]
+    return job_of(output)["tier"]
 
 
 # ---- decisions --------------------------------------------------------------------------------
@@ -49,12 +58,16 @@ def test_explorer_goes_to_the_delegate_on_haiku():
     hook = output["hookSpecificOutput"]
     assert hook["hookEventName"] == "PreToolUse"
     assert hook["permissionDecision"] == "allow"
-    assert hook["updatedInput"] == {
-        "description": "Find the config loader",
-        "run_in_background": False,
-        "subagent_type": DELEGATE,
-        "prompt": "[llm-router tier=haiku agent=llm-router:explorer cwd=/x]\nWhere is the config loaded?",
-    }
+    updated = dict(hook["updatedInput"])
+    prompt = updated.pop("prompt")
+    assert updated == {"description": "Find the config loader", "run_in_background": False,
+                       "subagent_type": DELEGATE}
+    job = job_of(output)
+    assert prompt == f"[llm-router job {job['id']}]\n{handoff.command(job['id'], job['data_dir'])}"
+    assert "Where is the config loaded?" not in prompt  # the relay never sees, nor retypes, the task
+    assert {k: job[k] for k in ("prompt", "tier", "agent", "cwd", "scope")} == {
+        "prompt": "Where is the config loaded?", "tier": "haiku", "agent": "llm-router:explorer",
+        "cwd": "/x", "scope": "read-only"}
     assert "copilot/claude-haiku-4.5" in hook["permissionDecisionReason"]
     assert "copilot/claude-haiku-4.5" in hook["additionalContext"]
     assert DELEGATE in hook["additionalContext"]
@@ -93,7 +106,7 @@ def test_the_delegate_itself_is_never_redirected(scope):
 
 
 def test_an_already_redirected_prompt_is_left_alone():
-    tool_input = call("general-purpose", prompt="[llm-router tier=haiku agent=x cwd=/]\ntask")
+    tool_input = call("general-purpose", prompt="[llm-router job 0123]\ntask")
     assert decide(tool_input, pol=policy(external_for="all")) is None
 
 
@@ -110,13 +123,13 @@ def test_external_for_none_redirects_nothing():
 def test_external_for_all_redirects_any_agent_on_sonnet_by_default():
     output = decide(call("code-reviewer"), pol=policy(external_for="all"))
     assert tier_of(output) == "sonnet"
-    assert "agent=code-reviewer " in output["hookSpecificOutput"]["updatedInput"]["prompt"]
+    assert job_of(output)["agent"] == "code-reviewer"
 
 
 def test_external_for_all_uses_known_frontmatter_tiers():
     pol = policy(external_for="all")
     assert tier_of(decide(call("security-auditor"), pol=pol,
-                          agent_tiers={"security-auditor": "claude-opus-4-1"})) == "opus"
+                          agents={"security-auditor": {"model": "claude-opus-4-1"}})) == "opus"
     assert tier_of(decide(call("Explore"), pol=pol)) == "haiku"
     assert tier_of(decide(call(None), pol=pol)) == "sonnet"  # general-purpose
 
@@ -141,16 +154,17 @@ def test_exclude_wins_over_everything(pattern):
     assert decide(call("llm-router:architect"), pol=policy(exclude=["explorer"])) is not None
 
 
-def test_cwd_with_spaces_is_the_last_header_field():
-    output = agent_redirect.decide(call("llm-router:reviewer"), True, POLICY, cwd="/home/me/my project")
-    header = output["hookSpecificOutput"]["updatedInput"]["prompt"].split("\n", 1)[0]
-    assert header == "[llm-router tier=sonnet agent=llm-router:reviewer cwd=/home/me/my project]"
+def test_cwd_with_spaces_and_quotes_is_kept_in_the_job_not_the_command():
+    cwd = "/home/me/my project/it's $(x)"
+    output = agent_redirect.decide(call("llm-router:reviewer"), True, POLICY, cwd=cwd)
+    assert job_of(output)["cwd"] == cwd
+    assert cwd not in output["hookSpecificOutput"]["updatedInput"]["prompt"]
 
 
 def test_cwd_defaults_to_the_working_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     output = agent_redirect.decide(call(), True, POLICY)
-    assert f"cwd={tmp_path}]" in output["hookSpecificOutput"]["updatedInput"]["prompt"]
+    assert job_of(output)["cwd"] == str(tmp_path)
 
 
 def test_unmapped_tier_still_redirects_and_says_so():
@@ -212,15 +226,16 @@ def test_normalize_tier(value, tier):
 
 def event(**tool_input) -> dict:
     return {"hook_event_name": "PreToolUse", "tool_name": "Agent", "cwd": "/proj",
-            "tool_input": call(**tool_input)}
+            "session_id": "sess-1", "tool_input": call(**tool_input)}
 
 
 def test_from_event_follows_the_mode_file():
     assert agent_redirect.from_event(event()) is None
     state.set_mode(True)
     output = agent_redirect.from_event(event())
-    assert output["hookSpecificOutput"]["updatedInput"]["prompt"].startswith(
-        "[llm-router tier=haiku agent=llm-router:explorer cwd=/proj]\n")
+    job = job_of(output)
+    assert (job["tier"], job["agent"], job["cwd"], job["session_id"]) == (
+        "haiku", "llm-router:explorer", "/proj", "sess-1")
 
 
 def test_from_event_ignores_other_tools():
@@ -282,18 +297,72 @@ def test_shipped_agent_frontmatter(name):
         assert "use proactively" in meta["description"].lower()
 
 
-def test_external_delegate_body_is_precise():
+def test_external_delegate_body_is_short_and_retypes_nothing():
     body = frontmatter.load(str(AGENTS / "external-delegate.md")).content
-    for needle in [
-        "[llm-router tier=<haiku|sonnet|opus> agent=<original agent> cwd=<dir>]",
-        "\"${CLAUDE_PLUGIN_ROOT}/bin/llm-router\" delegate --tier <tier> --cwd '<cwd>' <<'LLM_ROUTER_TASK_EOF'",
-        "\n    LLM_ROUTER_TASK_EOF\n",
-        "timeout: 600000",
-        "never as an argument",
-        "🔌 [External: <model>]",
-        "plain `llm-router`",
-        "on the Bash tool's PATH",
-        "Do not attempt the task yourself",
-        "verbatim",
-    ]:
+    for needle in ["last line is a shell command", "exactly as written", "timeout: 600000",
+                   "Run nothing else", "never do the task yourself", "verbatim",
+                   "🔌 [External: <model>]", "🔌 [External: failed] llm-router delegate exited with code <N>:"]:
         assert needle in body, needle
+    assert "<<" not in body and "heredoc" not in body  # the task is never typed into a command
+    assert len(body.encode()) < 600  # it is sent with every relay request (issue 11.2)
+
+
+# ---- scope: what the external model may do ------------------------------------------------------
+
+@pytest.mark.parametrize("agent, scope", [
+    ("llm-router:explorer", "read-only"), ("llm-router:architect", "read-only"),
+    ("llm-router:summarizer", "write"), ("llm-router:reviewer", "write"),  # Bash runs programs
+    ("llm-router:implementer", "write"),
+    ("Explore", "read-only"), ("Plan", "read-only"), ("general-purpose", "write"),
+    ("someone-elses-agent", "write"),  # unknown tools: assume the worst
+])
+def test_scope_follows_the_agents_tools(agent, scope):
+    assert job_of(decide(call(agent), pol=policy(external_for="all")))["scope"] == scope
+
+
+@pytest.mark.parametrize("tools, scope", [
+    (["Read", "Grep", "Glob"], "read-only"), (["Read", "WebFetch", "TodoWrite"], "read-only"),
+    (["Read", "Edit"], "write"), (["Read", "Write"], "write"), (["MultiEdit"], "write"),
+    (["NotebookEdit"], "write"), (["Bash(git log:*)"], "write"), (["Read", "Agent"], "write"),
+    (["mcp__db__query"], "write"), (None, "write"), ([], "write"), (["?"], "write"),
+])
+def test_scope_of_tool_lists(tools, scope):
+    assert agent_redirect.scope_of("x", tools, {}) == scope
+
+
+def test_policy_sets_the_scope_per_agent():
+    pol = policy(external_for="all", scope={"explorer": "write", "general-purpose": "read-only",
+                                             "my-*": "read-only", "my-writer": "write"})
+    assert job_of(decide(call("llm-router:explorer"), pol=pol))["scope"] == "write"
+    assert job_of(decide(call("general-purpose"), pol=pol))["scope"] == "read-only"
+    assert job_of(decide(call("my-reader"), pol=pol))["scope"] == "read-only"
+    assert job_of(decide(call("my-writer"), pol=pol))["scope"] == "write"  # exact beats a pattern
+
+
+@pytest.mark.parametrize("text, tools", [
+    ("tools: Read, Grep, Glob", ["Read", "Grep", "Glob"]),
+    ("tools: [Read, 'Edit']", ["Read", "Edit"]),
+    ("tools:\n  - Read\n  - Bash\nmodel: haiku", ["Read", "Bash"]),
+    ("tools:\n- Read", ["Read"]),
+    ("tools:", ["?"]),
+    ("tools: Read  # only reads", ["Read"]),
+    ("name: x", None),
+])
+def test_frontmatter_tools_scan_agrees_with_yaml(tmp_path, text, tools):
+    path = tmp_path / "a.md"
+    path.write_text(f"---\nname: a\n{text}\n---\nbody\n")
+    assert agent_redirect.frontmatter_fields(str(path))["tools"] == tools
+    parsed = frontmatter.load(str(path)).metadata.get("tools")
+    if tools not in (None, ["?"]):
+        as_list = parsed if isinstance(parsed, list) else [t.strip() for t in parsed.split(",")]
+        assert as_list == tools
+
+
+def test_from_event_reads_project_agent_tools_for_the_scope(project_dir):
+    state.set_mode(True)
+    (project_dir / ".claude" / "agents").mkdir(parents=True)
+    (project_dir / ".claude" / "llm-router.json").write_text('{"agents": {"external_for": "all"}}')
+    (project_dir / ".claude" / "agents" / "reader.md").write_text("---\nname: reader\ntools: Read, Grep\n---\n")
+    (project_dir / ".claude" / "agents" / "fixer.md").write_text("---\nname: fixer\ntools: Read, Edit\n---\n")
+    assert job_of(agent_redirect.from_event(event(subagent_type="reader")))["scope"] == "read-only"
+    assert job_of(agent_redirect.from_event(event(subagent_type="fixer")))["scope"] == "write"

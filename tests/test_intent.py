@@ -130,7 +130,11 @@ def test_skill_named_in_registry_exists_and_lists_every_trigger():
     page = skill()
     assert comp["type"] == "skill" and comp["action"] == "toggle-external-mode"
     assert page["name"] == detect.COMPONENT == Path(comp["path"]).parent.name
-    assert page["allowed-tools"] == "Bash(${CLAUDE_PLUGIN_ROOT}/bin/llm-router:*)"
+    # Only the mode commands (issue 10.8: model output alone ran `stats --reset --yes`).
+    assert page["allowed-tools"].split(") ") == [
+        "Bash(${CLAUDE_PLUGIN_ROOT}/bin/llm-router mode on:*",
+        "Bash(${CLAUDE_PLUGIN_ROOT}/bin/llm-router mode off:*",
+        "Bash(${CLAUDE_PLUGIN_ROOT}/bin/llm-router mode status:*)"]
     text = (page["description"] + "\n" + page.content).lower()
     missing = [trigger for trigger in comp["triggers"] if trigger not in text]
     assert not missing, f"triggers missing from {comp['path']}: {missing}"

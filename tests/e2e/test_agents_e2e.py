@@ -2,50 +2,48 @@
 its first main-thread answer is an Agent tool call for one of the plugin's agents.
 
 Mode off: the subagent's request carries the model id of the agent's tier.
-Mode on: the PreToolUse hook turns the call into llm-router:external-delegate, whose Bash call
-runs `llm-router delegate`, which runs the external CLI mapped from the tier (a fake `copilot`
-on PATH that records its prompt); the answer reaches the main thread with the indicator, and a
+Mode on: the PreToolUse hook stores the task as a relay job and turns the call into
+llm-router:external-delegate, whose one Bash call (`llm-router delegate --job <id>`, taken from
+its prompt as a model would) runs the external CLI mapped from the tier (a fake `copilot` on
+PATH that records its prompt); the answer reaches the main thread with the indicator, and a
 failing provider is reported, not hidden."""
 
 import json
 import os
 import re
-import stat
-import sys
 
 import pytest
-
 from claude_harness import claude, claude_bin, mock  # noqa: F401 (fixtures)
 from conftest import run_cli
+from mocks import fake_copilot as copilot
 from mocks.messages_api import Reply
 
 pytestmark = pytest.mark.e2e
 
-FAKE_COPILOT = r'''
-import json, os, sys
-args = sys.argv[1:]
-prompt = sys.stdin.buffer.read()
-with open(os.environ["FAKE_COPILOT_LOG"], "ab") as log:
-    log.write(json.dumps({"argv": args, "prompt": prompt.decode("utf-8", "replace")}).encode() + b"\n")
-model = args[args.index("--model") + 1]
-def emit(kind, data):
-    print(json.dumps({"type": kind, "data": data, "id": "x", "timestamp": "2026-11-22T00:00:00Z"}), flush=True)
-emit("user.message", {"content": prompt.decode()})
-if os.environ.get("FAKE_COPILOT_FAIL"):
-    emit("session.error", {"errorType": "authentication", "statusCode": 401,
-                           "message": "Authentication failed with provider (HTTP 401)."})
-    print(json.dumps({"type": "result", "exitCode": 1, "sessionId": "s"}), flush=True)
-    sys.exit(1)
-emit("assistant.message", {"content": f"EXTERNAL-ANSWER from {model}: the repo has 3 modules.", "model": model})
-print(json.dumps({"type": "result", "exitCode": 0, "sessionId": "s",
-                  "usage": {"premiumRequests": 1, "totalApiDurationMs": 5}}), flush=True)
-if "--usage-output-file" in args:
-    with open(args[args.index("--usage-output-file") + 1], "w") as out:
-        json.dump({"totalPremiumRequestCost": 1, "modelMetrics": {model: {"requests": {"count": 1, "cost": 1},
-                   "usage": {"inputTokens": 40, "outputTokens": 9, "cacheReadTokens": 0, "cacheWriteTokens": 0}}}}, out)
-'''
 
-HEADER = re.compile(r"\[llm-router tier=(\w+) agent=(\S+) cwd=([^\]\n]*)\]")
+RELAY_PROMPT = re.compile(r"\[llm-router job ([0-9a-f]{32})\]\n([^\n]+)")
+TASK = "List the modules of this project."
+
+
+def texts(body):
+    """Every text the model was sent in `body`'s messages, unescaped."""
+    for message in body.get("messages", []):
+        content = message.get("content")
+        if isinstance(content, str):
+            yield content
+        elif isinstance(content, list):
+            for part in content:
+                if isinstance(part, dict) and isinstance(part.get("text"), str):
+                    yield part["text"]
+
+
+def relay_command(body):
+    """The command the relay's prompt asks it to run, or None."""
+    for text in texts(body):
+        found = RELAY_PROMPT.search(text)
+        if found:
+            return found.group(2)
+    return None
 
 
 def _tool_results(body):
@@ -67,8 +65,9 @@ def _agent_tool(body):
     return "Agent" if "Agent" in names else "Task"
 
 
-def scripted_model(agent):
-    """The mock's 'model': call `agent`, relay as external-delegate would, echo results."""
+def scripted_model(agent, task=TASK, relay=None):
+    """The mock's 'model': call `agent` with `task`, run the relay's command as a model would
+    (or `relay(command)` instead), echo results."""
     def respond(body, index):
         system = json.dumps(body.get("system", ""))
         results = _tool_results(body)
@@ -77,16 +76,13 @@ def scripted_model(agent):
                 return Reply(text="MAIN-SAW: " + _result_text(results[0]))
             return Reply(tool_name=_agent_tool(body), tool_input={
                 "subagent_type": agent, "description": "map the code",
-                "prompt": "List the modules of this project.", "run_in_background": False})
+                "prompt": task, "run_in_background": False})
         if results:  # the relay hands back the command output verbatim
             return Reply(text=_result_text(results[0]))
-        found = HEADER.search(json.dumps(body["messages"]).replace("\\n", "\n"))
-        if not found:
+        command = relay_command(body)
+        if command is None:
             return Reply(text="SUBAGENT-DID-THE-WORK-ITSELF")
-        tier, _agent, cwd = found.groups()
-        root = os.environ["LLM_ROUTER_TEST_ROOT"]
-        command = (f'"{root}/bin/llm-router" delegate --tier {tier} --cwd \'{cwd}\' '
-                   "<<'LLM_ROUTER_TASK_EOF'\nList the modules of this project.\nLLM_ROUTER_TASK_EOF")
+        command = relay(command) if relay else command
         return Reply(tool_name="Bash", tool_input={"command": command, "description": "delegate", "timeout": 600000})
     return respond
 
@@ -94,14 +90,8 @@ def scripted_model(agent):
 @pytest.fixture
 def fake_copilot(tmp_path):
     folder = tmp_path / "fakebin"
-    folder.mkdir()
-    path = folder / "copilot"
-    path.write_text(f"#!{sys.executable}\n{FAKE_COPILOT}")
-    path.chmod(path.stat().st_mode | stat.S_IXUSR)
-    log = tmp_path / "copilot-calls.jsonl"
-    env = {"PATH": f"{folder}:{os.environ['PATH']}", "FAKE_COPILOT_LOG": str(log),
-           "LLM_ROUTER_TEST_ROOT": str(__import__("conftest").ROOT)}
-    os.environ["LLM_ROUTER_TEST_ROOT"] = env["LLM_ROUTER_TEST_ROOT"]
+    log = copilot.install(folder)
+    env = {"PATH": f"{folder}:{os.environ['PATH']}", "FAKE_COPILOT_LOG": log}
     return env, log
 
 
@@ -129,10 +119,10 @@ def test_mode_on_work_reaches_the_external_model_of_the_tier(claude, mock, fake_
     mock.responder = scripted_model("llm-router:explorer")
     proc = claude("map this project", extra_env=env)
     assert proc.returncode == 0, proc.stderr
-    calls = [json.loads(line) for line in log.read_text().splitlines()]
+    calls = copilot.calls(log)
     assert calls, "the external CLI was never called"
     assert calls[0]["argv"][calls[0]["argv"].index("--model") + 1] == "claude-haiku-4.5"
-    assert "List the modules of this project." in calls[0]["prompt"]
+    assert calls[0]["stdin"] == TASK.encode()
     final = main_thread(mock)[-1].text()
     assert "🔌 [External: copilot/claude-haiku-4.5]" in final or "\\ud83d\\udd0c [External: copilot/claude-haiku-4.5]" in final
     assert "EXTERNAL-ANSWER from claude-haiku-4.5" in final

@@ -57,7 +57,7 @@ def test_mode_off_sends_no_llm_router_text(claude, mock):
     assert hook_text(text) == []  # only the listings of installed agents and skills name us
 
 
-@pytest.mark.parametrize("command", ["/pa", "/llm-router:pa"])
+@pytest.mark.parametrize("command", ["/pa", "/llm-router:pa", "/llm-router pa"])
 def test_pa_external_on_and_off_flip_the_state_file(claude, mock, data_dir, command):
     assert claude(f"{command} --external on").returncode == 0
     state = read_state(data_dir)
@@ -82,6 +82,23 @@ def test_pa_arguments_never_reach_a_shell(claude, mock, tmp_path):
     assert proc.returncode == 0
     assert not canary.exists()
     assert "Claude answers this request" in mock.model_requests()[-1].text()
+
+
+def test_pa_old_heredoc_delimiter_starts_nothing(claude, mock, data_dir, tmp_path):
+    """Issue 10.9: a line equal to the old fixed delimiter used to end the heredoc and start a
+    second `llm-router pa` with the rest (it turned the mode on)."""
+    canary = tmp_path / "pwned"
+    proc = claude(f"/pa hi\nLLM_ROUTER_PA_ARGS_9f4c2e\n\"{ROOT}/bin/llm-router\" pa --external on\n"
+                  f"LLM_ROUTER_PA_ARGS_9f4c2e\ntouch {canary}")
+    assert proc.returncode == 0
+    assert not (data_dir / "external-mode.json").exists()
+    assert not canary.exists()
+    assert "Claude answers this request" in mock.model_requests()[-1].text()
+
+
+def test_pa_stats_still_works(claude, mock, data_dir):
+    assert claude("/pa --stats").returncode == 0
+    assert f"no external calls recorded; ledger: {data_dir}" in mock.model_requests()[-1].text()
 
 
 def test_plugin_works_from_the_install_cache_layout(claude, mock, tmp_path):

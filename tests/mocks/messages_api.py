@@ -32,6 +32,7 @@ class Recorded:
     path: str
     headers: dict
     body: dict
+    size: int = 0  # bytes of the request body as sent
 
     @property
     def model(self) -> str:
@@ -109,7 +110,7 @@ class MessagesMock:
                     body = json.loads(raw or b"{}")
                 except ValueError:
                     body = {"_unparsed": raw.decode("utf-8", "replace")}
-                index = mock._record(Recorded("POST", self.path, dict(self.headers), body))
+                index = mock._record(Recorded("POST", self.path, dict(self.headers), body, len(raw)))
                 if index >= mock.max_requests:
                     return self._json(529, _error("overloaded_error", "mock request budget exhausted"))
                 if "count_tokens" in self.path:

@@ -1,10 +1,15 @@
 """llm-router pa: the back end of the /pa slash command.
 
-The command file passes its raw arguments on stdin through a quoted heredoc, so whatever the
-user typed never becomes part of a shell command line. Every outcome exits 0 with a message
-for the model, because a non-zero exit would abort the whole slash command.
+commands/pa.md's `!` line is the fixed `llm-router pa --stashed "<data dir>"`: the arguments
+come from where the UserPromptSubmit hook stored them for this session (handoff.stash_pa), so
+whatever the user typed never becomes part of a shell command line. The data dir is Claude
+Code's CLAUDE_PLUGIN_DATA, which the Bash tool's environment lacks; LLM_ROUTER_HOME, when set,
+still wins, exactly as in the hooks. In a terminal, `llm-router pa` reads its arguments from
+the command line or stdin. Every outcome exits 0 with a message for the model, because a
+non-zero exit would abort the whole slash command.
 """
 
+import os
 import shlex
 import sys
 
@@ -16,10 +21,21 @@ USAGE = ("usage: /pa --external on|off|status | --stats | --tier-agents [--apply
 
 def configure(parser) -> None:
     parser.add_argument("arguments", nargs="*", help="the /pa arguments (default: read from stdin)")
+    parser.add_argument("--stashed", metavar="DATA_DIR",
+                        help="take the arguments the prompt hook stored for this session "
+                             "(what /pa's `!` line runs); DATA_DIR is Claude Code's plugin data dir")
 
 
 def run(args) -> int:
-    text = " ".join(args.arguments) if args.arguments else sys.stdin.read()
+    if args.stashed is not None:
+        text = _stashed(args.stashed)
+        if text is None:
+            print("llm-router could not read the arguments of this /pa command: the prompt hook "
+                  "did not store them for this session.\n  fix: type the /pa command again; if it "
+                  "keeps failing, run `llm-router doctor` and look in the data dir's log")
+            return 0
+    else:
+        text = " ".join(args.arguments) if args.arguments else sys.stdin.read()
     try:
         _dispatch(text.strip())
     except Exception as exc:  # noqa: BLE001 - reported to the model, never a failed expansion
@@ -28,6 +44,14 @@ def run(args) -> int:
         detail = exc.user_text() if isinstance(exc, RouterError) else f"{type(exc).__name__}: {exc}"
         print(f"llm-router could not complete /pa: {detail}")
     return 0
+
+
+def _stashed(data_dir: str) -> str | None:
+    from .. import handoff
+
+    if data_dir and not os.environ.get("LLM_ROUTER_HOME"):
+        os.environ["CLAUDE_PLUGIN_DATA"] = data_dir  # what the hooks saw; children inherit it
+    return handoff.take_pa(os.environ.get("CLAUDE_CODE_SESSION_ID"))
 
 
 def _dispatch(text: str) -> None:

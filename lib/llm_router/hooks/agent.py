@@ -1,6 +1,6 @@
 """PreToolUse: while external mode is on, redirect a tiered subagent (Agent tool) to
-llm-router:external-delegate so its work reaches the external model mapped from its tier
-(hooks/agent_redirect.py), and pre-approve the relay's own `llm-router delegate` Bash call
+llm-router:external-delegate with its task stored as a relay job (hooks/agent_redirect.py),
+and pre-approve the relay's one `llm-router delegate --job <id>` Bash call
 (hooks/delegate_permission.py)."""
 
 
@@ -9,7 +9,7 @@ def handle(event: dict) -> dict | None:
         from .. import paths
         from . import delegate_permission
 
-        return delegate_permission.decide(event, paths.plugin_root())
+        return delegate_permission.decide(event, paths.plugin_root(), paths.data_dir())
     from .agent_redirect import from_event
 
     return from_event(event)

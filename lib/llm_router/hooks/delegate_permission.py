@@ -1,44 +1,50 @@
-"""Pre-approve the one Bash command the external-delegate relay runs, and nothing else.
+"""Pre-approve the one Bash command that runs a relay job, and nothing else.
 
-In an interactive session every delegation would otherwise stop at a permission prompt.
-A plugin agent cannot carry its own permissions, so the PreToolUse hook allows a Bash call
+In an interactive session every delegation would otherwise stop at a permission prompt, and a
+plugin agent cannot carry its own permissions. So the PreToolUse(Bash) hook allows a command
 only when all of this holds:
   - it comes from inside the llm-router:external-delegate subagent (the event's agent_type);
-  - the command is exactly `<this plugin>/bin/llm-router delegate --tier T [--cwd '<dir>']`
-    followed by a quoted heredoc, whose body the shell never expands;
-  - nothing follows the heredoc's closing delimiter, and the body never contains it.
-Anything else is left to Claude Code's normal permission flow.
+  - it names a relay job (handoff.py) that exists in this data dir, is unused, and was made
+    for this session (the event's session_id);
+  - it is, byte for byte, handoff.command(<that job's id>): no other spelling, spacing,
+    quoting, prefix or suffix.
+The command carries no text anyone wrote, so nothing is parsed: it is rebuilt and compared.
+Anything else gets no decision from us, and Claude Code's own permission flow applies.
 """
-
-import os
 
 RELAY = "llm-router:external-delegate"
 
 
-def decide(event: dict, plugin_root: str) -> dict | None:
+def decide(event: dict, plugin_root: str, data_dir: str) -> dict | None:
     if event.get("tool_name") != "Bash" or event.get("agent_type") != RELAY:
         return None
     command = (event.get("tool_input") or {}).get("command")
-    if not isinstance(command, str) or not is_delegate_command(command, plugin_root):
+    session = event.get("session_id")
+    if not isinstance(command, str) or not isinstance(session, str) or not session:
+        return None
+    job_id = approved_job(command, session, plugin_root, data_dir)
+    if job_id is None:
         return None
     return {"hookSpecificOutput": {
         "hookEventName": "PreToolUse",
         "permissionDecision": "allow",
-        "permissionDecisionReason": "llm-router: the external-delegate relay's own `llm-router delegate` call",
+        "permissionDecisionReason": f"llm-router: the external-delegate relay runs its job {job_id}",
     }}
 
 
-def is_delegate_command(command: str, plugin_root: str) -> bool:
-    import re
+def approved_job(command: str, session: str, plugin_root: str, data_dir: str) -> str | None:
+    """The id of the pending job of `session` whose exact command this is, else None."""
+    import os
 
-    binaries = {os.path.join(plugin_root, "bin", "llm-router"), "llm-router"}
-    head, _, rest = command.partition("\n")
-    match = re.fullmatch(
-        r'"?(?P<bin>[^"\n]+)"? delegate --tier (?:haiku|sonnet|opus)'
-        r"(?: --cwd '(?:[^'\n]|'\\'')*')?(?: --stream)? <<'(?P<delim>LLM_ROUTER_TASK_EOF(?:_2)?)'",
-        head)
-    if not match or match["bin"] not in binaries:
-        return False
-    delim = match["delim"]
-    lines = rest.rstrip("\n").split("\n")
-    return lines[-1] == delim and delim not in lines[:-1]
+    from .. import handoff
+
+    data = os.path.abspath(data_dir)
+    job_id = command[-handoff.ID_LENGTH:]
+    if not handoff.is_job_id(job_id):
+        return None
+    if command != handoff.command(job_id, data, plugin_root):
+        return None
+    job = handoff.pending(job_id, data)
+    if job is None or job.get("session_id") != session or job.get("data_dir") != data:
+        return None
+    return job_id

@@ -5,6 +5,9 @@ this hook prints nothing. For a clear enable/disable the state flips at once and
 told so in additionalContext (marked `llm-router:toggle-applied`, so the skill confirms rather
 than toggling again); the user sees a systemMessage. `status` adds the current mode; `once`
 marks this one prompt for an external answer. The prompt itself is never blocked or erased.
+
+A typed `/pa …` has its arguments stored for the session first (handoff.stash_pa): the /pa
+command's `!` line reads them from there, so they never appear in a shell command line.
 """
 
 import os
@@ -20,6 +23,7 @@ def handle(event: dict) -> dict | None:
     prompt = event.get("prompt")
     if not isinstance(prompt, str) or not prompt.strip():
         return None
+    _stash_pa(event, prompt)
     from ..intent.detect import HOOK_THRESHOLD, classify
 
     verdict = classify(prompt)
@@ -27,6 +31,18 @@ def handle(event: dict) -> dict | None:
         return None  # unsure: leave it to the skill, which can ask
     handler = _HANDLERS.get(verdict.get("action"))
     return handler(verdict) if handler else None
+
+
+def _stash_pa(event: dict, prompt: str) -> None:
+    if not prompt.lstrip().startswith("/"):
+        return  # not a slash command: nothing to import on the common path
+    from .. import handoff
+
+    arguments = handoff.pa_arguments(prompt)
+    if arguments is not None and not handoff.stash_pa(event.get("session_id"), arguments):
+        from ..log import log_problem
+
+        log_problem("/pa: the prompt event has no usable session_id; its arguments were not stored")
 
 
 def _tiers() -> dict:
