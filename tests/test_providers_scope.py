@@ -209,3 +209,9 @@ def test_harmless_extra_args_do_not_block_read_only(cli):
 def test_an_unknown_scope_fails_closed(cli):
     argv = cli("copilot", "none-such").argv
     assert "--allow-all-tools" not in argv
+
+
+def test_opencode_runs_in_the_requested_folder_not_in_pwd(cli, tmp_path):
+    """opencode takes its project (permissions, config, external_directory) from --dir or $PWD,
+    never from the process's cwd: without --dir it judged the caller's folder."""
+    assert flag_value(cli("opencode", "read-only").argv, "--dir") == str(tmp_path)

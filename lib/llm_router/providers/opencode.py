@@ -52,6 +52,8 @@ class OpencodeProvider(CLIProvider):
             argv += ["--agent", str(agent)]
         if options.get("variant"):
             argv += ["--variant", str(options["variant"])]
+        if request.cwd:  # opencode takes its project folder from --dir or $PWD, not the process cwd
+            argv += ["--dir", request.cwd]
         if request.resume_session_id:
             argv += ["--session", request.resume_session_id]
         elif request.continue_session:
