@@ -1,9 +1,11 @@
 """llm-router delegate --tier T [-p TEXT | --prompt-file F | stdin] [--cwd DIR] [--stream] [--json]
+                      [--scope read-only|write]
 
 External mode on: the same route as `invoke --tier T` (claude_to_external_map, then the chain).
 External mode off: Claude itself answers through the claude provider (`claude -p --model T`).
-In plain mode an answer from an external model starts with the line `🔌 [External: <key>]`;
---json adds "external": true|false to invoke's object. Exit codes as for invoke.
+In plain mode an answer from an external model starts with the line `🔌 [External: <key>]`
+(`🔌 [External: <key> · read-only]` for --scope read-only); --json adds "external": true|false
+to invoke's object. Exit codes as for invoke.
 """
 
 from ..errors import AllProvidersFailed
@@ -44,15 +46,16 @@ def run(args) -> int:
     from .. import invocation
 
     prompt = read_prompt(args)
-    out = Output(args.json, args.stream, indicator=True)
+    out = Output(args.json, args.stream, indicator=True, scope=args.scope)
     try:
         result, attempts, decision = invocation.delegate(
             prompt, tier=args.tier, cwd=checked_cwd(args.cwd), stream=args.stream,
-            on_text=out.delta, before_text=out.before_text, timeout=args.timeout)
+            on_text=out.delta, before_text=out.before_text, timeout=args.timeout,
+            scope=args.scope)
     except AllProvidersFailed as exc:
         out.failure(exc)
         raise
-    payload = result_payload(result, attempts, decision)
+    payload = result_payload(result, attempts, decision, args.scope)
     payload["external"] = payload["provider"] != "claude"
     out.final(payload, result.text)
     return 0
