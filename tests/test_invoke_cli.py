@@ -288,6 +288,13 @@ def test_an_unknown_scope_is_a_usage_error(fakes, capsys):
     assert info.value.code == 2 and "read-only" in capsys.readouterr().err
 
 
+def test_the_ledger_row_records_the_scope(fakes, capsys, monkeypatch):
+    rows = []
+    monkeypatch.setattr(accounting, "record", rows.append)
+    run_main(capsys, "invoke", "--model", "t/two", "--scope", "read-only", "-p", "x")
+    assert [row["scope"] for row in rows] == ["read-only"]
+
+
 # ---- accounting seam --------------------------------------------------------------------
 
 RECORD_KEYS = {"session_id", "task", "tier", "requested_model", "model_used", "provider",
