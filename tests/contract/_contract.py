@@ -74,10 +74,11 @@ class Contract:
         self.options = {"binary": real_binary(name), "env": env, **options}
 
     def run(self, model: str, prompt: str = "say pong", stream: bool = False, timeout: float = 120,
-            scope: str = "write", cwd: Path | None = None, **options):
+            scope: str = "write", cwd: Path | None = None, resume: str | None = None, **options):
         deltas: list[str] = []
         request = Request(prompt=prompt, model=model, stream=stream, on_text=deltas.append,
-                          cwd=str(cwd or self.cwd), options={**self.options, **options}, scope=scope)
+                          cwd=str(cwd or self.cwd), options={**self.options, **options}, scope=scope,
+                          resume_session_id=resume)
         result = self.provider.run(request, timeout)
         result.raw["deltas"] = deltas
         return result

@@ -10,6 +10,7 @@ from _contract import (  # noqa: F401
     backend_fixture,
     big_prompt,
     home_fixture,
+    isolated_home,
     offered_tools,
     tool_result,
 )
@@ -83,3 +84,24 @@ def test_write_scope_with_the_workspace_sandbox_writes(cli):
     target = cli.cwd / "codex-rw.txt"
     assert attempt_write(cli, MODEL, "write", "exec_command", {"cmd": f"echo ok > {target}"},
                          target, sandbox="workspace-write"), tool_result(cli)
+
+
+def test_a_resumed_read_only_call_overrides_a_writable_user_config(backend, tmp_path):
+    """`exec resume` takes no --sandbox: read-only goes in as -c sandbox_mode, and must beat
+    the user's own config.toml default (workspace-write here; write scope keeps that one)."""
+    codex_home = tmp_path / "codex-home"
+    codex_home.mkdir()
+    (codex_home / "config.toml").write_text('sandbox_mode = "workspace-write"\n')
+    env = {**isolated_home(tmp_path / "home"), "CODEX_HOME": str(codex_home),
+           "MOCK_API_KEY": "sk-mock-contract-codex-0123456789"}
+    work = tmp_path / "work"
+    work.mkdir()
+    cli = Contract("codex", backend, env, work, base_url=f"{backend.url}/v1",
+                   api_key_env="MOCK_API_KEY")
+    session = cli.run(MODEL, persist_session=True).session_id
+    target = work / "codex-resumed.txt"
+    shell = {"cmd": f"echo pwned > {target}"}
+    assert not attempt_write(cli, MODEL, "read-only", "exec_command", shell, target,
+                             resume=session), tool_result(cli)
+    assert attempt_write(cli, MODEL, "write", "exec_command", shell, target,
+                         resume=session), tool_result(cli)
