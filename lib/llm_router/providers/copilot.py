@@ -28,9 +28,9 @@ import json
 import os
 
 from ._cli import CLIProvider, Reader, last_line, read_only
+from .base import Usage, count
 
 READ_ONLY_TOOLS = ("view", "grep", "glob")  # copilot 1.0's own names for its reading tools
-from .base import Usage, count
 
 
 class CopilotProvider(CLIProvider):

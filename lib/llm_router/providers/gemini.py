@@ -76,10 +76,10 @@ class GeminiProvider(CLIProvider):
 
     def command(self, request, binary, scratch):
         if read_only(request):
-            trust, mode = ["--admin-policy", _read_only_policy(scratch)], "plan"
+            guard, mode = ["--admin-policy", _read_only_policy(scratch)], "plan"
         else:
-            trust, mode = ["--skip-trust"], request.options.get("approval_mode")
-        argv = [binary, *trust, "-m", request.model, "-o", "stream-json" if request.stream else "json"]
+            guard, mode = ["--skip-trust"], request.options.get("approval_mode")
+        argv = [binary, *guard, "-m", request.model, "-o", "stream-json" if request.stream else "json"]
         if mode:
             argv += ["--approval-mode", str(mode)]
         if request.resume_session_id:

@@ -16,7 +16,7 @@ only our timeout bounds it. 401/403 are not retried and fail in seconds.
 
 Options (besides those in _cli): agent, variant (reasoning effort), keep_github_token.
 
-Scope: read-only runs the built-in `plan` agent (options["agent"] is ignored) with three guards,
+Scope: read-only runs the built-in `plan` agent (options["agent"] is ignored) with two guards,
 because the plan agent alone still runs bash (the scope contract test wrote a file through it):
   * OPENCODE_PERMISSION, merged over the user's permission config: deny every tool but read,
     grep, glob and list (.env files stay unreadable, as in opencode's own default), so bash,
