@@ -11,14 +11,15 @@ PIECES = [
     [], ["--json"], ["--stream"], ["--json", "--stream"], ["--tier", "haiku"], ["--tier=opus"],
     ["--task", "reasoning"], ["--model", "zai/glm-4.7"], ["--model="], ["-p", "hello world"],
     ["--prompt", "ünïcödé $(rm -rf /) `x` \"q\""], ["--prompt-file", "f.txt"], ["--prompt-file=-"],
-    ["--cwd", "/tmp"], ["--timeout", "2.5"], ["--timeout=30"],
+    ["--cwd", "/tmp"], ["--timeout", "2.5"], ["--timeout=30"], ["--scope", "read-only"],
+    ["--scope=write"],
 ]
 # Lines argparse must see: help, bad values, abbreviations, conflicts, odd shapes.
 TO_ARGPARSE = [
     ["-h"], ["--help"], ["--tier", "gpt"], ["--tier"], ["--timeout", "0"], ["--timeout", "nan"],
     ["--timeout", "-1"], ["--timeout", "soon"], ["--mod", "x"], ["extra"], ["-p", "-dash"],
     ["-p", "a", "--prompt-file", "f"], ["--json=yes"], ["-p=x"], ["--", "-p", "x"], ["-pX"],
-    ["--unknown"], ["-p"],
+    ["--unknown"], ["-p"], ["--scope", "none"], ["--scope"], ["--scope", "read"],
 ]
 
 

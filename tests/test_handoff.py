@@ -139,7 +139,8 @@ def test_the_allowed_command_can_only_run_its_job(relay_world):
     command = handoff.command(job_id, str(world["data"]), str(ROOT))
     proc = run_sh(command, world)
     assert proc.returncode == 0, proc.stderr.decode()
-    assert proc.stdout.decode().startswith("🔌 [External: copilot/claude-haiku-4.5]\n")
+    # the job's scope (make_job: read-only) shows in the indicator
+    assert proc.stdout.decode().startswith("🔌 [External: copilot/claude-haiku-4.5 · read-only]\n")
     calls = fake_copilot.calls(world["log"])
     assert len(calls) == 1 and calls[0]["stdin"] == task.encode()  # byte for byte
     assert calls[0]["cwd"] == str(world["cwd"])

@@ -254,6 +254,48 @@ def test_delegate_stream_puts_the_indicator_before_the_first_delta(fakes, capsys
     assert code == 0 and out == "\N{ELECTRIC PLUG} [External: t/two]\nab\n"
 
 
+# ---- scope ------------------------------------------------------------------------------
+
+def test_invoke_scope_reaches_the_provider_and_the_json(fakes, capsys):
+    code, out, _ = run_main(capsys, "invoke", "--model", "t/two", "--scope", "read-only", "-p", "x",
+                            "--json")
+    assert code == 0 and json.loads(out)["scope"] == "read-only"
+    assert fakes.table["gemini"].requests[-1].scope == "read-only"
+    code, out, _ = run_main(capsys, "invoke", "--model", "t/two", "-p", "x", "--json")
+    assert json.loads(out)["scope"] == "write" and fakes.table["gemini"].requests[-1].scope == "write"
+
+
+def test_delegate_read_only_shows_the_scope_in_the_indicator(fakes, capsys):
+    state.set_mode(True)
+    code, out, _ = run_main(capsys, "delegate", "--tier", "haiku", "--scope", "read-only", "-p", "x")
+    assert code == 0 and out == "\N{ELECTRIC PLUG} [External: t/two \N{MIDDLE DOT} read-only]\nanswer from gemini\n"
+    assert fakes.table["gemini"].requests[-1].scope == "read-only"
+    fakes("gemini", FakeProvider("gemini", ["ab"], deltas=["a", "b"]))
+    code, out, _ = run_main(capsys, "delegate", "--tier", "haiku", "--scope=read-only", "--stream",
+                            "-p", "x")
+    assert out == "\N{ELECTRIC PLUG} [External: t/two \N{MIDDLE DOT} read-only]\nab\n"
+
+
+def test_delegate_with_external_mode_off_passes_the_scope_to_claude(fakes, capsys):
+    code, out, _ = run_main(capsys, "delegate", "--tier", "opus", "--scope", "read-only", "-p", "x",
+                            "--json")
+    assert code == 0 and json.loads(out)["scope"] == "read-only"
+    assert fakes.table["claude"].requests[-1].scope == "read-only"
+
+
+def test_an_unknown_scope_is_a_usage_error(fakes, capsys):
+    with pytest.raises(SystemExit) as info:
+        run_main(capsys, "invoke", "--scope", "admin", "-p", "x")
+    assert info.value.code == 2 and "read-only" in capsys.readouterr().err
+
+
+def test_the_ledger_row_records_the_scope(fakes, capsys, monkeypatch):
+    rows = []
+    monkeypatch.setattr(accounting, "record", rows.append)
+    run_main(capsys, "invoke", "--model", "t/two", "--scope", "read-only", "-p", "x")
+    assert [row["scope"] for row in rows] == ["read-only"]
+
+
 # ---- accounting seam --------------------------------------------------------------------
 
 RECORD_KEYS = {"session_id", "task", "tier", "requested_model", "model_used", "provider",

@@ -64,6 +64,20 @@ def test_a_version_1_ledger_gets_the_later_migrations_and_keeps_its_rows(data_di
         conn.close()
 
 
+def test_a_ledger_from_before_scopes_gets_the_column_and_its_old_rows_stay_null(data_dir, monkeypatch):
+    with monkeypatch.context() as patched:
+        patched.setattr(ledger, "MIGRATIONS", ledger.MIGRATIONS[:2])
+        patched.setattr(ledger, "COLUMNS", tuple(c for c in ledger.COLUMNS if c != "scope"))
+        patched.setattr(ledger, "_INSERT", ledger._INSERT.replace(", scope", "").replace(", :scope", ""))
+        ledger.insert(_row())
+    ledger.insert(_row(scope="read-only"))
+    conn = ledger.connect()
+    try:
+        assert [r[0] for r in conn.execute("SELECT scope FROM calls ORDER BY id")] == [None, "read-only"]
+    finally:
+        conn.close()
+
+
 def test_readers_do_not_create_the_ledger(data_dir):
     assert ledger.connect(create=False) is None
     assert not os.path.exists(ledger.ledger_path())

@@ -27,6 +27,7 @@ def seed_three_models() -> None:
     now = time.time()
     rows = [
         {"model_used": "a/one", "provider": "opencode", "task": "default", "outcome": "ok", "latency_ms": 100,
+         "scope": "read-only",
          "input_tokens": 1000, "output_tokens": 100, "cached_tokens": 200, "reasoning_tokens": 10,
          "cost_usd": 0.25, "claude_tokens_saved_est": 1100, "claude_usd_saved_est": 0.5},
         {"model_used": "a/one", "provider": "opencode", "task": "review", "outcome": "ok", "latency_ms": 300,
@@ -35,7 +36,7 @@ def seed_three_models() -> None:
          "latency_ms": 9000, "error_class": "RateLimited"},
         {"model_used": "copilot/x", "provider": "copilot", "task": "default", "outcome": "ok",
          "latency_ms": 50, "input_tokens": 10, "output_tokens": 5, "quota_units": 1.0,
-         "provider_session_id": "cop-123"},
+         "provider_session_id": "cop-123", "scope": "write"},
         {"model_used": "b/two", "provider": "gemini", "task": "default", "outcome": "skipped"},
     ]
     for offset, row in enumerate(rows):
@@ -78,6 +79,7 @@ def test_json_shape_and_numbers(capsys):
     ("provider", {"opencode", "copilot", "gemini"}),
     ("task", {"default", "review"}),
     ("day", {time.strftime("%Y-%m-%d")}),
+    ("scope", {"read-only", "write", "-"}),  # "-": rows from before the scope column
 ])
 def test_grouping(capsys, by, keys):
     seed_three_models()

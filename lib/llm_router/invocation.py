@@ -204,7 +204,7 @@ def _row(call: Call, decision: Decision, attempt: Attempt, pol: dict) -> dict:
             "one_shot": call.one_shot, "prompt_sha256": call.prompt_sha256,
             # optional keys
             "provider_model": attempt.model, "error_message": attempt.message or None,
-            "provider_session_id": result.session_id if result else None,
+            "provider_session_id": result.session_id if result else None, "scope": call.scope,
             "quota_units": raw.get("quota_units"), "quota_kind": raw.get("quota_kind"),
             "stderr": attempt.detail or None, "policy": pol, "prompt": call.prompt,
             "text": result.text if result else None}

@@ -9,6 +9,7 @@ command line): a reply with its usage, streaming, 401/429/500 landing in the rig
 ERROR_BUDGET_S, and a 300 KB prompt arriving whole at the mock.
 """
 
+import json
 import os
 import sys
 import time
@@ -72,10 +73,12 @@ class Contract:
         self.cwd = cwd
         self.options = {"binary": real_binary(name), "env": env, **options}
 
-    def run(self, model: str, prompt: str = "say pong", stream: bool = False, timeout: float = 120):
+    def run(self, model: str, prompt: str = "say pong", stream: bool = False, timeout: float = 120,
+            scope: str = "write", cwd: Path | None = None, resume: str | None = None, **options):
         deltas: list[str] = []
         request = Request(prompt=prompt, model=model, stream=stream, on_text=deltas.append,
-                          cwd=str(self.cwd), options=dict(self.options))
+                          cwd=str(cwd or self.cwd), options={**self.options, **options}, scope=scope,
+                          resume_session_id=resume)
         result = self.provider.run(request, timeout)
         result.raw["deltas"] = deltas
         return result
@@ -102,6 +105,37 @@ def home_fixture(tmp_path_factory):
     root = tmp_path_factory.mktemp("home")
     work = tmp_path_factory.mktemp("work")
     return root, work, isolated_home(root)
+
+
+def offered_tools(recorded) -> set[str]:
+    """The tool names a model request offered, in any of the four dialects."""
+    names = set()
+    for tool in (recorded.json or {}).get("tools") or []:
+        for entry in tool.get("functionDeclarations") or [tool.get("function") or tool]:
+            names.add(entry.get("name"))
+    return names
+
+
+def attempt_write(cli: Contract, model: str, scope: str, tool: str, arguments: dict,
+                  target: Path, **options) -> bool:
+    """Have the mock model call `tool` (meant to create `target`) during one run in `scope`;
+    True when the file exists afterwards. The run itself must still answer: a refused tool call
+    is the CLI's business, not a failure."""
+    if target.exists():
+        target.unlink()
+    cli.backend.script_tool_call(tool, arguments)
+    result = cli.run(model, prompt=f"create {target.name}", scope=scope, **options)
+    assert cli.backend.pending_tool_calls() == 0, f"{cli.name} never sent a request with tools"
+    assert result.text == "MOCK-REPLY pong"
+    return target.exists()
+
+
+def tool_result(cli: Contract) -> str:
+    """What the CLI sent back for the scripted call (its last request), for failure messages."""
+    payload = dict(cli.backend.posts()[-1].json or {})
+    for bulky in ("tools", "system", "systemInstruction", "instructions"):
+        payload.pop(bulky, None)
+    return json.dumps(payload)[-2000:]
 
 
 def big_prompt() -> str:

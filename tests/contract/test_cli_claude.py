@@ -2,7 +2,16 @@
 isolated CLAUDE_CONFIG_DIR/HOME."""
 
 import pytest
-from _contract import Contract, assert_arrived_whole, backend_fixture, big_prompt, home_fixture  # noqa: F401
+from _contract import (  # noqa: F401
+    Contract,
+    assert_arrived_whole,
+    attempt_write,
+    backend_fixture,
+    big_prompt,
+    home_fixture,
+    offered_tools,
+    tool_result,
+)
 
 from llm_router.errors import AuthError, RateLimited, ServerError
 
@@ -50,3 +59,28 @@ def test_a_300kb_prompt_arrives_whole(cli):
     prompt = big_prompt()
     cli.run(MODEL, prompt=prompt)
     assert_arrived_whole(cli.backend, prompt)
+
+
+# ---- scope (issue 10): read-only is --permission-mode plan with only the reading tools --------
+
+def test_read_only_flags_are_accepted_and_leave_only_reading_tools(cli):
+    result = cli.run(MODEL, scope="read-only", tools="default")
+    assert result.text == "MOCK-REPLY pong"
+    assert offered_tools(cli.backend.posts()[-1]) == {"Read", "Grep", "Glob"}
+
+
+@pytest.mark.parametrize("tool, arguments", [
+    ("Write", {"file_path": "{target}", "content": "pwned"}),
+    ("Bash", {"command": "echo pwned > {target}", "description": "write a file"}),
+])
+def test_read_only_cannot_write_even_with_every_tool_configured(cli, tool, arguments):
+    target = cli.cwd / f"claude-ro-{tool}.txt"
+    args = {key: value.format(target=target) for key, value in arguments.items()}
+    assert not attempt_write(cli, MODEL, "read-only", tool, args, target, tools="default",
+                             permission_mode="bypassPermissions"), tool_result(cli)
+
+
+def test_write_scope_still_writes(cli):
+    target = cli.cwd / "claude-rw.txt"
+    assert attempt_write(cli, MODEL, "write", "Write", {"file_path": str(target), "content": "ok"},
+                         target, tools="default", permission_mode="acceptEdits"), tool_result(cli)

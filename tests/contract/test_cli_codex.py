@@ -3,7 +3,17 @@ provider the provider itself defines from options base_url/api_key_env (with
 request_max_retries/stream_max_retries capped), in an isolated CODEX_HOME."""
 
 import pytest
-from _contract import Contract, assert_arrived_whole, backend_fixture, big_prompt, home_fixture  # noqa: F401
+from _contract import (  # noqa: F401
+    Contract,
+    assert_arrived_whole,
+    attempt_write,
+    backend_fixture,
+    big_prompt,
+    home_fixture,
+    isolated_home,
+    offered_tools,
+    tool_result,
+)
 
 from llm_router.errors import AuthError, RateLimited, ServerError
 
@@ -54,3 +64,44 @@ def test_a_300kb_prompt_arrives_whole(cli):
     prompt = big_prompt()
     cli.run(MODEL, prompt=prompt)
     assert_arrived_whole(cli.backend, prompt)
+
+
+# ---- scope (issue 10): read-only is --sandbox read-only --------------------------------------
+
+def test_read_only_flags_are_accepted(cli):
+    assert cli.run(MODEL, scope="read-only", sandbox="danger-full-access").text == "MOCK-REPLY pong"
+
+
+def test_read_only_commands_cannot_write(cli):
+    target = cli.cwd / "codex-ro.txt"
+    assert not attempt_write(cli, MODEL, "read-only", "exec_command",
+                             {"cmd": f"echo pwned > {target}"}, target,
+                             sandbox="danger-full-access"), tool_result(cli)
+    assert "Read-only file system" in tool_result(cli)
+
+
+def test_write_scope_with_the_workspace_sandbox_writes(cli):
+    target = cli.cwd / "codex-rw.txt"
+    assert attempt_write(cli, MODEL, "write", "exec_command", {"cmd": f"echo ok > {target}"},
+                         target, sandbox="workspace-write"), tool_result(cli)
+
+
+def test_a_resumed_read_only_call_overrides_a_writable_user_config(backend, tmp_path):
+    """`exec resume` takes no --sandbox: read-only goes in as -c sandbox_mode, and must beat
+    the user's own config.toml default (workspace-write here; write scope keeps that one)."""
+    codex_home = tmp_path / "codex-home"
+    codex_home.mkdir()
+    (codex_home / "config.toml").write_text('sandbox_mode = "workspace-write"\n')
+    env = {**isolated_home(tmp_path / "home"), "CODEX_HOME": str(codex_home),
+           "MOCK_API_KEY": "sk-mock-contract-codex-0123456789"}
+    work = tmp_path / "work"
+    work.mkdir()
+    cli = Contract("codex", backend, env, work, base_url=f"{backend.url}/v1",
+                   api_key_env="MOCK_API_KEY")
+    session = cli.run(MODEL, persist_session=True).session_id
+    target = work / "codex-resumed.txt"
+    shell = {"cmd": f"echo pwned > {target}"}
+    assert not attempt_write(cli, MODEL, "read-only", "exec_command", shell, target,
+                             resume=session), tool_result(cli)
+    assert attempt_write(cli, MODEL, "write", "exec_command", shell, target,
+                         resume=session), tool_result(cli)

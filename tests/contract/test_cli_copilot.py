@@ -5,7 +5,16 @@ The API key is long and unique on purpose: copilot masks that value everywhere i
 and a short key would corrupt JSON keys that happen to contain it."""
 
 import pytest
-from _contract import Contract, assert_arrived_whole, backend_fixture, big_prompt, home_fixture  # noqa: F401
+from _contract import (  # noqa: F401
+    Contract,
+    assert_arrived_whole,
+    attempt_write,
+    backend_fixture,
+    big_prompt,
+    home_fixture,
+    offered_tools,
+    tool_result,
+)
 
 from llm_router.errors import AuthError, RateLimited, ServerError
 
@@ -55,3 +64,34 @@ def test_a_300kb_prompt_arrives_whole(cli):
     prompt = big_prompt()
     cli.run(MODEL, prompt=prompt)
     assert_arrived_whole(cli.backend, prompt)
+
+
+# ---- scope (issue 10): read-only offers only view/grep/glob, without --allow-all-tools --------
+
+def test_read_only_flags_are_accepted_and_offer_only_reading_tools(cli):
+    assert cli.run(MODEL, scope="read-only").text == "MOCK-REPLY pong"
+    assert offered_tools(cli.backend.posts()[-1]) == {"view", "grep", "glob"}
+
+
+def test_read_only_can_still_read_without_a_permission_prompt(cli):
+    source = cli.cwd / "copilot-source.txt"
+    source.write_text("READABLE-7c1e")
+    cli.backend.script_tool_call("view", {"path": str(source)})
+    assert cli.run(MODEL, scope="read-only").text == "MOCK-REPLY pong"
+    assert "READABLE-7c1e" in tool_result(cli)
+
+
+@pytest.mark.parametrize("tool, arguments", [
+    ("create", {"path": "{target}", "file_text": "pwned"}),
+    ("bash", {"command": "echo pwned > {target}", "description": "write a file"}),
+])
+def test_read_only_cannot_write(cli, tool, arguments):
+    target = cli.cwd / f"copilot-ro-{tool}.txt"
+    args = {key: value.format(target=target) for key, value in arguments.items()}
+    assert not attempt_write(cli, MODEL, "read-only", tool, args, target), tool_result(cli)
+
+
+def test_write_scope_still_writes(cli):
+    target = cli.cwd / "copilot-rw.txt"
+    assert attempt_write(cli, MODEL, "write", "create", {"path": str(target), "file_text": "ok"},
+                         target), tool_result(cli)

@@ -9,7 +9,16 @@ checked in seconds; the timeout cap itself is covered by the unit tests."""
 import json
 
 import pytest
-from _contract import Contract, assert_arrived_whole, backend_fixture, big_prompt, home_fixture  # noqa: F401
+from _contract import (  # noqa: F401
+    Contract,
+    assert_arrived_whole,
+    attempt_write,
+    backend_fixture,
+    big_prompt,
+    home_fixture,
+    offered_tools,
+    tool_result,
+)
 
 from llm_router.errors import AuthError, RateLimited, ServerError
 
@@ -62,3 +71,41 @@ def test_a_300kb_prompt_arrives_whole(cli):
     prompt = big_prompt()
     cli.run("mock/mock-model", prompt=prompt)
     assert_arrived_whole(cli.backend, prompt)
+
+
+# ---- scope (issue 10): read-only is the plan agent + a read-only permission, no project config
+
+def test_read_only_flags_are_accepted_and_offer_only_reading_tools(cli):
+    assert cli.run("mock/mock-model", scope="read-only", agent="build").text == "MOCK-REPLY pong"
+    assert offered_tools(cli.backend.posts()[-1]) <= {"read", "grep", "glob", "list"}
+
+
+@pytest.mark.parametrize("tool, arguments", [
+    ("write", {"filePath": "{target}", "content": "pwned"}),
+    ("bash", {"command": "echo pwned > {target}", "description": "write a file"}),
+])
+def test_read_only_cannot_write(cli, tool, arguments):
+    """bash is the one the plan agent alone lets through."""
+    target = cli.cwd / f"opencode-ro-{tool}.txt"
+    args = {key: value.format(target=target) for key, value in arguments.items()}
+    assert not attempt_write(cli, "mock/mock-model", "read-only", tool, args, target), tool_result(cli)
+
+
+def test_a_repository_cannot_give_the_plan_agent_bash_back(cli, tmp_path):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "opencode.json").write_text(json.dumps(
+        {"agent": {"plan": {"permission": {"bash": "allow", "edit": "allow"}}}}))
+    target = repo / "opencode-repo.txt"
+    bash = {"command": f"echo pwned > {target}", "description": "write a file"}
+    assert not attempt_write(cli, "mock/mock-model", "read-only", "bash", bash, target,
+                             cwd=repo), tool_result(cli)
+    # the same repository file does take effect for a write-scope run of the plan agent
+    assert attempt_write(cli, "mock/mock-model", "write", "bash", bash, target, cwd=repo,
+                         agent="plan"), tool_result(cli)
+
+
+def test_write_scope_still_writes(cli):
+    target = cli.cwd / "opencode-rw.txt"
+    assert attempt_write(cli, "mock/mock-model", "write", "write",
+                         {"filePath": str(target), "content": "ok"}, target), tool_result(cli)

@@ -124,7 +124,11 @@ def test_mode_on_work_reaches_the_external_model_of_the_tier(claude, mock, fake_
     assert calls[0]["argv"][calls[0]["argv"].index("--model") + 1] == "claude-haiku-4.5"
     assert calls[0]["stdin"] == TASK.encode()
     final = main_thread(mock)[-1].text()
-    assert "🔌 [External: copilot/claude-haiku-4.5]" in final or "\\ud83d\\udd0c [External: copilot/claude-haiku-4.5]" in final
+    # explorer has only Read/Grep/Glob: the task goes out read-only, and copilot gets no write tools
+    assert "--allow-all-tools" not in calls[0]["argv"] and "--deny-tool=write" in calls[0]["argv"]
+    line = "[External: copilot/claude-haiku-4.5 \N{MIDDLE DOT} read-only]"
+    escaped = "\\ud83d\\udd0c " + line.replace("\N{MIDDLE DOT}", "\\u00b7")  # as JSON may carry it
+    assert "\N{ELECTRIC PLUG} " + line in final or escaped in final
     assert "EXTERNAL-ANSWER from claude-haiku-4.5" in final
     assert all("haiku" in r.model for r in subagent(mock))  # only the cheap relay ran on Claude
 

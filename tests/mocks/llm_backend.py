@@ -21,6 +21,12 @@ or by a scripted queue that overrides the name for the next requests:
   slow                                 first byte only after `slow_seconds`
   backend.script("err429", "ok")       the next two requests, whatever their model
 
+Tool calls: backend.script_tool_call("write_file", {"file_path": ..., "content": ...}) answers the
+next request that declares tools with a call of that tool, in the request's dialect (OpenAI
+tool_calls, Responses function_call, Gemini functionCall, Anthropic tool_use); the requests after
+it get the usual reply, so a CLI's agent loop ends after one tool round. Whether the CLI then ran
+the tool is for the test to check on disk (the scope contract tests do).
+
 LLMBackend(chunked=True) sends every POST reply with `Transfer-Encoding: chunked` over HTTP/1.1,
 as uvicorn (LiteLLM), Ollama and llama.cpp do: one chunk per write, each with a chunk extension,
 and a trailer after the last one. The default is Content-Length (or read-until-close for SSE).
@@ -90,6 +96,7 @@ class LLMBackend:
         self.chunked = chunked  # POST replies in chunked transfer coding
         self.requests: list[Recorded] = []
         self._queue: list[str] = []
+        self._tool_calls: list[tuple[str, dict]] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
@@ -132,6 +139,23 @@ class LLMBackend:
             if self._queue:
                 return self._queue.pop(0)
         return next((name for name in FAILURES if name in (model or "")), "ok")
+
+    def script_tool_call(self, name: str, arguments: dict) -> None:
+        """Answer the next request that declares tools with a call of tool `name`."""
+        with self._lock:
+            self._tool_calls.append((name, arguments))
+
+    def pending_tool_calls(self) -> int:
+        """Scripted tool calls no request has taken yet (a test checks the CLI asked)."""
+        with self._lock:
+            return len(self._tool_calls)
+
+    def take_tool_call(self, payload: dict) -> tuple[str, dict] | None:
+        """The scripted tool call for this request, if it declares tools and one is waiting."""
+        with self._lock:
+            if self._tool_calls and payload.get("tools"):
+                return self._tool_calls.pop(0)
+        return None
 
     def record(self, entry: Recorded) -> None:
         with self._lock:
@@ -325,8 +349,11 @@ class _Handler(BaseHTTPRequestHandler):
             streaming = payload.get("stream") or answer in (self._gemini_stream, self._responses)
             if kind == "midstream" and not streaming:
                 kind = "err500"  # only a stream can fail half way
+            tool_call = self.backend.take_tool_call(payload) if kind == "ok" else None
             if kind in _STATUS:
                 self._fail(dialect, kind)
+            elif tool_call:
+                self._tool_call(answer, payload, model, *tool_call)
             else:
                 answer(payload, model, kind if kind in ("badjson", "midstream") else "")
             self._end_chunks()
@@ -353,6 +380,87 @@ class _Handler(BaseHTTPRequestHandler):
         wants = status == 429 or (status >= 500 and self.backend.retry_after_on_5xx)
         headers = {"retry-after": self.backend.retry_after} if wants else {}
         self._send_json(status, _error_body(dialect, kind, status), headers)
+
+    # scripted tool calls ------------------------------------------------------------------
+    def _tool_call(self, answer, payload: dict, model: str, name: str, arguments: dict) -> None:
+        args = json.dumps(arguments)
+        if answer == self._openai:
+            self._openai_tool_call(payload, model, name, args)
+        elif answer == self._responses:
+            self._responses_tool_call(model, name, args)
+        elif answer in (self._gemini, self._gemini_stream):
+            chunk = {"candidates": [{"content": {"role": "model", "parts": [
+                {"functionCall": {"name": name, "args": arguments}}]}, "finishReason": "STOP",
+                "index": 0}], "modelVersion": model,
+                "usageMetadata": _usage_gemini(self.backend.usage)}
+            if answer == self._gemini:
+                self._send_json(200, chunk)
+                return
+            self._start_sse()
+            self._event(chunk)
+        else:
+            self._anthropic_tool_call(payload, model, name, arguments, args)
+
+    def _openai_tool_call(self, payload: dict, model: str, name: str, args: str) -> None:
+        call = {"index": 0, "id": "call_mock_1", "type": "function",
+                "function": {"name": name, "arguments": args}}
+        usage = _usage_openai(self.backend.usage)
+        if not payload.get("stream"):
+            self._send_json(200, {
+                "id": "chatcmpl-mock", "object": "chat.completion", "created": int(time.time()),
+                "model": model, "usage": usage, "choices": [{
+                    "index": 0, "finish_reason": "tool_calls",
+                    "message": {"role": "assistant", "content": None, "tool_calls": [call]}}]})
+            return
+        self._start_sse()
+        base = {"id": "chatcmpl-mock", "object": "chat.completion.chunk",
+                "created": int(time.time()), "model": model}
+        self._event({**base, "choices": [{"index": 0, "finish_reason": None, "delta": {
+            "role": "assistant", "content": None, "tool_calls": [call]}}]})
+        self._event({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]})
+        if (payload.get("stream_options") or {}).get("include_usage"):
+            self._event({**base, "choices": [], "usage": usage})
+        self._event("[DONE]")
+
+    def _responses_tool_call(self, model: str, name: str, args: str) -> None:
+        self._start_sse()
+        response = {"id": "resp_mock", "object": "response", "created_at": int(time.time()),
+                    "model": model, "status": "in_progress", "output": []}
+        self._event({"type": "response.created", "response": response}, "response.created")
+        item = {"id": "fc_mock", "type": "function_call", "call_id": "call_mock_1", "name": name,
+                "arguments": args, "status": "completed"}
+        self._event({"type": "response.output_item.added", "output_index": 0,
+                     "item": {**item, "arguments": "", "status": "in_progress"}},
+                    "response.output_item.added")
+        self._event({"type": "response.output_item.done", "output_index": 0, "item": item},
+                    "response.output_item.done")
+        final = {**response, "status": "completed", "output": [item],
+                 "usage": _usage_responses(self.backend.usage)}
+        self._event({"type": "response.completed", "response": final}, "response.completed")
+
+    def _anthropic_tool_call(self, payload: dict, model: str, name: str, arguments: dict,
+                             args: str) -> None:
+        usage = _usage_anthropic(self.backend.usage)
+        block = {"type": "tool_use", "id": "toolu_mock_1", "name": name}
+        message = {"id": "msg_mock", "type": "message", "role": "assistant", "model": model,
+                   "stop_sequence": None}
+        if not payload.get("stream"):
+            self._send_json(200, {**message, "stop_reason": "tool_use", "usage": usage,
+                                  "content": [{**block, "input": arguments}]})
+            return
+        self._start_sse()
+        self._event({"type": "message_start", "message": {**message, "content": [],
+                     "stop_reason": None, "usage": {**usage, "output_tokens": 1}}}, "message_start")
+        self._event({"type": "content_block_start", "index": 0,
+                     "content_block": {**block, "input": {}}}, "content_block_start")
+        self._event({"type": "content_block_delta", "index": 0,
+                     "delta": {"type": "input_json_delta", "partial_json": args}},
+                    "content_block_delta")
+        self._event({"type": "content_block_stop", "index": 0}, "content_block_stop")
+        self._event({"type": "message_delta", "delta": {"stop_reason": "tool_use",
+                                                        "stop_sequence": None},
+                     "usage": {"output_tokens": usage["output_tokens"]}}, "message_delta")
+        self._event({"type": "message_stop"}, "message_stop")
 
     # OpenAI chat completions ----------------------------------------------------------------
     def _openai(self, payload: dict, model: str, broken: str) -> None:

@@ -1,4 +1,5 @@
 """llm-router delegate --tier T [-p TEXT | --prompt-file F | stdin] [--cwd DIR] [--stream] [--json]
+                      [--scope read-only|write]
 llm-router delegate --job ID [--stream] [--json] [--timeout S]
 
 --tier, external mode on: the same route as `invoke --tier T` (claude_to_external_map, then
@@ -10,8 +11,9 @@ scope, session) is taken exactly once and always goes to the external model of i
 hook made it because external mode was on, so a relay call never falls back to Claude. An
 unknown, used or foreign job is a usage error (exit 2).
 
-In plain mode an answer from an external model starts with the line `🔌 [External: <key>]`;
---json adds "external": true|false to invoke's object. Exit codes as for invoke.
+In plain mode an answer from an external model starts with the line `🔌 [External: <key>]`
+(`🔌 [External: <key> · read-only]` for a read-only task); --json adds "external": true|false
+to invoke's object. Exit codes as for invoke.
 """
 
 import os
@@ -64,15 +66,16 @@ def run(args) -> int:
     if job is not None:
         return _run_job(args)
     prompt = read_prompt(args)
-    out = Output(args.json, args.stream, indicator=True)
+    out = Output(args.json, args.stream, indicator=True, scope=args.scope)
     try:
         result, attempts, decision = invocation.delegate(
             prompt, tier=args.tier, cwd=checked_cwd(args.cwd), stream=args.stream,
-            on_text=out.delta, before_text=out.before_text, timeout=args.timeout)
+            on_text=out.delta, before_text=out.before_text, timeout=args.timeout,
+            scope=args.scope)
     except AllProvidersFailed as exc:
         out.failure(exc)
         raise
-    _final(out, result, attempts, decision)
+    _final(out, result, attempts, decision, args.scope)
     return 0
 
 
@@ -83,7 +86,8 @@ def _run_job(args) -> int:
         raise UsageError("--job takes its tier, prompt and cwd from the job",
                          "run `llm-router delegate --job ID` with no --tier, -p, --prompt-file or --cwd")
     job = handoff.consume(args.job, session_id=os.environ.get("CLAUDE_CODE_SESSION_ID"))
-    out = Output(args.json, args.stream, indicator=True)
+    scope = job.get("scope") or "write"
+    out = Output(args.json, args.stream, indicator=True, scope=scope)
     try:
         # answer(), not delegate(): the job exists because external mode was on, and the relay
         # must never hand the work back to Claude because it could not see the mode.
@@ -91,15 +95,15 @@ def _run_job(args) -> int:
             job["prompt"], tier=job.get("tier"), cwd=checked_cwd(job.get("cwd") or None),
             stream=args.stream, on_text=out.delta, before_text=out.before_text,
             session_id=job.get("session_id") or None, timeout=args.timeout,
-            scope=job.get("scope") or "write")
+            scope=scope)
     except AllProvidersFailed as exc:
         out.failure(exc)
         raise
-    _final(out, result, attempts, decision)
+    _final(out, result, attempts, decision, scope)
     return 0
 
 
-def _final(out: Output, result, attempts: list, decision) -> None:
-    payload = result_payload(result, attempts, decision)
+def _final(out: Output, result, attempts: list, decision, scope: str) -> None:
+    payload = result_payload(result, attempts, decision, scope)
     payload["external"] = payload["provider"] != "claude"
     out.final(payload, result.text)

@@ -1,10 +1,14 @@
 """llm-router invoke [--task T | --tier T | --model KEY] [-p TEXT | --prompt-file F | stdin]
-                    [--json] [--stream] [--timeout S] [--cwd DIR]
+                    [--json] [--stream] [--timeout S] [--cwd DIR] [--scope read-only|write]
+
+--scope: what the model's CLI may do in --cwd. read-only: read and search only, each CLI held
+to it by its own sandbox or permission flags (README, "Scopes"); write (the default): as before.
 
 Output:
   plain            the answer's text
   --json           ONE object: model (the model key that answered), provider, provider_model,
-                   text, usage, latency_ms, cost_usd, session_id, task, tier, reason, attempts
+                   text, usage, latency_ms, cost_usd, session_id, task, tier, reason, scope,
+                   attempts
   --stream         text deltas written and flushed as they arrive
   --json --stream  JSON Lines: one {"delta": "..."} per text delta as it arrives, then the
                    same final object as --json on the last line
@@ -24,6 +28,7 @@ import sys
 from ..errors import AllProvidersFailed, UsageError
 from ..io import fastjson
 from ..policy import TIERS
+from ..providers.base import DEFAULT_SCOPE, SCOPES
 
 EPILOG = ("--json --stream prints JSON Lines: {\"delta\": text} per chunk, then the final object. "
           "On failure: exit 1, attempts on stderr (and {\"error\", \"attempts\"} on stdout with --json).")
@@ -56,6 +61,9 @@ def add_run_args(parser) -> None:
     parser.add_argument("--stream", action="store_true", help="print the answer as it arrives")
     parser.add_argument("--timeout", type=_positive, metavar="S",
                         help="give up after S seconds in all (the chain's deadline)")
+    parser.add_argument("--scope", choices=SCOPES, default=DEFAULT_SCOPE,
+                        help="read-only: the model may only read and search in --cwd; "
+                             "write (default): it may edit files and run commands")
 
 
 def seconds(text: str) -> float:
@@ -80,9 +88,10 @@ ROUTE_SPEC = {"--task": ("task", "value"), "--tier": ("tier", TIERS), "--model":
 PROMPT_SPEC = {"-p": ("prompt", "value"), "--prompt": ("prompt", "value"),
                "--prompt-file": ("prompt_file", "value"), "--json": ("json", "flag"),
                "--cwd": ("cwd", "value")}
-RUN_SPEC = {"--stream": ("stream", "flag"), "--timeout": ("timeout", seconds)}
+RUN_SPEC = {"--stream": ("stream", "flag"), "--timeout": ("timeout", seconds),
+            "--scope": ("scope", SCOPES)}
 PROMPT_DEFAULTS = {"prompt": None, "prompt_file": None, "json": False, "cwd": None,
-                   "stream": False, "timeout": None}
+                   "stream": False, "timeout": None, "scope": DEFAULT_SCOPE}
 EXCLUSIVE = (("prompt", "prompt_file"),)
 
 
@@ -125,8 +134,10 @@ def checked_cwd(cwd: str | None) -> str | None:
 class Output:
     """Writes an answer the way the flags ask: plain, JSON, streamed, or JSON Lines."""
 
-    def __init__(self, as_json: bool, stream: bool, indicator: bool = False) -> None:
+    def __init__(self, as_json: bool, stream: bool, indicator: bool = False,
+                 scope: str = DEFAULT_SCOPE) -> None:
         self.as_json, self.stream, self.indicator = as_json, stream, indicator
+        self.scope = scope
         self.streamed = False
         self.ends_with_newline = True
 
@@ -137,7 +148,7 @@ class Output:
     def before_text(self, step) -> None:
         """Called once before the first delta: the external-model indicator goes first."""
         if self.indicator and not self.as_json and step.provider != "claude":
-            self._write(indicator_line(step.model_key))
+            self._write(indicator_line(step.model_key, self.scope))
 
     def final(self, payload: dict, text: str) -> None:
         ledger_error = unrecorded_warning()
@@ -146,7 +157,7 @@ class Output:
             return
         if not self.streamed:
             if self.indicator and payload.get("external"):
-                self._write(indicator_line(payload["model"]))
+                self._write(indicator_line(payload["model"], self.scope))
             self._write(text)
         if not self.ends_with_newline:
             self._write("\n")
@@ -181,11 +192,14 @@ def unrecorded_warning() -> str | None:
     return errors[0].message
 
 
-def indicator_line(model_key: str) -> str:
-    return f"\N{ELECTRIC PLUG} [External: {model_key}]\n"
+def indicator_line(model_key: str, scope: str = DEFAULT_SCOPE) -> str:
+    """`🔌 [External: key]`, with ` · read-only` inside the brackets for a read-only task (the
+    skill and the relay match the prefix; write, the usual case, keeps the line as it was)."""
+    shown = "" if scope == DEFAULT_SCOPE else f" \N{MIDDLE DOT} {scope}"
+    return f"\N{ELECTRIC PLUG} [External: {model_key}{shown}]\n"
 
 
-def result_payload(result, attempts: list, decision) -> dict:
+def result_payload(result, attempts: list, decision, scope: str = DEFAULT_SCOPE) -> dict:
     """The --json object for a successful call."""
     used = next((a for a in reversed(attempts) if a.outcome == "ok"), None)
     return {"model": used.model_key if used else decision.model_key,
@@ -194,20 +208,22 @@ def result_payload(result, attempts: list, decision) -> dict:
             "text": result.text, "usage": result.usage.as_dict(),
             "latency_ms": result.latency_ms, "cost_usd": result.cost_usd,
             "session_id": result.session_id, "task": decision.task, "tier": decision.tier,
-            "reason": decision.reason, "attempts": [a.as_dict() for a in attempts]}
+            "reason": decision.reason, "scope": scope,
+            "attempts": [a.as_dict() for a in attempts]}
 
 
 def run(args) -> int:
     from .. import invocation
 
     prompt = read_prompt(args)
-    out = Output(args.json, args.stream)
+    out = Output(args.json, args.stream, scope=args.scope)
     try:
         result, attempts, decision = invocation.answer(
             prompt, task=args.task, tier=args.tier, model=args.model,
-            cwd=checked_cwd(args.cwd), stream=args.stream, on_text=out.delta, timeout=args.timeout)
+            cwd=checked_cwd(args.cwd), stream=args.stream, on_text=out.delta, timeout=args.timeout,
+            scope=args.scope)
     except AllProvidersFailed as exc:
         out.failure(exc)
         raise
-    out.final(result_payload(result, attempts, decision), result.text)
+    out.final(result_payload(result, attempts, decision, args.scope), result.text)
     return 0

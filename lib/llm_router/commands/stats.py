@@ -1,4 +1,4 @@
-"""llm-router stats [--since 7d|24h|30m|2w|YYYY-MM-DD] [--by model|provider|task|day]
+"""llm-router stats [--since 7d|24h|30m|2w|YYYY-MM-DD] [--by model|provider|task|scope|day]
                    [--json | --compact] [--plot FILE.png] [--sessions [--limit N]] [--reset [--yes]]
 
 Usage, cost and latency of external calls, from the ledger (<data dir>/ledger.sqlite3).
@@ -30,7 +30,8 @@ def configure(parser) -> None:
     parser.add_argument("--since", metavar="WHEN",
                         help="only calls since then: 30m, 24h, 7d, 2w, or a day YYYY-MM-DD (local time)")
     parser.add_argument("--by", choices=sorted(ledger.GROUPS), default="model",
-                        help="one row per model (default), provider, task or day")
+                        help="one row per model (default), provider, task, scope (read-only | "
+                             "write) or day")
     out = parser.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print one JSON object")
     out.add_argument("--compact", action="store_true", help="a short Markdown table (for /pa --stats)")

@@ -10,12 +10,17 @@ Options every CLI provider reads from request.options:
   args         list of extra arguments appended to the command line
   max_retries  how many of its own retries the CLI may make before we stop it (per CLI default)
   max_output_mb  stdout and stderr cap in MiB each (default 32): past it the CLI is killed
+
+Scope (request.scope, see base.SCOPES): each provider's command() maps "read-only" to its CLI's
+own mechanism and leaves "write" as it always was. The policy's `args` and `env` come after our
+flags, so a read-only task refuses to run when they hold a flag or variable that would undo the
+mapping (`loosening_args`, `loosening_env`): a read-only agent never runs with write access.
 """
 
 import os
 import time
 
-from ..errors import BadOutput, NotInstalled, ProviderError
+from ..errors import BadOutput, NotConfigured, NotInstalled, ProviderError
 from ..io import fastjson, proc
 from .base import Request, Result, Usage
 
@@ -33,6 +38,16 @@ def last_line(text: str) -> str:
     """The last non-blank line: usually the one that says what went wrong."""
     lines = [line for line in (text or "").splitlines() if line.strip()]
     return lines[-1] if lines else ""
+
+
+def read_only(request: Request) -> bool:
+    """Anything but an explicit "write" is read-only: an unknown scope fails closed."""
+    return request.scope != "write"
+
+
+def _loosens(arg: str, names: tuple) -> bool:
+    flag = arg.split("=", 1)[0]
+    return any(flag == name if name.startswith("-") else name in arg for name in names)
 
 
 class scratch_dir:
@@ -126,6 +141,10 @@ class CLIProvider:
     login_hint = ""
     default_max_retries = 1
     argv_tail: tuple = ()  # arguments that must stay last, after options["args"]
+    # What in options["args"] / options["env"] would give a read-only task write access back:
+    # a flag name (matched before any "="), or a bare word matched anywhere in an argument.
+    loosening_args: tuple = ()
+    loosening_env: tuple = ()
 
     # the Provider protocol ----------------------------------------------------------------
     def available(self, options: dict) -> tuple[bool, str]:
@@ -140,6 +159,8 @@ class CLIProvider:
         if not binary:
             raise NotInstalled(f"{self.name}: `{self.binary}` is not installed or not on PATH",
                                f"npm install -g {self.npm_package}", provider=self.name)
+        if read_only(request):
+            self._refuse_loosening(options)
         with scratch_dir(self.name) as scratch:
             argv, env = self.command(request, binary, scratch)
             argv += [str(arg) for arg in options.get("args") or []] + list(self.argv_tail)
@@ -158,6 +179,16 @@ class CLIProvider:
     def max_retries(self, options: dict) -> int:
         value = options.get("max_retries", self.default_max_retries)
         return value if isinstance(value, int) and value >= 0 else self.default_max_retries
+
+    def _refuse_loosening(self, options: dict) -> None:
+        found = [arg for arg in map(str, options.get("args") or []) if _loosens(arg, self.loosening_args)]
+        found += [name for name in options.get("env") or {} if name in self.loosening_env]
+        if found:
+            raise NotConfigured(
+                f"{self.name}: refused a read-only task: the policy's providers.{self.name} "
+                f"args/env set {', '.join(found)}, which would let it write files or run commands",
+                f"remove {', '.join(found)} from providers.{self.name} in the policy, or send "
+                "read-only work to another model", provider=self.name)
 
     # for subclasses -----------------------------------------------------------------------
     def command(self, request: Request, binary: str, scratch: str) -> tuple[list, dict]:

@@ -16,11 +16,18 @@ title-generation call that would resend the whole prompt.
 Options (besides those in _cli): tools (default "": no tools), permission_mode, max_turns,
 persist_session (keep the session on disk so it can be resumed later).
 `request.system` goes in through --append-system-prompt-file (a temp file, never argv).
+
+Scope: read-only is `--permission-mode plan` (whatever options["permission_mode"] says: plan
+refuses Write/Edit and asks before Bash, and a question in -p is a refusal) and `--tools` cut
+down to the reading tools in options["tools"] ("default" becomes Read,Grep,Glob; the usual ""
+stays no tools). Write passes options["tools"] and options["permission_mode"] as before.
 """
 
 import os
 
-from ._cli import CLIProvider, Reader, last_line
+from ._cli import CLIProvider, Reader, last_line, read_only
+
+READ_ONLY_TOOLS = ("Read", "Grep", "Glob")
 from .base import Usage, count
 
 
@@ -30,13 +37,15 @@ class ClaudeProvider(CLIProvider):
     npm_package = "@anthropic-ai/claude-code"
     login_hint = "run `claude auth login` (or set ANTHROPIC_API_KEY)"
     default_max_retries = 1
+    loosening_args = ("--permission-mode", "--dangerously-skip-permissions",
+                      "--allow-dangerously-skip-permissions", "--tools", "--allowedTools",
+                      "--allowed-tools", "--settings")
 
     def command(self, request, binary, scratch):
         options = request.options
         fmt = ["stream-json", "--verbose", "--include-partial-messages"] if request.stream else ["json"]
-        tools = options.get("tools", "")
         argv = [binary, "-p", "--model", request.model, "--output-format", *fmt,
-                "--tools", ",".join(tools) if isinstance(tools, list) else str(tools)]
+                "--tools", _tools(options.get("tools", ""), read_only(request))]
         if not (options.get("persist_session") or request.resume_session_id
                 or request.continue_session):
             argv.append("--no-session-persistence")
@@ -44,8 +53,9 @@ class ClaudeProvider(CLIProvider):
             argv += ["--resume", request.resume_session_id]
         elif request.continue_session:
             argv.append("--continue")
-        if options.get("permission_mode"):
-            argv += ["--permission-mode", str(options["permission_mode"])]
+        mode = "plan" if read_only(request) else options.get("permission_mode")
+        if mode:
+            argv += ["--permission-mode", str(mode)]
         if options.get("max_turns"):
             argv += ["--max-turns", str(options["max_turns"])]
         if request.system:
@@ -62,6 +72,17 @@ class ClaudeProvider(CLIProvider):
 
     def reader(self, request):
         return _ClaudeReader(self, request)
+
+
+def _tools(tools, read_only_scope: bool) -> str:
+    """The --tools value: as configured, or for read-only only the reading tools in it."""
+    text = ",".join(map(str, tools)) if isinstance(tools, list) else str(tools)
+    if not read_only_scope:
+        return text
+    names = [name for name in text.replace(" ", ",").split(",") if name]
+    if names == ["default"]:
+        names = list(READ_ONLY_TOOLS)
+    return ",".join(name for name in names if name in READ_ONLY_TOOLS)
 
 
 class _ClaudeReader(Reader):

@@ -20,12 +20,17 @@ Options (besides those in _cli):
       define a custom provider "llm_router" for this call (codex appends /responses to base_url)
   model_provider: use this provider id from the user's config.toml
   sandbox (read-only|workspace-write|danger-full-access), persist_session, profile
+
+Scope: read-only is `--sandbox read-only` whatever options["sandbox"] says (codex then runs
+model commands on a read-only file system); `exec resume` takes no --sandbox, so a resumed
+read-only call sets `-c sandbox_mode="read-only"` instead. Write passes options["sandbox"] if
+set, else codex's own default, as before.
 """
 
 import json
 import re
 
-from ._cli import CLIProvider, Reader, last_line
+from ._cli import CLIProvider, Reader, last_line, read_only
 from .base import Usage, count
 
 BUILTIN_PROVIDERS = {"openai", "oss", "ollama", "lmstudio", "ollama-chat"}
@@ -38,6 +43,8 @@ class CodexProvider(CLIProvider):
     npm_package = "@openai/codex"
     login_hint = "run `codex login` (or set CODEX_API_KEY)"
     argv_tail = ("-",)  # read the prompt from stdin
+    loosening_args = ("--sandbox", "-s", "--dangerously-bypass-approvals-and-sandbox",
+                      "--full-auto", "--approve-for-me", "sandbox")
 
     def command(self, request, binary, scratch):
         options = request.options
@@ -48,12 +55,16 @@ class CodexProvider(CLIProvider):
         argv += ["--json", "--skip-git-repo-check", "-m", request.model]
         if not (resuming or options.get("persist_session")):
             argv.append("--ephemeral")
+        sandbox = "read-only" if read_only(request) else options.get("sandbox")
         if not resuming:
             if request.cwd:
                 argv += ["-C", request.cwd]
-            for flag in ("sandbox", "profile"):
-                if options.get(flag):
-                    argv += [f"--{flag}", str(options[flag])]
+            if sandbox:
+                argv += ["--sandbox", str(sandbox)]
+            if options.get("profile"):
+                argv += ["--profile", str(options["profile"])]
+        elif read_only(request):
+            argv += ["-c", 'sandbox_mode="read-only"']
         for setting in self._provider_settings(options):
             argv += ["-c", setting]
         return argv, {}

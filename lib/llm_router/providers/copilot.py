@@ -16,13 +16,21 @@ retryAttempt reaches max_retries (default 1) we stop it and classify statusCode.
 
 Options (besides those in _cli): excluded_tools (list, passed as --excluded-tools),
 reasoning_effort, agent.
+
+Scope: read-only drops --allow-all-tools and shows the model only the reading tools
+(`--available-tools=view,grep,glob`: `create`, `edit`, `bash` and the subagent `task` do not
+exist for it), with `--deny-tool=write` and `--deny-tool=shell` behind that (deny rules win over
+any allow). Those three tools read inside the working folder without a permission prompt, so the
+run still never waits for one. Write keeps --allow-all-tools.
 """
 
 import json
 import os
 
-from ._cli import CLIProvider, Reader, last_line
+from ._cli import CLIProvider, Reader, last_line, read_only
 from .base import Usage, count
+
+READ_ONLY_TOOLS = ("view", "grep", "glob")  # copilot 1.0's own names for its reading tools
 
 
 class CopilotProvider(CLIProvider):
@@ -30,10 +38,13 @@ class CopilotProvider(CLIProvider):
     binary = "copilot"
     npm_package = "@github/copilot"
     login_hint = "run `copilot login` (or set COPILOT_GITHUB_TOKEN to a token with Copilot access)"
+    loosening_args = ("--allow-all-tools", "--allow-all", "--yolo", "--allow-tool",
+                      "--available-tools", "--assisted-approval", "--autopilot", "--mode")
+    loosening_env = ("COPILOT_ALLOW_ALL",)
 
     def command(self, request, binary, scratch):
         options = request.options
-        argv = [binary, "--model", request.model, "--allow-all-tools", "--no-ask-user",
+        argv = [binary, "--model", request.model, *_permissions(request), "--no-ask-user",
                 "--output-format", "json", "--no-auto-update",
                 "--usage-output-file", os.path.join(scratch, "usage.json")]
         if options.get("excluded_tools"):
@@ -49,6 +60,13 @@ class CopilotProvider(CLIProvider):
 
     def reader(self, request):
         return _CopilotReader(self, request)
+
+
+def _permissions(request) -> list[str]:
+    if not read_only(request):
+        return ["--allow-all-tools"]
+    return ["--available-tools=" + ",".join(READ_ONLY_TOOLS), "--deny-tool=write",
+            "--deny-tool=shell"]
 
 
 class _CopilotReader(Reader):

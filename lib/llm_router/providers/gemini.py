@@ -19,19 +19,49 @@ status S. Retrying with backoff..." before each retry, and once N passes `max_re
 (default 0, because gemini's own backoff starts at 5 s) we stop it and raise the class for S.
 
 Options (besides those in _cli): approval_mode.
+
+Scope: read-only is `--approval-mode plan`, an admin policy file and NO --skip-trust.
+  * Plan mode alone is not enough: headless gemini 0.61 approves the model's own
+    `exit_plan_mode` call and switches to YOLO, after which write_file writes anywhere (the
+    scope contract test performs exactly that). So `--admin-policy` loads a policy (written to
+    the run's scratch folder) that denies every tool but the reading ones; the admin tier
+    outranks user and workspace policies, and a denied tool is not even shown to the model.
+    gemini ignores --admin-policy when /etc/gemini-cli/policies holds .toml files, so then we
+    refuse the read-only task rather than run it unguarded.
+  * --skip-trust would trust the folder for the session, which loads its .gemini settings
+    (MCP servers, hooks, tool commands): code a repository chooses. A read-only task therefore
+    runs only in a folder the user has trusted in gemini itself; elsewhere gemini exits 55 and
+    the call fails at once with NotConfigured saying so (the chain moves on).
+Write keeps --skip-trust and options["approval_mode"], as before.
 """
 
 import json
+import os
 import re
 
 from ..errors import NotConfigured
 from ..io import proc
-from ._cli import CLIProvider, Reader, last_line
+from ._cli import CLIProvider, Reader, last_line, read_only
 from .base import Usage, count
 
 _RETRY_LINE = re.compile(rb"Attempt (\d+) failed with (?:status )?(\d{3}|5xx)\b")
 _EXIT_CODES = {41: 401, 42: 400}  # gemini's own fatal codes, as the status they amount to
 _SETUP_EXITS = {52: "its settings are invalid", 55: "it does not trust this folder"}
+SYSTEM_POLICIES = "/etc/gemini-cli/policies"  # with .toml files here, --admin-policy is ignored
+READ_ONLY_TOOLS = ("read_file", "read_many_files", "list_directory", "glob", "grep_search")
+# Highest rule wins: deny every tool (MCP ones too), then allow the reading ones above it.
+READ_ONLY_POLICY = f"""# llm-router: a read-only task may only read
+[[rule]]
+toolName = "*"
+decision = "deny"
+priority = 998
+denyMessage = "this task is read-only: only reading tools are allowed"
+
+[[rule]]
+toolName = {json.dumps(list(READ_ONLY_TOOLS))}
+decision = "allow"
+priority = 999
+"""
 
 
 class GeminiProvider(CLIProvider):
@@ -40,12 +70,18 @@ class GeminiProvider(CLIProvider):
     npm_package = "@google/gemini-cli"
     login_hint = "run `gemini` once and sign in, or set GEMINI_API_KEY"
     default_max_retries = 0
+    loosening_args = ("--skip-trust", "--approval-mode", "--yolo", "-y", "--allowed-tools",
+                      "--admin-policy")
+    loosening_env = ("GEMINI_CLI_TRUST_WORKSPACE",)
 
     def command(self, request, binary, scratch):
-        argv = [binary, "--skip-trust", "-m", request.model,
-                "-o", "stream-json" if request.stream else "json"]
-        if request.options.get("approval_mode"):
-            argv += ["--approval-mode", str(request.options["approval_mode"])]
+        if read_only(request):
+            guard, mode = ["--admin-policy", _read_only_policy(scratch)], "plan"
+        else:
+            guard, mode = ["--skip-trust"], request.options.get("approval_mode")
+        argv = [binary, *guard, "-m", request.model, "-o", "stream-json" if request.stream else "json"]
+        if mode:
+            argv += ["--approval-mode", str(mode)]
         if request.resume_session_id:
             argv += ["--resume", request.resume_session_id]
         elif request.continue_session:
@@ -54,6 +90,24 @@ class GeminiProvider(CLIProvider):
 
     def reader(self, request):
         return _GeminiReader(self, request)
+
+
+def _read_only_policy(scratch: str) -> str:
+    """The read-only policy file, or NotConfigured when gemini would ignore it."""
+    try:
+        shadowed = any(name.endswith(".toml") for name in os.listdir(SYSTEM_POLICIES))
+    except OSError:
+        shadowed = False
+    if shadowed:
+        raise NotConfigured(
+            f"gemini: refused a read-only task: {SYSTEM_POLICIES} holds admin policies, so gemini "
+            "would ignore the policy that keeps the task read-only",
+            "send read-only work to another model, or ask the machine's administrator to add a "
+            "read-only rule there", provider="gemini")
+    path = os.path.join(scratch, "read-only.toml")
+    with open(path, "x", encoding="utf-8") as handle:
+        handle.write(READ_ONLY_POLICY)
+    return path
 
 
 class _GeminiReader(Reader):
@@ -107,6 +161,14 @@ class _GeminiReader(Reader):
         status = error.get("code") if isinstance(error.get("code"), int) else _exit_status(done.returncode)
         if done.returncode == 0 and not error:
             return self.bad_output(done, "no answer in the output")
+        if done.returncode == 55 and read_only(self.request):
+            return NotConfigured(
+                "gemini: refused a read-only task: gemini does not trust this folder, and "
+                "read-only work never passes --skip-trust (trusting the folder would load its "
+                ".gemini settings, which can run commands)",
+                "trust the folder in gemini itself (run `gemini` there once and choose to trust "
+                "it), or send read-only work to another model",
+                provider="gemini", detail=done.stderr[-proc.DETAIL_CHARS:])
         if done.returncode in _SETUP_EXITS:
             return NotConfigured(f"gemini: refused to run: {_SETUP_EXITS[done.returncode]}",
                                  "run `gemini` in this folder once and fix what it reports",

@@ -15,9 +15,24 @@ Retry cap: none available. opencode retries retryable errors 5 times (2 s, 4 s, 
 only our timeout bounds it. 401/403 are not retried and fail in seconds.
 
 Options (besides those in _cli): agent, variant (reasoning effort), keep_github_token.
+
+Scope: read-only runs the built-in `plan` agent (options["agent"] is ignored) with two guards,
+because the plan agent alone still runs bash (the scope contract test wrote a file through it):
+  * OPENCODE_PERMISSION, merged over the user's permission config: deny every tool but read,
+    grep, glob and list (.env files stay unreadable, as in opencode's own default), so bash,
+    edit, write, task and webfetch are not even offered to the model;
+  * OPENCODE_DISABLE_PROJECT_CONFIG=1: an agent's own permissions beat the global ones, and a
+    repository's opencode.json or .opencode/agent/plan.md could otherwise give `plan` bash back.
+Write keeps options["agent"] and the user's permissions, as before.
 """
 
-from ._cli import CLIProvider, Reader, last_line
+import json
+
+from ._cli import CLIProvider, Reader, last_line, read_only
+
+READ_ONLY_PERMISSION = json.dumps({
+    "*": "deny", "grep": "allow", "glob": "allow", "list": "allow",
+    "read": {"*": "allow", "*.env": "deny", "*.env.*": "deny", "*.env.example": "allow"}})
 from .base import Usage, count
 
 
@@ -26,13 +41,19 @@ class OpencodeProvider(CLIProvider):
     binary = "opencode"
     npm_package = "opencode-ai"
     login_hint = "run `opencode auth login` for this model's provider"
+    loosening_args = ("--agent", "--auto")
+    loosening_env = ("OPENCODE_PERMISSION", "OPENCODE_DISABLE_PROJECT_CONFIG")
 
     def command(self, request, binary, scratch):
         options = request.options
         argv = [binary, "run", "--format", "json", "-m", request.model, "--title", "llm-router"]
-        for flag in ("agent", "variant"):
-            if options.get(flag):
-                argv += [f"--{flag}", str(options[flag])]
+        agent = "plan" if read_only(request) else options.get("agent")
+        if agent:
+            argv += ["--agent", str(agent)]
+        if options.get("variant"):
+            argv += ["--variant", str(options["variant"])]
+        if request.cwd:  # opencode takes its project folder from --dir or $PWD, not the process cwd
+            argv += ["--dir", request.cwd]
         if request.resume_session_id:
             argv += ["--session", request.resume_session_id]
         elif request.continue_session:
@@ -40,6 +61,8 @@ class OpencodeProvider(CLIProvider):
         env = {"OPENCODE_DISABLE_AUTOUPDATE": "1"}
         if not options.get("keep_github_token"):
             env["GITHUB_TOKEN"] = None
+        if read_only(request):
+            env.update(OPENCODE_PERMISSION=READ_ONLY_PERMISSION, OPENCODE_DISABLE_PROJECT_CONFIG="1")
         return argv, env
 
     def reader(self, request):

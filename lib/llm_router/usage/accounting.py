@@ -14,7 +14,7 @@ _INT_FIELDS = ("input_tokens", "output_tokens", "cached_tokens", "cache_write_to
                "reasoning_tokens", "latency_ms", "fallback_position")
 _TEXT_FIELDS = ("session_id", "task", "tier", "requested_model", "model_used", "provider",
                 "provider_model", "transport", "outcome", "error_class", "quota_kind",
-                "prompt_sha256", "provider_session_id")
+                "prompt_sha256", "provider_session_id", "scope")
 ERROR_MESSAGE_CHARS = 500
 STDERR_TRACE_CHARS = 2000
 
@@ -57,6 +57,7 @@ def record(attempt: dict) -> None:
       quota_units, quota_kind  subscription usage, e.g. 1.0 and "premium_requests" (Copilot
                            --usage-output-file totalPremiumRequestCost)
       error_message        the error's one-line message (redacted, cut to 500 characters)
+      scope                what the model's CLI was allowed to do: "read-only" | "write"
       prompt, text         the prompt and the answer, for transcripts (policy tracing);
                            never stored in the ledger. prompt also fills a missing prompt_sha256.
       stderr               the provider's stderr tail, kept in the trace record only

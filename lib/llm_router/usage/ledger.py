@@ -37,7 +37,7 @@ COLUMNS = (
     "input_tokens", "output_tokens", "cached_tokens", "cache_write_tokens", "reasoning_tokens",
     "cost_usd", "cost_source", "quota_units", "quota_kind", "latency_ms", "fallback_position",
     "one_shot", "prompt_sha256", "claude_tier", "claude_tokens_saved_est", "claude_usd_saved_est",
-    "provider_session_id", "row_id",
+    "provider_session_id", "row_id", "scope",
 )
 
 # Migration N (1-based) is MIGRATIONS[N-1]; `PRAGMA user_version` holds the last one applied.
@@ -78,6 +78,10 @@ MIGRATIONS: list[tuple[str, ...]] = [
         # nothing the second time. Older rows keep NULL (NULLs never conflict).
         "ALTER TABLE calls ADD COLUMN row_id TEXT",
         "CREATE UNIQUE INDEX calls_row_id ON calls (row_id)",
+    ),
+    (
+        # read-only | write: what the model's CLI was allowed to do (NULL: rows from before)
+        "ALTER TABLE calls ADD COLUMN scope TEXT",
     ),
 ]
 
@@ -331,6 +335,7 @@ GROUPS = {
     "model": "COALESCE(model_used, requested_model, '?')",
     "provider": "COALESCE(provider, '?')",
     "task": "COALESCE(task, '-')",
+    "scope": "COALESCE(scope, '-')",
     "day": "day",
 }
 
