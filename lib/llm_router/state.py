@@ -13,6 +13,8 @@ from .io import fastjson
 
 FILE_NAME = "external-mode.json"
 OFF = {"enabled": False, "activated_at": None, "reason": None}
+MAX_BYTES = 64 * 1024  # the file is ~200 bytes; anything bigger is not ours
+LOCK_WAIT_S = 10.0  # the CLI's wait for another writer; hooks pass their own, much shorter one
 
 
 def state_path() -> str:
@@ -27,8 +29,7 @@ def load_mode() -> tuple[dict, str | None]:
     """(state, warning). The warning is None unless the file exists but cannot be used."""
     path = state_path()
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
+        raw = _read(path)
     except FileNotFoundError:
         return dict(OFF), None
     except OSError as exc:
@@ -47,32 +48,53 @@ def load_mode() -> tuple[dict, str | None]:
     return state, None
 
 
+def _read(path: str) -> bytes:
+    from .io.fileio import read_regular  # a FIFO or /dev/zero here must not hang a hook
+
+    return read_regular(path, MAX_BYTES)
+
+
 def is_enabled() -> bool:
     return load_mode()[0]["enabled"]
 
 
-def set_mode(enabled: bool, reason: str | None = None, changed_by: str = "cli") -> dict:
+def set_mode(enabled: bool, reason: str | None = None, changed_by: str = "cli",
+             lock_wait: float = LOCK_WAIT_S) -> dict:
     """Write the new mode atomically under the lock and return it.
 
     Turning on an already-on mode keeps its original activation time, so "since when"
-    stays true when a hook and the /pa command both act on the same request.
+    stays true when a hook and the /pa command both act on the same request. Waits at most
+    `lock_wait` seconds for another writer, then raises RouterError and changes nothing.
     """
     from .io import fileio  # only writers pay for contextlib and json
 
     path = state_path()
-    with fileio.locked(path):
-        current, _ = load_mode()
-        stamp = now_iso()
-        if enabled:
-            since = current["activated_at"] if current["enabled"] and current["activated_at"] else stamp
-            kept_reason = current.get("reason") if current["enabled"] else None
-            new = {"enabled": True, "activated_at": since,
-                   "reason": reason if reason is not None else kept_reason}
-        else:
-            new = {"enabled": False, "activated_at": None, "reason": reason}
-        new["updated_at"] = stamp
-        new["changed_by"] = changed_by
-        fileio.atomic_write_json(path, new)
+    try:
+        with fileio.locked(path, timeout=lock_wait):
+            return _write_mode(path, enabled, reason, changed_by)
+    except fileio.LockTimeout as exc:
+        from .errors import RouterError
+
+        raise RouterError(f"cannot change external mode: {exc.filename} {exc.strerror}; the mode is unchanged",
+                          "retry in a moment; if it persists, find the process holding that lock "
+                          f"(fuser {exc.filename}) or remove the lock file") from None
+
+
+def _write_mode(path: str, enabled: bool, reason: str | None, changed_by: str) -> dict:
+    from .io import fileio
+
+    current, _ = load_mode()
+    stamp = now_iso()
+    if enabled:
+        since = current["activated_at"] if current["enabled"] and current["activated_at"] else stamp
+        kept_reason = current.get("reason") if current["enabled"] else None
+        new = {"enabled": True, "activated_at": since,
+               "reason": reason if reason is not None else kept_reason}
+    else:
+        new = {"enabled": False, "activated_at": None, "reason": reason}
+    new["updated_at"] = stamp
+    new["changed_by"] = changed_by
+    fileio.atomic_write_json(path, new)
     return new
 
 

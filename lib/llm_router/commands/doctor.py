@@ -56,6 +56,7 @@ def _core_checks() -> list[tuple]:
     checks.append(_data_dir_check())
     checks.extend(_venv_checks())
     checks.append(_policy_check())
+    checks.append(_trust_check())
     current, warning = state.load_mode()
     checks.append((WARN if warning else OK, "mode", warning or state.describe(current),
                    "run `llm-router mode off` to rewrite the state file" if warning else ""))
@@ -105,6 +106,15 @@ def _policy_check() -> tuple:
         status = WARN if exc.__class__.__name__ == "MissingDependency" else FAIL
         return (status, "policy", exc.message, exc.hint)
     return (OK, "policy", "valid (" + ", ".join(p for p, _r, _d in layers) + ")", "")
+
+
+def _trust_check() -> tuple:
+    from .policy_cmd import trust_line
+
+    verdict = policy.project_status()
+    ignored = not verdict.used
+    return (WARN if ignored else OK, "project policy", trust_line(verdict),
+            "review the file, then run `llm-router policy trust` in this project" if ignored else "")
 
 
 def _cli_checks() -> list[tuple]:
