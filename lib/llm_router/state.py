@@ -14,7 +14,7 @@ from .io import fastjson
 FILE_NAME = "external-mode.json"
 OFF = {"enabled": False, "activated_at": None, "reason": None}
 MAX_BYTES = 64 * 1024  # the file is ~200 bytes; anything bigger is not ours
-LOCK_WAIT_S = 10.0  # the CLI's wait for another writer; hooks pass their own, much shorter one
+LOCK_WAIT_S = 5.0  # the CLI's wait for another writer; hooks pass their own, much shorter one
 
 
 def state_path() -> str:
