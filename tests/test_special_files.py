@@ -113,7 +113,15 @@ def test_state_file_that_is_a_special_file(baseline, data_dir, make):
     assert on.returncode == 0 and json.loads((data_dir / "external-mode.json").read_text())["enabled"]
 
 
-@pytest.mark.parametrize("name", ["cooldowns.json", "trusted-projects.json", "intent-vocabulary.json"])
+def test_cooldowns_file_that_is_a_fifo(data_dir):
+    _fifo(data_dir / "cooldowns.json")
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); from llm_router.routing.cooldown import Cooldowns; "
+            "print(Cooldowns(3, 60).remaining('copilot m'))")
+    proc, elapsed = run([sys.executable, "-I", "-S", "-c", code, str(ROOT / "lib")])
+    assert proc.stdout == b"0.0\n" and elapsed < 10
+
+
+@pytest.mark.parametrize("name", ["trusted-projects.json", "intent-vocabulary.json"])
 def test_other_state_files_that_are_fifos(baseline, data_dir, project_dir, name):
     _fifo(data_dir / name)
     (project_dir / ".claude").mkdir()
