@@ -1,6 +1,7 @@
 """llm-router doctor: one line per check, each failing line with its fix.
 
-Checks: interpreter, plugin folder, data dir, venv and packages, policy, mode, every external
+Checks: interpreter, plugin folder, data dir, venv and packages, policy, the project policy
+file's trust (used, or ignored until `llm-router policy trust`), mode, every external
 CLI (on PATH, version, looks logged in) and the HTTP endpoints of the policy. Exit 0 when
 llm-router itself works (missing external CLIs are warnings), 1 when a core check fails.
 """
