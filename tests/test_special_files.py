@@ -169,3 +169,13 @@ def test_bounded_reader_refuses_special_and_oversized_files(tmp_path):
             fileio.read_regular(special)
     with pytest.raises(FileNotFoundError):
         fileio.read_regular(str(tmp_path / "missing"))
+
+
+@pytest.mark.parametrize("text", ["{bad", '{"a" 1}', "[1,]"])
+def test_broken_json_is_a_value_error_in_a_fresh_interpreter(text):
+    # without `json` imported, the C scanner once raised SystemError for these: a traceback in
+    # `doctor` and `invoke` for a policy file with a typo
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); from llm_router.io import fastjson\n"
+            "try:\n    fastjson.loads(sys.argv[2])\nexcept ValueError:\n    print('ValueError')")
+    proc, _ = run([sys.executable, "-I", "-S", "-c", code, str(ROOT / "lib"), text])
+    assert proc.stdout == b"ValueError\n", proc.stderr

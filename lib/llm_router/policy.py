@@ -88,7 +88,10 @@ def project_status() -> "object":
     from . import trust
 
     read_layers(quiet=True)
-    return project_verdict or trust.Verdict("absent", layer_paths()[-1][1])
+    path = layer_paths()[-1][1]
+    if project_verdict is None and os.path.lexists(path):
+        return trust.Verdict("unreadable", path)  # read_layers logged why
+    return project_verdict or trust.Verdict("absent", path)
 
 
 def _warn_once(verdict, quiet: bool) -> None:

@@ -228,7 +228,8 @@ class Verdict:
 
     status: "absent" (no file), "safe" (only safe keys: used), "trusted" (unsafe keys, this
     exact content trusted: used), "untrusted" (unsafe keys, never trusted: ignored),
-    "changed" (unsafe keys, a different content was trusted: ignored).
+    "changed" (unsafe keys, a different content was trusted: ignored), "unreadable" (not a
+    regular JSON file: unused, and an error for the CLI).
     """
 
     __slots__ = ("status", "path", "real_path", "sha256", "problems")

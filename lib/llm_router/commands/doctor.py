@@ -113,9 +113,10 @@ def _trust_check() -> tuple:
     from .policy_cmd import trust_line
 
     verdict = policy.project_status()
-    ignored = not verdict.used
-    return (WARN if ignored else OK, "project policy", trust_line(verdict),
-            "review the file, then run `llm-router policy trust` in this project" if ignored else "")
+    fix = {"untrusted": "review the file, then run `llm-router policy trust` in this project",
+           "changed": "review the changes, then run `llm-router policy trust` in this project",
+           "unreadable": "make it a regular JSON file (see the policy check above), or remove it"}
+    return (OK if verdict.used else WARN, "project policy", trust_line(verdict), fix.get(verdict.status, ""))
 
 
 def _cli_checks() -> list[tuple]:

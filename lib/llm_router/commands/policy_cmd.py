@@ -51,6 +51,8 @@ def trust_line(verdict) -> str:
         return f"none ({verdict.path} does not exist)"
     if verdict.status == "safe":
         return f"{verdict.path}: used (sets only choices a repository may make; no trust needed)"
+    if verdict.status == "unreadable":
+        return f"{verdict.path}: unreadable (not a regular JSON file; see the policy check)"
     if verdict.status == "trusted":
         return f"{verdict.path}: used (trusted, sha256 {verdict.sha256[:12]}...)"
     return f"{verdict.path}: IGNORED: {verdict.reason()}"
