@@ -8,9 +8,10 @@ Objects merge key by key; any other value (string, number, list) replaces the lo
 `null` deletes the key. The project layer comes from a repository, so it is used only when it
 sets nothing but safe choices, or the user trusted that exact file (trust.py); otherwise it is
 ignored as a whole with one warning. Every layer is read only if it is a regular file of at
-most MAX_LAYER_BYTES (fileio.read_regular), so a FIFO or /dev/zero cannot hang or bloat us. The merged policy is checked against config/policy.schema.json with
-`jsonschema`, but only when a layer or the schema changed since the last good check (the
-hash is cached in the data dir), so the hot path never imports jsonschema.
+most MAX_LAYER_BYTES (fileio.read_regular), so a FIFO or /dev/zero cannot hang or bloat us.
+The merged policy is checked against config/policy.schema.json with `jsonschema`, but only
+when a layer or the schema changed since the last good check (the hash is cached in the data
+dir), so the hot path never imports jsonschema.
 """
 
 import os
@@ -83,8 +84,8 @@ def read_layer_file(path: str) -> bytes | None:
                           file=path) from exc
 
 
-def project_status() -> "object":
-    """The trust verdict on this project's policy file (reads the layers if not read yet)."""
+def project_status():
+    """The trust.Verdict on this project's policy file (reads the layers again, quietly)."""
     from . import trust
 
     read_layers(quiet=True)

@@ -69,33 +69,45 @@ def set_mode(enabled: bool, reason: str | None = None, changed_by: str = "cli",
     from .io import fileio  # only writers pay for contextlib and json
 
     path = state_path()
-    try:
-        with fileio.locked(path, timeout=lock_wait):
-            return _write_mode(path, enabled, reason, changed_by)
-    except fileio.LockTimeout as exc:
-        from .errors import RouterError
-
-        raise RouterError(f"cannot change external mode: {exc.filename} {exc.strerror}; the mode is unchanged",
-                          "retry in a moment; if it persists, find the process holding that lock "
-                          f"(fuser {exc.filename}) or remove the lock file") from None
-
-
-def _write_mode(path: str, enabled: bool, reason: str | None, changed_by: str) -> dict:
-    from .io import fileio
-
-    current, _ = load_mode()
-    stamp = now_iso()
-    if enabled:
-        since = current["activated_at"] if current["enabled"] and current["activated_at"] else stamp
-        kept_reason = current.get("reason") if current["enabled"] else None
-        new = {"enabled": True, "activated_at": since,
-               "reason": reason if reason is not None else kept_reason}
-    else:
-        new = {"enabled": False, "activated_at": None, "reason": reason}
-    new["updated_at"] = stamp
-    new["changed_by"] = changed_by
-    fileio.atomic_write_json(path, new)
+    with _ModeLock(path, lock_wait):
+        current, _ = load_mode()
+        stamp = now_iso()
+        if enabled:
+            since = current["activated_at"] if current["enabled"] and current["activated_at"] else stamp
+            kept_reason = current.get("reason") if current["enabled"] else None
+            new = {"enabled": True, "activated_at": since,
+                   "reason": reason if reason is not None else kept_reason}
+        else:
+            new = {"enabled": False, "activated_at": None, "reason": reason}
+        new["updated_at"] = stamp
+        new["changed_by"] = changed_by
+        fileio.atomic_write_json(path, new)
     return new
+
+
+class _ModeLock:
+    """fileio.locked with a bounded wait; past it, a RouterError that says the mode is unchanged."""
+
+    def __init__(self, path: str, wait: float) -> None:
+        from .io import fileio
+
+        self.lock = fileio.locked(path, timeout=wait)
+
+    def __enter__(self) -> None:
+        from .io import fileio
+
+        try:
+            self.lock.__enter__()
+        except fileio.LockTimeout as exc:
+            from .errors import RouterError
+
+            raise RouterError(f"cannot change external mode: {exc.filename} {exc.strerror}; "
+                              "the mode is unchanged",
+                              "retry in a moment; if it persists, find the process holding that lock "
+                              f"(fuser {exc.filename}) or remove the lock file") from None
+
+    def __exit__(self, *exc) -> None:
+        self.lock.__exit__(*exc)
 
 
 def tier_text(tiers: dict, arrow: str = " -> ", sep: str = "; ") -> str:
