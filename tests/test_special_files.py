@@ -121,7 +121,7 @@ def test_cooldowns_file_that_is_a_fifo(data_dir):
     assert proc.stdout == b"0.0\n" and elapsed < 10
 
 
-@pytest.mark.parametrize("name", ["trusted-projects.json", "intent-vocabulary.json"])
+@pytest.mark.parametrize("name", ["trusted-projects.json", "intent-vocabulary.json", "policy-cache.json"])
 def test_other_state_files_that_are_fifos(baseline, data_dir, project_dir, name):
     _fifo(data_dir / name)
     (project_dir / ".claude").mkdir()

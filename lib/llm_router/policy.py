@@ -202,15 +202,14 @@ def ensure_valid(policy: dict, layers: list[tuple[str, bytes, dict]]) -> None:
     """Validate unless this exact set of files already passed (hash cached in the data dir)."""
     fingerprint = _fingerprint(layers)
     cache_path = paths.data_file(CACHE_FILE)
+    from .io import fileio
+
     try:
-        with open(cache_path, "rb") as handle:
-            if fastjson.loads(handle.read()).get("valid_hash") == fingerprint:
-                return
+        if fastjson.loads(fileio.read_regular(cache_path, 64 * 1024)).get("valid_hash") == fingerprint:
+            return
     except (OSError, ValueError, AttributeError):
         pass
     validate(policy, layers)
-    from .io import fileio
-
     try:
         fileio.atomic_write_json(cache_path, {"valid_hash": fingerprint})
     except OSError:
