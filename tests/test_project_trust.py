@@ -201,7 +201,10 @@ def test_repository_tracing_path_never_writes_outside_the_data_dir(repo, listene
     before = snapshot(tmp_path, data_dir)
     assert repo.cli("invoke", "--model", "user/loopback", "-p", "$(touch pwned)").returncode == 0
     assert repo.cli("route", "-p", PROMPT).returncode == 0
+    repo.run_everything()
     assert snapshot(tmp_path, data_dir) == before
+    assert not (data_dir / "trace.jsonl").exists()  # `trace: true` is not the repository's to set
+    repo.nothing_leaked()
 
     repo.trust()  # even a trusted file cannot send a trace outside the data dir
     out = repo.cli("invoke", "--model", "user/loopback", "-p", "$(touch pwned)")
@@ -388,3 +391,11 @@ def test_session_start_says_once_that_the_project_file_is_ignored(repo, data_dir
     assert len(context.splitlines()) == 1 and "policy trust" in context
     assert "evil" not in context  # nothing from the repository's own text
     assert "ignored" in (data_dir / "llm-router.log").read_text()
+
+
+def test_one_warning_per_command_and_trust_needs_a_file(repo):
+    assert "nothing to trust" in repo.cli("policy", "trust").stderr
+    repo.write(BINARY_ATTACK)
+    out = repo.cli("invoke", "-p", PROMPT)
+    warnings = [line for line in out.stderr.splitlines() if "ignored" in line]
+    assert len(warnings) == 1 and "$.providers" in warnings[0] and "llm-router policy trust" in warnings[0]
