@@ -244,10 +244,10 @@ def test_from_event_ignores_other_tools():
     assert agent_redirect.from_event({**event(), "tool_name": "Task"}) is not None
 
 
-def test_from_event_reads_user_and_project_agent_tiers_for_all(project_dir, tmp_path, monkeypatch):
+def test_from_event_reads_user_and_project_agent_tiers_for_all(project_dir, data_dir, tmp_path, monkeypatch):
     state.set_mode(True)
     (project_dir / ".claude" / "agents").mkdir(parents=True)
-    (project_dir / ".claude" / "llm-router.json").write_text('{"agents": {"external_for": "all"}}')
+    (data_dir / "model-policy.json").write_text('{"agents": {"external_for": "all"}}')  # the user's choice
     (project_dir / ".claude" / "agents" / "auditor.md").write_text("---\nname: auditor\nmodel: opus\n---\n")
     (tmp_path / "cfg" / "agents").mkdir(parents=True)
     (tmp_path / "cfg" / "agents" / "scout.md").write_text("---\nname: scout\nmodel: haiku\n---\n")

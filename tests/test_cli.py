@@ -35,14 +35,13 @@ def test_corrupt_state_warns_once_on_stderr(cli, data_dir):
     assert out.stderr.count("is corrupt;") == 1
 
 
-def test_invalid_policy_is_a_config_error_without_traceback(cli, project_dir):
-    (project_dir / ".claude").mkdir()
-    (project_dir / ".claude" / "llm-router.json").write_text('{"claude_to_external_map": {"opus": 3}}')
+def test_invalid_policy_is_a_config_error_without_traceback(cli, data_dir):
+    (data_dir / "model-policy.json").write_text('{"claude_to_external_map": {"opus": 3}}')
     for args in (("mode", "status"), ("policy", "validate")):
         out = cli(*args)
         assert out.returncode == 2
         assert "Traceback" not in out.stderr
-        assert "llm-router.json: $.claude_to_external_map.opus" in out.stderr
+        assert "model-policy.json: $.claude_to_external_map.opus" in out.stderr
         assert 1 <= len(out.stderr.strip().splitlines()) <= 2
 
 

@@ -32,7 +32,11 @@ def test_shipped_policy_is_valid_and_has_the_seed_maps():
 def test_user_then_project_layers_deep_merge(data_dir, project_dir):
     write(data_dir / "model-policy.json", {"claude_to_external_map": {"haiku": "opencode/big-pickle"},
                                            "routing": {"retries": 3}})
-    write(project_dir / ".claude" / "llm-router.json", {"routing": {"retries": 0}, "endpoints": {"litellm": None}})
+    project = write(project_dir / ".claude" / "llm-router.json",
+                    {"routing": {"retries": 0}, "endpoints": {"litellm": None}})
+    from llm_router import trust
+
+    trust.trust(str(project), project.read_bytes())  # dropping an endpoint needs trust
     pol = policy.load_policy()
     assert pol["claude_to_external_map"] == {"opus": "copilot/gpt-5.2", "sonnet": "copilot/claude-sonnet-4.5",
                                              "haiku": "opencode/big-pickle"}
@@ -40,8 +44,8 @@ def test_user_then_project_layers_deep_merge(data_dir, project_dir):
     assert "litellm" not in pol["endpoints"]
 
 
-def test_unknown_model_in_a_map_names_the_file_and_path(project_dir):
-    bad = write(project_dir / ".claude" / "llm-router.json", {"claude_to_external_map": {"haiku": "nope/x"}})
+def test_unknown_model_in_a_map_names_the_file_and_path(data_dir):
+    bad = write(data_dir / "model-policy.json", {"claude_to_external_map": {"haiku": "nope/x"}})
     with pytest.raises(ConfigError) as info:
         policy.load_policy()
     assert info.value.file == str(bad)

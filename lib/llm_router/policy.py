@@ -5,9 +5,13 @@ Layers, lowest first:
   2. <data dir>/model-policy.json            (the user's override)
   3. <project>/.claude/llm-router.json       (per project)
 Objects merge key by key; any other value (string, number, list) replaces the lower layer's;
-`null` deletes the key. The merged policy is checked against config/policy.schema.json with
-`jsonschema`, but only when a layer or the schema changed since the last good check (the
-hash is cached in the data dir), so the hot path never imports jsonschema.
+`null` deletes the key. The project layer comes from a repository, so it is used only when it
+sets nothing but safe choices, or the user trusted that exact file (trust.py); otherwise it is
+ignored as a whole with one warning. Every layer is read only if it is a regular file of at
+most MAX_LAYER_BYTES (fileio.read_regular), so a FIFO or /dev/zero cannot hang or bloat us.
+The merged policy is checked against config/policy.schema.json with `jsonschema`, but only
+when a layer or the schema changed since the last good check (the hash is cached in the data
+dir), so the hot path never imports jsonschema.
 """
 
 import os
@@ -17,6 +21,10 @@ from .io import fastjson
 
 TIERS = ("opus", "sonnet", "haiku")
 CACHE_FILE = "policy-cache.json"
+MAX_LAYER_BYTES = 1024 * 1024
+# The last verdict on the project file (trust.Verdict), for `policy show` and `doctor`.
+project_verdict = None
+_warned: set = set()
 
 
 def layer_paths() -> list[tuple[str, str]]:
@@ -28,25 +36,89 @@ def layer_paths() -> list[tuple[str, str]]:
     ]
 
 
-def read_layers() -> list[tuple[str, bytes, dict]]:
-    """(path, raw bytes, parsed object) for each layer file that exists."""
-    layers = []
-    for _label, path in layer_paths():
-        try:
-            with open(path, "rb") as handle:
-                raw = handle.read()
-        except FileNotFoundError:
-            continue
-        except OSError as exc:
-            from .errors import ConfigError
+def read_layers(quiet: bool = False) -> list[tuple[str, bytes, dict]]:
+    """(path, raw bytes, parsed object) for each layer file that exists and is used.
 
-            raise ConfigError(f"{path}: cannot read policy file ({exc.strerror})",
-                              "fix its permissions or remove it", file=path) from exc
-        layers.append((path, raw, _parse(path, raw)))
+    An untrusted project file with unsafe keys is left out (and warned about once: on stderr,
+    or only in the problem log when `quiet`, as hooks need). With `quiet`, a layer that cannot
+    be read or parsed is logged and skipped instead of raising ConfigError.
+    """
+    global project_verdict
+    project_verdict = None
+    layers = []
+    for label, path in layer_paths():
+        try:
+            raw = read_layer_file(path)
+            if raw is None:
+                continue
+            data = parse_layer(path, raw)
+        except Exception as exc:  # ConfigError; anything else a broken file can cause
+            if not quiet:
+                raise
+            _log_once(path, f"policy: skipped {path}: {getattr(exc, 'message', exc)}")
+            continue
+        if label == "project":
+            from . import trust
+
+            project_verdict = trust.verdict(path, raw, data, merge_layers(layers))
+            if not project_verdict.used:
+                _warn_once(project_verdict, quiet)
+                continue
+        layers.append((path, raw, data))
     return layers
 
 
-def _parse(path: str, raw: bytes) -> dict:
+def read_layer_file(path: str) -> bytes | None:
+    from .io import fileio
+
+    try:
+        return fileio.read_regular(path, MAX_LAYER_BYTES)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        from .errors import ConfigError
+
+        raise ConfigError(f"{path}: cannot read policy file ({exc.strerror})",
+                          "make it a regular JSON file of at most "
+                          f"{MAX_LAYER_BYTES // 1024} KiB, fix its permissions, or remove it",
+                          file=path) from exc
+
+
+def project_status():
+    """The trust.Verdict on this project's policy file (reads the layers again, quietly)."""
+    from . import trust
+
+    read_layers(quiet=True)
+    path = layer_paths()[-1][1]
+    if project_verdict is None and os.path.lexists(path):
+        return trust.Verdict("unreadable", path)  # read_layers logged why
+    return project_verdict or trust.Verdict("absent", path)
+
+
+def _warn_once(verdict, quiet: bool) -> None:
+    key = (verdict.path, verdict.sha256)
+    if key in _warned:
+        return
+    _warned.add(key)
+    if quiet:
+        from .log import log_problem
+
+        log_problem(f"policy: {verdict.warning()}")
+    else:
+        import sys
+
+        print(f"llm-router: warning: {verdict.warning()}", file=sys.stderr)
+
+
+def _log_once(path: str, message: str) -> None:
+    if ("log", path) not in _warned:
+        _warned.add(("log", path))
+        from .log import log_problem
+
+        log_problem(message)
+
+
+def parse_layer(path: str, raw: bytes) -> dict:
     try:
         data = fastjson.loads(raw)
     except ValueError:
@@ -105,9 +177,10 @@ def load_policy(validate: bool = True) -> dict:
 
 
 def load_policy_quietly() -> dict:
-    """For hooks: the merged policy without schema checks, the shipped one if that fails."""
+    """For hooks: the merged policy without schema checks; unusable layers are skipped and
+    logged, never raised; the shipped file alone if even that fails."""
     try:
-        return merge_layers(read_layers())
+        return merge_layers(read_layers(quiet=True))
     except Exception:  # noqa: BLE001 - a hook must keep working on a broken override
         with open(paths.config_file("model-policy.json"), "rb") as handle:
             return fastjson.loads(handle.read())
@@ -129,15 +202,14 @@ def ensure_valid(policy: dict, layers: list[tuple[str, bytes, dict]]) -> None:
     """Validate unless this exact set of files already passed (hash cached in the data dir)."""
     fingerprint = _fingerprint(layers)
     cache_path = paths.data_file(CACHE_FILE)
+    from .io import fileio
+
     try:
-        with open(cache_path, "rb") as handle:
-            if fastjson.loads(handle.read()).get("valid_hash") == fingerprint:
-                return
+        if fastjson.loads(fileio.read_regular(cache_path, 64 * 1024)).get("valid_hash") == fingerprint:
+            return
     except (OSError, ValueError, AttributeError):
         pass
     validate(policy, layers)
-    from .io import fileio
-
     try:
         fileio.atomic_write_json(cache_path, {"valid_hash": fingerprint})
     except OSError:
@@ -197,7 +269,33 @@ def cross_reference_problems(policy: dict) -> list[tuple[list, str]]:
     for i, rule in enumerate(policy.get("rules", [])):
         check(["rules", i, "model"], rule.get("model"))
     check(["budgets", "fallback_model"], (policy.get("budgets") or {}).get("fallback_model"))
+    tracing = policy.get("tracing") or {}
+    for key in ("trace_dir", "trace_jsonl_path"):
+        if key in tracing:
+            from .errors import ConfigError
+
+            try:
+                data_dir_path(tracing[key], key, f"$.tracing.{key}")
+            except ConfigError as exc:
+                problems.append((["tracing", key], exc.message.split(": ", 1)[1]))
     return problems
+
+
+def data_dir_path(value: object, default: str, where: str = "$.tracing") -> str:
+    """A path the policy names for llm-router to write to, symlinks resolved; ConfigError
+    unless it is inside the data dir, whoever set it (a relative path is taken from there).
+    A repository's file once pointed tracing at ~/.bashrc; nothing outside the data dir is ours."""
+    root = os.path.realpath(paths.data_dir())
+    text = value if isinstance(value, str) and value else default
+    full = os.path.join(root, os.path.expanduser(text))  # join keeps an absolute second part
+    real = os.path.realpath(full)
+    if os.path.commonpath([root, real]) != root:
+        from .errors import ConfigError
+
+        raise ConfigError(f"{where}: {text} resolves to {real}, outside the data dir {root}",
+                          "use a path inside the data dir (a relative path is taken from it), "
+                          "or remove the setting", json_path=where)
+    return real
 
 
 def json_path(parts: list) -> str:

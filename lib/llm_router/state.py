@@ -13,6 +13,8 @@ from .io import fastjson
 
 FILE_NAME = "external-mode.json"
 OFF = {"enabled": False, "activated_at": None, "reason": None}
+MAX_BYTES = 64 * 1024  # the file is ~200 bytes; anything bigger is not ours
+LOCK_WAIT_S = 5.0  # the CLI's wait for another writer; hooks pass their own, much shorter one
 
 
 def state_path() -> str:
@@ -27,8 +29,7 @@ def load_mode() -> tuple[dict, str | None]:
     """(state, warning). The warning is None unless the file exists but cannot be used."""
     path = state_path()
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
+        raw = _read(path)
     except FileNotFoundError:
         return dict(OFF), None
     except OSError as exc:
@@ -47,16 +48,23 @@ def load_mode() -> tuple[dict, str | None]:
     return state, None
 
 
+def _read(path: str) -> bytes:
+    from .io.fileio import read_regular  # a FIFO or /dev/zero here must not hang a hook
+
+    return read_regular(path, MAX_BYTES)
+
+
 def is_enabled() -> bool:
     return load_mode()[0]["enabled"]
 
 
-def set_mode(enabled: bool, reason: str | None = None, changed_by: str = "cli") -> dict:
+def set_mode(enabled: bool, reason: str | None = None, changed_by: str = "cli",
+             lock_wait: float = LOCK_WAIT_S) -> dict:
     """The new mode, written; StorageError when the file cannot be written (disk full,
     read-only). The mode then stays as it was: the old file is only ever replaced whole."""
     try:
         paths.ensure_data_dir()
-        return _write_mode(enabled, reason, changed_by)
+        return _write_mode(enabled, reason, changed_by, lock_wait)
     except OSError as exc:
         raise _not_saved(exc, enabled) from exc
 
@@ -72,16 +80,17 @@ def _not_saved(exc: OSError, enabled: bool):
         f"`llm-router mode {wanted}` again")
 
 
-def _write_mode(enabled: bool, reason: str | None, changed_by: str) -> dict:
+def _write_mode(enabled: bool, reason: str | None, changed_by: str, lock_wait: float) -> dict:
     """Write the new mode atomically under the lock and return it.
 
     Turning on an already-on mode keeps its original activation time, so "since when"
-    stays true when a hook and the /pa command both act on the same request.
+    stays true when a hook and the /pa command both act on the same request. Waits at most
+    `lock_wait` seconds for another writer, then raises RouterError and changes nothing.
     """
     from .io import fileio  # only writers pay for contextlib and json
 
     path = state_path()
-    with fileio.locked(path):
+    with _ModeLock(path, lock_wait):
         current, _ = load_mode()
         stamp = now_iso()
         if enabled:
@@ -95,6 +104,31 @@ def _write_mode(enabled: bool, reason: str | None, changed_by: str) -> dict:
         new["changed_by"] = changed_by
         fileio.atomic_write_json(path, new)
     return new
+
+
+class _ModeLock:
+    """fileio.locked with a bounded wait; past it, a RouterError that says the mode is unchanged."""
+
+    def __init__(self, path: str, wait: float) -> None:
+        from .io import fileio
+
+        self.lock = fileio.locked(path, timeout=wait)
+
+    def __enter__(self) -> None:
+        from .io import fileio
+
+        try:
+            self.lock.__enter__()
+        except fileio.LockTimeout as exc:
+            from .errors import RouterError
+
+            raise RouterError(f"cannot change external mode: {exc.filename} {exc.strerror}; "
+                              "the mode is unchanged",
+                              "retry in a moment; if it persists, find the process holding that lock "
+                              f"(fuser {exc.filename}) or remove the lock file") from None
+
+    def __exit__(self, *exc) -> None:
+        self.lock.__exit__(*exc)
 
 
 def tier_text(tiers: dict, arrow: str = " -> ", sep: str = "; ") -> str:

@@ -1,6 +1,7 @@
 """llm-router doctor: one line per check, each failing line with its fix.
 
-Checks: interpreter, plugin folder, data dir, venv and packages, policy, mode, every external
+Checks: interpreter, plugin folder, data dir, venv and packages, policy, the project policy
+file's trust (used, or ignored until `llm-router policy trust`), mode, every external
 CLI (on PATH, version, looks logged in) and the HTTP endpoints of the policy. Exit 0 when
 llm-router itself works (missing external CLIs are warnings), 1 when a core check fails.
 """
@@ -56,6 +57,7 @@ def _core_checks() -> list[tuple]:
     checks.append(_data_dir_check())
     checks.extend(_venv_checks())
     checks.append(_policy_check())
+    checks.append(_trust_check())
     current, warning = state.load_mode()
     checks.append((WARN if warning else OK, "mode", warning or state.describe(current),
                    "run `llm-router mode off` to rewrite the state file" if warning else ""))
@@ -105,6 +107,16 @@ def _policy_check() -> tuple:
         status = WARN if exc.__class__.__name__ == "MissingDependency" else FAIL
         return (status, "policy", exc.message, exc.hint)
     return (OK, "policy", "valid (" + ", ".join(p for p, _r, _d in layers) + ")", "")
+
+
+def _trust_check() -> tuple:
+    from .policy_cmd import trust_line
+
+    verdict = policy.project_status()
+    fix = {"untrusted": "review the file, then run `llm-router policy trust` in this project",
+           "changed": "review the changes, then run `llm-router policy trust` in this project",
+           "unreadable": "make it a regular JSON file (see the policy check above), or remove it"}
+    return (OK if verdict.used else WARN, "project policy", trust_line(verdict), fix.get(verdict.status, ""))
 
 
 def _cli_checks() -> list[tuple]:

@@ -17,6 +17,7 @@ from ..state import tier_text
 from .session_start import TOGGLE_HELP
 
 APPLIED = "llm-router:toggle-applied"
+LOCK_WAIT_S = 0.5  # a held state lock costs the prompt at most this; then the hook gives up (logged)
 
 
 def handle(event: dict) -> dict | None:
@@ -61,7 +62,8 @@ def _output(context: str, message: str | None) -> dict:
 def _enable(verdict: dict) -> dict:
     before, _ = state.load_mode()
     now = before if before["enabled"] else state.set_mode(
-        True, f'user said "{verdict.get("trigger") or "switch to external"}"', changed_by="hook")
+        True, f'user said "{verdict.get("trigger") or "switch to external"}"', changed_by="hook",
+        lock_wait=LOCK_WAIT_S)
     tiers = _tiers()
     already = "was already ON" if before["enabled"] else "is now ON"
     context = (f"{APPLIED} external-mode:enabled\n"
@@ -76,7 +78,8 @@ def _enable(verdict: dict) -> dict:
 def _disable(verdict: dict) -> dict:
     before, _ = state.load_mode()
     if before["enabled"]:
-        state.set_mode(False, f'user said "{verdict.get("trigger") or "back to claude"}"', changed_by="hook")
+        state.set_mode(False, f'user said "{verdict.get("trigger") or "back to claude"}"', changed_by="hook",
+                       lock_wait=LOCK_WAIT_S)
     was = "is now OFF" if before["enabled"] else "was already OFF"
     context = (f"{APPLIED} external-mode:disabled\n"
                f"The user's message asks to go back to Claude. llm-router's prompt hook has already handled "

@@ -1,7 +1,9 @@
 """SessionStart: announce external mode (to the model and the user) when it is on, and
 start the plugin's venv setup in the background when it is missing or stale.
 
-When the mode is off this prints nothing, so the plugin costs the model zero tokens.
+When the mode is off this prints nothing, so the plugin costs the model zero tokens, unless
+the project's .claude/llm-router.json is ignored for want of trust: then one line says so
+(without repeating anything the file says: its text is the repository's, not the user's).
 """
 
 from .. import state
@@ -19,18 +21,37 @@ def handle(event: dict) -> dict | None:
         from ..log import log_problem
 
         log_problem(warning)
+    notice = untrusted_notice()
     if not current["enabled"]:
-        return None
+        return _output(notice, notice) if notice else None
     from .. import policy  # only when there is something to announce
 
     tiers = policy.tier_map(policy.load_policy_quietly())
-    return {
-        "systemMessage": user_message(current, tiers),
-        "hookSpecificOutput": {
-            "hookEventName": "SessionStart",
-            "additionalContext": model_context(current, tiers),
-        },
-    }
+    return _output(user_message(current, tiers) + (f"\n{notice}" if notice else ""),
+                   model_context(current, tiers) + (f"\n{notice}" if notice else ""))
+
+
+def _output(message: str, context: str) -> dict:
+    return {"systemMessage": message,
+            "hookSpecificOutput": {"hookEventName": "SessionStart", "additionalContext": context}}
+
+
+def untrusted_notice() -> str | None:
+    """One line when this project's policy file is ignored because it needs trust, else None.
+    Costs one stat when the project has no such file."""
+    import os
+
+    from .. import paths
+
+    if not os.path.exists(os.path.join(paths.project_dir(), ".claude", "llm-router.json")):
+        return None
+    from .. import policy
+
+    verdict = policy.project_status()  # logs the full reason to the problem log
+    if verdict.used:
+        return None
+    return ("llm-router: ignored this project's .claude/llm-router.json: it sets options only a "
+            "trusted file may set; review it, then run `llm-router policy trust` to use it.")
 
 
 def model_context(current: dict, tiers: dict) -> str:

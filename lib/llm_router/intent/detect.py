@@ -123,9 +123,10 @@ def _cached_vocabulary() -> frozenset | None:
     from .. import paths
     from ..io import fastjson
 
+    from ..io.fileio import read_regular  # the prompt hook reads this: never hang on a FIFO
+
     try:
-        with open(paths.data_file(_VOCAB_CACHE), "rb") as handle:
-            cached = fastjson.loads(handle.read())
+        cached = fastjson.loads(read_regular(paths.data_file(_VOCAB_CACHE)))
         if cached.get("key") == _vocabulary_key():
             return frozenset(cached["words"])
     except (OSError, ValueError, AttributeError, KeyError, TypeError):
@@ -295,10 +296,11 @@ def load_registry(path: str | None = None) -> dict:
     from ..errors import ConfigError
     from ..io import fastjson  # not json: the hook never pays for json's import of re
 
+    from ..io.fileio import read_regular
+
     path = path or registry_path()
     try:
-        with open(path, "rb") as handle:
-            return fastjson.loads(handle.read())
+        return fastjson.loads(read_regular(path))
     except (OSError, ValueError) as exc:
         raise ConfigError(f"cannot read the component registry {path}: {exc}",
                           "reinstall the plugin; component-registry.json ships with it",

@@ -43,6 +43,12 @@ def loads(text: "str | bytes"):
         value, end = _scan(text, start)
     except StopIteration as exc:
         raise ValueError(f"invalid JSON at position {exc.value}") from None
+    except SystemError:
+        # Some errors ('{bad') make the C scanner raise json.decoder.JSONDecodeError, which it
+        # finds only once `json` is imported; without it, a SystemError. json gives the real one.
+        import json
+
+        return json.loads(text)
     if text[end:].strip(_WHITESPACE):
         raise ValueError(f"extra data after JSON value at position {end}")
     return value

@@ -76,8 +76,7 @@ class Cooldowns:
 
     def _read(self) -> dict:
         try:
-            with open(self.path, "rb") as handle:
-                data = fastjson.loads(handle.read())
+            data = fastjson.loads(fileio.read_regular(self.path))  # no FIFO or /dev/zero here
         except (OSError, ValueError):
             return {}
         return data if isinstance(data, dict) else {}

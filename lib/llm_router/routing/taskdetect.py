@@ -154,24 +154,32 @@ def _numbered_items(text: str) -> int:
 def rule_matcher(rules: list) -> Callable[[dict], "tuple[int, dict] | None"]:
     """A function facts -> (index, rule) of the first rule whose `when` is truthy, or None.
 
-    jq is imported and the expressions compiled on the first call, so a route that never
-    consults the rules (--model, --task) never pays for jq.
+    The rules run in a sandboxed child process (jqsandbox.py: no environment, no imports,
+    bounded time and memory), started on the first call only, so a route that never consults
+    the rules (--model, --task) never pays for it.
     """
-    compiled: list = []
-
     def match(facts: dict) -> "tuple[int, dict] | None":
-        if not compiled:
-            compiled.extend(compile_rules(rules))
-        for index, (program, rule) in enumerate(compiled):
-            if _truthy(program, facts, index):
-                return index, rule
-        return None
+        from . import jqsandbox
+
+        jq_dir = _jq_dir()
+        try:
+            answer = jqsandbox.first_match([rule["when"] for rule in rules], facts, jq_dir)
+        except RuntimeError as exc:
+            raise ConfigError(f"$.rules: the jq rules {exc}",
+                              "simplify the rules; each is a small predicate over "
+                              "{task, tokens, tier, prompt_chars, cwd}", json_path="$.rules") from None
+        if "error" in answer:
+            index = answer.get("index", 0)
+            what = "invalid jq expression" if answer["error"] == "compile" else "jq expression failed"
+            raise _rule_error(index, what, str(answer.get("message", "")))
+        index = answer.get("match")
+        return (index, rules[index]) if isinstance(index, int) and 0 <= index < len(rules) else None
 
     return match
 
 
-def compile_rules(rules: list) -> list:
-    """[(compiled program, rule)]; MissingDependency without jq, ConfigError on bad syntax."""
+def _jq_dir() -> str:
+    """The folder the `jq` package is imported from (for the child); MissingDependency without it."""
     from ..setup.sitepkgs import enable
 
     enable()
@@ -179,27 +187,15 @@ def compile_rules(rules: list) -> list:
         import jq
     except ImportError as exc:
         raise MissingDependency("jq", "The policy's `rules` (jq predicates)") from exc
-    compiled = []
-    for index, rule in enumerate(rules):
-        try:
-            compiled.append((jq.compile(rule["when"]), rule))
-        except ValueError as exc:
-            raise _rule_error(index, "invalid jq expression", exc) from exc
-    return compiled
+    import os
+
+    folder = os.path.dirname(os.path.abspath(jq.__file__))
+    return os.path.dirname(folder) if os.path.basename(jq.__file__).startswith("__init__.") else folder
 
 
-def _truthy(program, facts: dict, index: int) -> bool:
-    """jq truth: the first output, with false and null false; no output is false."""
-    try:
-        outputs = program.input_value(facts).all()
-    except ValueError as exc:
-        raise _rule_error(index, "jq expression failed", exc) from exc
-    return bool(outputs) and outputs[0] is not False and outputs[0] is not None
-
-
-def _rule_error(index: int, what: str, exc: Exception) -> ConfigError:
+def _rule_error(index: int, what: str, message: str) -> ConfigError:
     path = f"$.rules[{index}].when"
-    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    first_line = message.strip().splitlines()[0] if message.strip() else "no message"
     return ConfigError(f"{path}: {what}: {first_line}",
                        "fix the predicate; it sees {task, tokens, tier, prompt_chars, cwd}",
                        json_path=path)

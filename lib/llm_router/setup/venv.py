@@ -26,9 +26,10 @@ def stamp_path() -> str:
 
 
 def _read(path: str) -> bytes | None:
+    from ..io.fileio import read_regular  # the SessionStart hook reads these: never hang on a FIFO
+
     try:
-        with open(path, "rb") as handle:
-            return handle.read()
+        return read_regular(path)
     except OSError:
         return None
 
