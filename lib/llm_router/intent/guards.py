@@ -1,0 +1,162 @@
+"""What the user did not say themselves: quoted material, code, comments. And where clauses end.
+
+Quoted material never toggles: a ``` or ~~~ fence (to its closing fence, or the end), an
+indented code line (four spaces or a tab), a markdown block quote (`> ...`), an HTML comment
+(`<!-- ... -->`, across lines too), inline code (`...`) and text in quotation marks ("...",
+“...”, «...», '...'). Each is replaced by QUOTED, a word no lexicon entry contains, so the
+clause around it keeps its shape ("the docs say QUOTED") and can never be a command.
+
+Standard library only and no `re`: the prompt hook runs this on every prompt naming a keyword.
+"""
+
+QUOTED = "\x00"
+_FENCES = ("```", "~~~")
+_MARKS = ("`", '"', "'", "<!--", "~~~", ">", "\t")
+_QUOTE_MAP = {0x2018: "'", 0x2019: "'", 0x201C: '"', 0x201D: '"', 0x00AB: '"', 0x00BB: '"',
+              0x00A0: " ", 0x2014: " - ", 0x2013: " - ", 0x2026: ". ", 0x2192: " to ", 0x21D2: " to "}
+
+
+def strip_quoted(text: str) -> str:
+    """The text with every quoted or code span replaced by QUOTED (line structure kept)."""
+    text = text.translate(_QUOTE_MAP)
+    if not any(mark in text for mark in _MARKS) and "    " not in text:
+        return text  # nothing quoted: the common case, without the line-by-line walk
+    out, fence, in_comment = [], None, False
+    for line in text.split("\n"):
+        if fence:
+            if line.lstrip().startswith(fence):
+                fence = None
+            out.append(QUOTED)
+            continue
+        if in_comment:
+            end = line.find("-->")
+            if end < 0:
+                out.append(QUOTED)
+                continue
+            in_comment, line = False, QUOTED + " " + line[end + 3:]
+        body = line.lstrip(" ")
+        if body[:3] in _FENCES:
+            fence = body[:3]
+            out.append(QUOTED)
+        elif line.startswith("\t") or len(line) - len(body) >= 4 or body.startswith(">"):
+            out.append(QUOTED)  # indented code or a block quote
+        else:
+            line, in_comment = _strip_comments(line)
+            out.append(_strip_inline(line))
+    return "\n".join(out)
+
+
+def _strip_comments(line: str) -> tuple:
+    while True:
+        start = line.find("<!--")
+        if start < 0:
+            return line, False
+        end = line.find("-->", start + 4)
+        if end < 0:
+            return line[:start] + " " + QUOTED, True
+        line = line[:start] + " " + QUOTED + " " + line[end + 3:]
+
+
+def _strip_inline(line: str) -> str:
+    """Backtick spans and quotation marks on one line; an unclosed one runs to the line's end."""
+    out, i, n = [], 0, len(line)
+    while i < n:
+        ch = line[i]
+        if ch == "`" or ch == '"' or (ch == "'" and _opens_single(line, i)):
+            close = line[i]
+            run = 1
+            if close == "`":
+                while i + run < n and line[i + run] == "`":
+                    run += 1
+            end = _closing(line, i + run, close * run)
+            out.append(" " + QUOTED + " ")
+            i = n if end < 0 else end + run
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+def _opens_single(line: str, i: int) -> bool:
+    """A ' opens a quote only where a word cannot continue: not in "let's" or "users'"."""
+    before = line[i - 1] if i else " "
+    after = line[i + 1] if i + 1 < len(line) else " "
+    return not before.isalnum() and not after.isspace()
+
+
+def _closing(line: str, start: int, mark: str) -> int:
+    if mark != "'":
+        return line.find(mark, start)
+    i = start
+    while True:
+        i = line.find("'", i)
+        if i < 0:
+            return -1
+        after = line[i + 1] if i + 1 < len(line) else " "
+        if not after.isalnum():
+            return i
+        i += 1
+
+
+# ---- clauses ------------------------------------------------------------------------------------
+
+_BREAK = "\x01"
+
+
+def clauses(text: str) -> list:
+    """[(clause, mark)] where mark is what ended it: "?", ":", ".", "!", ";", ",", "-", "\\n",
+    "&" (a conjunction: "and then", "but", "because") or "" (the end).
+
+    A clause ends at a newline, at . ! ? ; , : followed by a space or the end (so "z.ai",
+    "glm-4.6" and "llama.cpp" stay whole), at a dash between spaces, and before a joining
+    word. "external mode: on" stays one clause: a colon before a bare on/off/status is part of
+    the phrase.
+    """
+    out = []
+    for line in text.split("\n"):
+        line = line.replace(" - ", " -" + _BREAK).replace(" -- ", " -" + _BREAK) + " "
+        for stop in ".!?;,:":
+            if stop in line:
+                line = line.replace(stop + " ", stop + _BREAK).replace(stop + "\t", stop + _BREAK)
+        pieces = line.split(_BREAK)
+        for index, piece in enumerate(pieces):
+            body = piece.rstrip()
+            core = body.rstrip(".!?;,:-")
+            mark = body[len(core):]
+            if mark.endswith(":") and index + 1 < len(pieces) and \
+                    pieces[index + 1].strip().rstrip("?!. ") in _STATE_WORDS:
+                pieces[index + 1] = core + " " + pieces[index + 1]
+                continue
+            _add(out, core, "?" if "?" in mark else mark[-1:] if mark else "")
+        if out and out[-1][1] == "":
+            out[-1] = (out[-1][0], "\n")
+    if out and out[-1][1] == "\n":
+        out[-1] = (out[-1][0], "")
+    return out
+
+
+def _add(out: list, clause: str, mark: str) -> None:
+    pieces = _conjunctions(clause.split())
+    out.extend((piece, "&") for piece in pieces[:-1])
+    if pieces[-1]:
+        out.append((pieces[-1], mark))
+
+
+_STATE_WORDS = ("on", "off", "status", "on or off", "off or on", "enabled", "disabled", "active")
+# Joined clauses: "enable external mode and then refactor the auth module". Never "or", which
+# joins the alternatives of a question ("claude or gpt?").
+_CONJUNCTIONS = frozenset(("and", "then", "but", "because", "since", "cause", "cuz", "coz", "so", "plus"))
+
+
+def _conjunctions(words: list) -> list:
+    pieces, current = [], []
+    for word in words:
+        if word in _CONJUNCTIONS:
+            if current:
+                pieces.append(" ".join(current))
+            current = []
+        else:
+            current.append(word)
+    if current:
+        pieces.append(" ".join(current))
+    return pieces or [""]
