@@ -52,12 +52,16 @@ LITERAL, EXACT, GRAMMAR, PAYLOAD, CLAUSE = 1.0, 0.95, 0.9, 0.9, 0.85
 # Every command contains one of these (tests/test_intent.py checks this copy against the
 # registry's "keywords" and every target and question word against this list); kept here so
 # stage 1 never reads the registry.
-_KEYWORDS = ("external", "claude", "anthropic", "opus", "sonnet", "haiku", "copilot", "codex", "gpt",
-             "openai", "chatgpt", "gemini", "glm", "z.ai", "zhipu", "opencode", "openrouter", "open router",
-             "llama", "litellm", "lm studio", "lmstudio", "vllm", "qwen", "deepseek", "mistral", "codestral",
-             "kimi", "grok", "local", "model", "mode", "llm", "who", "offload", "extr", "xter", "ernal",
-             "claud", "cluad", "calud", "gemn", "gmin", "copil", "copli", "routing")
+_KEYWORDS = ("external", "claude", "anthropic", "opus", "sonnet", "haiku", "copilot", "codex",
+             "gpt", "openai", "chatgpt", "gemini", "glm", "z.ai", "zhipu", "opencode",
+             "openrouter", "open router", "llama", "litellm", "lm studio", "lmstudio", "vllm",
+             "qwen", "deepseek", "mistral", "codestral", "kimi", "grok", "local", "model", "mode",
+             "llm", "who", "offload", "extr", "xter", "ernal", "claud", "cluad", "calud", "gemn",
+             "gmin", "copil", "copli", "routing", "answering", "responding")
 _ARTICLES = frozenset(("the", "a", "an"))
+_MODALS = frozenset(("can", "could", "will", "would"))
+# "flip it to codex": with these verbs "it" is the mode, not this one request.
+_MODE_VERBS = frozenset(("flip", "switch", "set", "turn", "change", "move", "swap", "toggle", "put"))
 _FAST_GATE = True  # tests turn it off to show the gate only skips what the grammar would reject
 _NONE = {"action": "none", "trigger": None, "confidence": 0.0, "vendor": None}
 _rules = None  # the registry, prepared on the first prompt that passes the keyword scan
@@ -108,13 +112,15 @@ class _Clause:
     """One clause: its tokens after scopes and fillers, the frame it matched, its guards."""
 
     __slots__ = ("text", "mark", "tokens", "scopes", "tag", "target", "polite", "asked", "guard",
-                 "typo", "payload", "alt", "exact")
+                 "typo", "payload", "alt", "exact", "checking", "covered")
 
     def __init__(self, text: str, mark: str) -> None:
         self.text, self.mark = text, mark
         self.tokens, self.scopes, self.tag, self.target = [], set(), None, None
         self.polite = self.typo = self.payload = self.alt = False
         self.exact = None
+        self.checking = False  # after "check whether": status may come in statement order
+        self.covered = True    # every word a lexicon word
         self.asked = mark == "?"
         self.guard = None  # "negation" | "condition" | "speech": cancels commands around it
 
@@ -231,23 +237,29 @@ def _read(part: _Clause, grammar, triggers: dict, single: bool) -> None:
     part.alt = _is_alternative(tokens)
     while tokens and tokens[0].classes & {"LEAD", "POLITE", "FILLER"}:
         part.polite |= "POLITE" in tokens[0].classes
-        part.asked |= "CHECKIF" in tokens[0].classes  # "check if external mode is on" asks
+        part.checking |= "CHECKIF" in tokens[0].classes  # "check if external mode is on" asks
         tokens = tokens[1:]
+    if len(tokens) > 2 and tokens[0].word in _MODALS and "T" in tokens[1].classes:
+        part.polite, tokens = True, tokens[1:]  # "can gemini take this one?" is a request
+    part.asked |= part.checking
     tokens = [t for t in tokens if "FILLER" not in t.classes]
     part.tokens = tokens
     classes = set().union(*(t.classes for t in tokens)) if tokens else set()
     part.guard = part.guard or ("condition" if "COND" in classes else "speech" if "SPEECH" in classes
                                 else None)
-    if not tokens or any(not t.classes for t in tokens) and not part.payload:
+    part.covered = all(t.classes for t in tokens)
+    if not tokens or not part.covered and not part.payload:
         if "NEG" in classes:
             part.guard = part.guard or "negation"
         return
-    tag = grammar.frame(tokens, part.asked and not part.polite)
+    tag = grammar.frame(tokens, part.asked and not part.polite, part.checking)
     negated = "NEG" in classes and not (tag and _consumes_negation(tokens))
     if negated:
         part.guard = part.guard or "negation"
         return
     part.tag, part.target = tag, _first_target(tokens)
+    if tag == "replace":  # "swap claude out for gpt": the second target is where it goes
+        part.target = [t for t in tokens if "T" in t.classes][-1]
 
 
 def _consumes_negation(tokens: list) -> bool:
@@ -301,7 +313,8 @@ def _action(part: _Clause, scopes: set, parts: list) -> str | None:
     if part.tag == g.STATUS:
         return "status"
     scopes = part.scopes | scopes
-    this = any("THIS" in t.classes for t in part.tokens)
+    mode_verb = bool(part.tokens) and part.tokens[0].word in _MODE_VERBS
+    this = any("THIS" in t.classes and not (t.word == "it" and mode_verb) for t in part.tokens)
     once = "once" in scopes or this
     if part.tag == g.BARE and not _bare_counts(part, scopes, parts):
         return None
@@ -317,12 +330,11 @@ def _action(part: _Clause, scopes: set, parts: list) -> str | None:
 def _bare_counts(part: _Clause, scopes: set, parts: list) -> bool:
     """A target named with no verb ("external models", "codex-only mode") is a command only
     with a scope or "only", or as the whole prompt when it is generic or names a mode."""
-    if scopes & {"once", "persist", "agents", "only", "again"}:
+    if scopes & {"once", "persist", "agents", "only", "again"} or any("THIS" in t.classes for t in part.tokens):
         return True
-    alone = sum(1 for p in parts if p.tokens or p.scopes) == 1
     has_mode = any("MODE" in t.classes for t in part.tokens)
-    generic = part.target is not None and part.target.vendor is None and "EXT" in part.target.classes
-    return alone and not part.asked and (generic or has_mode) and part.tokens[0] is part.target
+    generic = part.target is not None and part.target.vendor in (None, "local") and "EXT" in part.target.classes
+    return not part.asked and part.mark != ":" and (generic or has_mode) and part.tokens[0] is part.target
 
 
 def _cancelled(guarded: list, first: int, parts: list, action: str) -> bool:
@@ -331,8 +343,8 @@ def _cancelled(guarded: list, first: int, parts: list, action: str) -> bool:
     for i, part in enumerate(guarded):
         if part.guard:
             return True
-        if i < first and part.mark == ":" and part.tokens and not part.tag and not part.scope_only:
-            return True
+        if i < first and part.mark == ":" and not part.covered:
+            return True  # "my lead says: ...", "save claude tokens: ...": someone else's words, or unclear
         if part.asked and not part.polite and not part.tag and not part.alt and part.tokens \
                 and action != "once":
             return True

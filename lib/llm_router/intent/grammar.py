@@ -24,26 +24,28 @@ each must be in the registry's lexicon; a test checks) and sub-patterns (<name>)
 from .lexicon import CLAUDE, EXT, TARGET
 
 TOWARD, AWAY, ASK, BARE, STATUS, AWAY_EXT = "toward", "away", "ask", "bare", "status", "away-external"
+REPLACE, TO_CLAUDE = "replace", "toward-claude"
 
 SUBS = {
-    "t": "T ((on|via|through|from|in|with|using) T)?",
-    "tgt": "(USING)? <t>",
-    "obj": "((ALL (of)?)? DET? NEXT? (WORKN|AGENT) | EVERYTHING | THIS (one)? WORKN? | ALL | DET AGENT)",
+    "t": "T T? ((on|via|through|from|in|with|using) T)?",
+    "tgt": "(USING)? (you)? <t>",
+    "obj": "((ALL (of)?)? DET? NEXT? (WORKN|AGENT) | EVERYTHING | THIS (one|single)? WORKN? | ALL | DET AGENT)",
     "alt": "(or|vs|versus|or to) (to|on|in|with|is)? (one of)? (<t>|SUBJ) MODE?",
     "to": "(to|onto|into|over to|across to|on|through|via|with)",
     "persist": ("(from (now|here|this (moment|point)|today) (on|onwards|onward|forward)? (out)?"
                 "| (going|moving) forward | henceforth | hereafter | from now"
                 "| (for)? (rest|remainder) of ((DET|this)? NEXT? PERIOD | today) | for (rest|remainder)"
-                "| (for)? (ALL|whole|entire) (of)? (DET|this)? PERIOD"
-                "| (until|till) (i|we) say (otherwise|so|stop) | (until|till) further notice"
+                "| (for)? (ALL|whole|entire) (of)? (DET|this)? PERIOD | (for|during)? (this|DET) (whole|entire)? PERIOD"
+                "| (until|till) (i|we) say (otherwise|so|stop) | (until|till) (further notice|tomorrow|tonight)"
+                "| ALL way | full time | full-time"
                 "| for (now|while|bit|today|good|day) | this PERIOD | today"
                 "| for (ALL (of)? DET? NEXT? WORKN | DET? NEXT WORKN | EVERYTHING)"
                 "| by default | permanently | always | ALL time | exclusively | fully | completely"
                 "| entirely | solely | throughout)"),
     "agents": "(for|on|in|across|to) (ALL (of)?)? DET? AGENT",
-    "once": ("(ONEOFF (only)? | (just|only)? this time (only)? | (just|only)? for (just|only)? THIS (one)? WORKN? (only)?"
+    "once": ("(ONEOFF (only)? | on (just|only)? THIS (one)? WORKN? (only)? | (just|only)? this time (only)? | (just|only)? for (just|only)? THIS (one)? WORKN? (only)?"
              "| (just|only) THIS (one)? WORKN? | THIS (one)? WORKN? only | for (one|single) WORKN (only)?"
-             "| (one|single) WORKN only)"),
+             "| (one|single) WORKN (only)?)"),
 }
 
 # (tag, pattern). Tried in order; the first that matches the whole clause wins.
@@ -59,12 +61,19 @@ FRAMES = [
     (TOWARD, "SEND (off|over)? (to|onto|through|via) <tgt>"),
     (TOWARD, "<obj> (back)? <to> <tgt>"),
     (TOWARD, "<obj> (to)? (GO|MOVE|be SENDING|SENDING|run) (back)? <to> <tgt>"),
-    (TOWARD, "LET <t> (WORK|ANSWERING) <obj>?"),
+    (TOWARD, "LET <t> (to)? (WORK|ANSWERING) <obj>?"),
+    (TOWARD, "(you)? <t> (answering|handling|responding|WORK) <obj>?"),
+    (TOWARD, "<t> RETURNING"),
+    (TOWARD, "LET <t> (DET)? default"),
+    (REPLACE, "REPLACE <t> (out)? (for|with|by) <t>"),
+    (TO_CLAUDE, "(back|over) to you"),
+    (TO_CLAUDE, "(ANSWERING|WORK) (by)? yourself"),
     (TOWARD, "LET <obj> (USE|GO|run|SENDING|talk) (USING)? <to>? <t>"),
     (TOWARD, "(MOVE|GO)? <t> back"),
     (TOWARD, "MOVE back <t>"),
     (ASK, "ASK <t> (about|on)? <obj>?"),
-    (BARE, "(with|on|to) <t>"),
+    (BARE, "(with|on|to|via|through|using) <t>"),
+    (BARE, "<obj> (is|one's)? (for|to) <t>"),
     (BARE, "<t> MODE?"),
     # mode on / off
     (TOWARD, "ONV <t> MODE?"),
@@ -86,21 +95,31 @@ STATUS_FRAMES = [
     "BE (SUBJ|<obj>) (USING|SENDING|ANSWERING|running)? (to|on|in|with|through|by|via)? <t> MODE? <alt>?",
     "BE <t> MODE? (turned|switched)? ISON (or (not|ISON))?",
     "BE <t> MODE",
-    "did <t> MODE? get (turned|switched)? ISON",
-    "<t> MODE? (STATUS|ISON or ISON)",
-    "STATUS (of|on) <t> MODE?",
+    "did <t> MODE? (get|go|turn|switch)? (turned|switched)? ISON",
+    "NEXT? <t> MODE? (STATUS|ISON or ISON)",
+    "NEXT? MODE STATUS",
+    "<t> MODE? (turned|switched)? ISON",
+    "(what|who|WHO) BE SUBJ <alt>?",
+    "STATUS (of|on)? <t> MODE?",
+    "did <t> MODE? (ONV|OFFV)",
     "WHOBE <t>? MODE? STATUS <alt>?",
     "WHOBE (SENDING|ANSWERING) <obj>",
     "WHOBE STATUS (of|on) <t> MODE?",
     "<t> MODE? BE (turned|switched)? ISON",
-    "WHO BE? ANSWERING (to)? (me|SUBJ|DET? NEXT? WORKN)? <alt>?",
+    "WHO BE? ANSWERING (to)? (me|SUBJ|that|DET? NEXT? WORKN)? <alt>?",
     "WHOBE ANSWERING (to)? (me|SUBJ)? <alt>?",
     "WHO BE SUBJ (ANSWERING|USING|on)? (to|with)? <alt>?",
     "(what|which) MODE BE SUBJ in",
     "BE SUBJ? <t> (or|vs) <t> ANSWERING?",
-    "BE <t> ANSWERING (me)? (or (is)? (one of)? <t> MODE?)?",
+    "BE <t> (one)? ANSWERING (me)? (or (is)? (one of)? <t> MODE?)?",
     "BE SUBJ <t> MODE? or did SUBJ (MOVE|GO|RETURN|TURN) back",
     "<t> MODE \\?",
+]
+
+# After "check whether" / "tell me if": the question in statement order.
+CHECK_FRAMES = [
+    "(SUBJ|<obj>) BE (USING|SENDING|ANSWERING|running)? (to|on|in|with|through|by|via)? <t> MODE? <alt>?",
+    "<t> MODE? BE (turned|switched)? ISON",
 ]
 
 
@@ -315,14 +334,16 @@ class Grammar:
         self.subs = subs
         self.frames = [(tag, Pattern(source, subs)) for tag, source in FRAMES]
         self.status = [Pattern(source + " (\\?)?", subs) for source in STATUS_FRAMES]
+        self.check = [Pattern(source + " (\\?)?", subs) for source in CHECK_FRAMES]
         self.scopes = [(name, Pattern(f"<{name}>", subs)) for name in ("persist", "agents", "once")]
 
-    def frame(self, tokens: list, asked: bool) -> str | None:
+    def frame(self, tokens: list, asked: bool, checking: bool = False) -> str | None:
         """The tag of the first frame matching all of `tokens`; only status frames for a question."""
         present = set().union(*(t.classes for t in tokens)) if tokens else set()
         if asked:
             probe = tokens + [_QUESTION]
-            return STATUS if any(p.needs <= present and p.full(probe) for p in self.status) else None
+            frames = self.status + self.check if checking else self.status
+            return STATUS if any(p.needs <= present and p.full(probe) for p in frames) else None
         for tag, pattern in self.frames:
             if pattern.needs <= present and pattern.full(tokens):
                 return tag
@@ -360,7 +381,7 @@ _QUESTION = _Question()
 def literal_words() -> set:
     """Every literal word the grammar uses (each must be a lexicon word; tests check)."""
     words = set()
-    for source in [*SUBS.values(), *(p for _, p in FRAMES), *STATUS_FRAMES]:
+    for source in [*SUBS.values(), *(p for _, p in FRAMES), *STATUS_FRAMES, *CHECK_FRAMES]:
         for _kind, value, _mark in _tokenize_pattern(source):
             if value and value not in "()|?" and not value.startswith("<") and not value.isupper():
                 words.update(value.split())
@@ -379,7 +400,9 @@ def direction(tag: str, target) -> str | None:
     """enable / disable from a frame's tag and its target's side."""
     external = target is None or EXT in target.classes
     claude = target is not None and CLAUDE in target.classes
-    if tag in (TOWARD, BARE, ASK):
+    if tag == TO_CLAUDE:
+        return "disable"
+    if tag in (TOWARD, BARE, ASK, REPLACE):
         return "enable" if external else "disable" if claude else None
     if tag == AWAY:
         return "disable" if external else "enable" if claude else None
