@@ -16,7 +16,7 @@ from llm_router.intent import detect
 TOGGLES = ("enable", "disable", "status", "once")
 DATA = ROOT / "tests" / "data"
 UTTERANCES = DATA / "intent_utterances.jsonl"
-FRESH = [DATA / "intent_fresh_1.jsonl", DATA / "intent_fresh_2.jsonl"]
+FRESH = [DATA / "intent_fresh_1.jsonl", DATA / "intent_fresh_2.jsonl", DATA / "intent_fresh_3.jsonl"]
 TOPIC_WORDS = ("external", "claude", "anthropic", "copilot", "codex", "gemini", "glm", "opencode",
                "openrouter", "ollama", "mode", "switch", "/pa", "opus")
 

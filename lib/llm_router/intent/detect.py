@@ -60,6 +60,11 @@ _KEYWORDS = ("external", "claude", "anthropic", "opus", "sonnet", "haiku", "copi
              "gmin", "copil", "copli", "routing", "answering", "responding")
 _ARTICLES = frozenset(("the", "a", "an"))
 _MODALS = frozenset(("can", "could", "will", "would"))
+_DIRECTIVE_MODALS = frozenset(("should", "must", "shall"))
+# A time scope turns "don't use X" into a stop ("don't use gemini from now on"); "for everything"
+# does not ("don't use copilot for everything" is advice about how much).
+_FROM_NOW = ("from now", "from here", "going forward", "moving forward", "onward", "rest of", "remainder of",
+             "any more", "anymore", "any longer", "no longer")
 # "flip it to codex": with these verbs "it" is the mode, not this one request.
 _MODE_VERBS = frozenset(("flip", "switch", "set", "turn", "change", "move", "swap", "toggle", "put"))
 _FAST_GATE = True  # tests turn it off to show the gate only skips what the grammar would reject
@@ -112,7 +117,7 @@ class _Clause:
     """One clause: its tokens after scopes and fillers, the frame it matched, its guards."""
 
     __slots__ = ("text", "mark", "tokens", "scopes", "tag", "target", "polite", "asked", "guard",
-                 "typo", "payload", "alt", "exact", "checking", "covered")
+                 "typo", "payload", "alt", "exact", "checking", "covered", "softened")
 
     def __init__(self, text: str, mark: str) -> None:
         self.text, self.mark = text, mark
@@ -121,6 +126,7 @@ class _Clause:
         self.exact = None
         self.checking = False  # after "check whether": status may come in statement order
         self.covered = True    # every word a lexicon word
+        self.softened = False  # "please", "ok", "could you" ... were peeled off
         self.asked = mark == "?"
         self.guard = None  # "negation" | "condition" | "speech": cancels commands around it
 
@@ -221,13 +227,14 @@ def _ask_payload(part: _Clause) -> bool:
 def _read(part: _Clause, grammar, triggers: dict, single: bool) -> None:
     """Fill in part.tag/target/scopes/guard from its tokens."""
     tokens = part.tokens
-    if part.text in triggers and single:
+    if part.text in triggers and single and (not part.asked or triggers[part.text] == "status"):
         part.tag, part.target, part.exact = "exact", _first_target(tokens), triggers[part.text]
         return
     if tokens and tokens[0].word == "once" and len(tokens) > 1 and "T" not in tokens[1].classes \
             and tokens[1].word not in ("only", "more"):
         part.guard = "condition"  # "once the build passes, ..."
     tokens, part.scopes = grammar.lift_scopes(tokens)
+    directive = bool(part.scopes & {"persist", "agents"}) and not part.asked  # "agents should use X from now on"
     if any(t.word in ("only", "exclusively", "solely") for t in tokens):
         part.scopes.add("only")
         tokens = [t for t in tokens if t.word not in ("only", "exclusively", "solely")]
@@ -237,23 +244,25 @@ def _read(part: _Clause, grammar, triggers: dict, single: bool) -> None:
     part.alt = _is_alternative(tokens)
     while tokens and tokens[0].classes & {"LEAD", "POLITE", "FILLER"}:
         part.polite |= "POLITE" in tokens[0].classes
+        part.softened = True
         part.checking |= "CHECKIF" in tokens[0].classes  # "check if external mode is on" asks
         tokens = tokens[1:]
     if len(tokens) > 2 and tokens[0].word in _MODALS and "T" in tokens[1].classes:
         part.polite, tokens = True, tokens[1:]  # "can gemini take this one?" is a request
     part.asked |= part.checking
+    part.softened |= any("FILLER" in t.classes for t in tokens)
     tokens = [t for t in tokens if "FILLER" not in t.classes]
     part.tokens = tokens
     classes = set().union(*(t.classes for t in tokens)) if tokens else set()
-    part.guard = part.guard or ("condition" if "COND" in classes else "speech" if "SPEECH" in classes
-                                else None)
+    hedged = any("COND" in t.classes and not (directive and t.word in _DIRECTIVE_MODALS) for t in tokens)
+    part.guard = part.guard or ("condition" if hedged else "speech" if "SPEECH" in classes else None)
     part.covered = all(t.classes for t in tokens)
     if not tokens or not part.covered and not part.payload:
         if "NEG" in classes:
             part.guard = part.guard or "negation"
         return
     tag = grammar.frame(tokens, part.asked and not part.polite, part.checking)
-    negated = "NEG" in classes and not (tag and _consumes_negation(tokens))
+    negated = "NEG" in classes and not (tag and _consumes_negation(tokens, part.text))
     if negated:
         part.guard = part.guard or "negation"
         return
@@ -262,10 +271,11 @@ def _read(part: _Clause, grammar, triggers: dict, single: bool) -> None:
         part.target = [t for t in tokens if "T" in t.classes][-1]
 
 
-def _consumes_negation(tokens: list) -> bool:
-    """The frame itself is negative: "no external models", "don't use claude anymore", "is
-    external mode on or not?"."""
+def _consumes_negation(tokens: list, text: str) -> bool:
+    """The frame itself is negative: "no external models", "don't use claude anymore" (or "from
+    now on"), "is external mode on or not?". "don't use gemini for this" stays a negation."""
     return tokens[0].word == "no" or any("ANYMORE" in t.classes for t in tokens) or \
+        "NEG" in tokens[0].classes and any(mark in text for mark in _FROM_NOW) or \
         len(tokens) > 2 and (tokens[-2].word, tokens[-1].word) == ("or", "not")
 
 
@@ -313,8 +323,9 @@ def _action(part: _Clause, scopes: set, parts: list) -> str | None:
     if part.tag == g.STATUS:
         return "status"
     scopes = part.scopes | scopes
-    mode_verb = bool(part.tokens) and part.tokens[0].word in _MODE_VERBS
-    this = any("THIS" in t.classes and not (t.word == "it" and mode_verb) for t in part.tokens)
+    # "flip it to codex", "claude, take it from here": "it" is the mode or the work, not one request
+    vague_it = bool(part.tokens) and part.tokens[0].word in _MODE_VERBS or "persist" in scopes
+    this = any("THIS" in t.classes and not (t.word == "it" and vague_it) for t in part.tokens)
     once = "once" in scopes or this
     if part.tag == g.BARE and not _bare_counts(part, scopes, parts):
         return None
@@ -334,7 +345,8 @@ def _bare_counts(part: _Clause, scopes: set, parts: list) -> bool:
         return True
     has_mode = any("MODE" in t.classes for t in part.tokens)
     generic = part.target is not None and part.target.vendor in (None, "local") and "EXT" in part.target.classes
-    return not part.asked and part.mark != ":" and (generic or has_mode) and part.tokens[0] is part.target
+    named = has_mode or generic and (part.target.word != "external" or part.softened)  # not a bare adjective
+    return not part.asked and part.mark != ":" and named and part.tokens[0] is part.target
 
 
 def _cancelled(guarded: list, first: int, parts: list, action: str) -> bool:

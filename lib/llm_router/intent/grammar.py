@@ -31,7 +31,7 @@ SUBS = {
     "tgt": "(USING)? (you)? <t>",
     "obj": "((ALL (of)?)? DET? NEXT? (WORKN|AGENT) | EVERYTHING | THIS (one|single)? WORKN? | ALL | DET AGENT)",
     "alt": "(or|vs|versus|or to) (to|on|in|with|is)? (one of)? (<t>|SUBJ) MODE?",
-    "to": "(to|onto|into|over to|across to|on|through|via|with)",
+    "to": "(to|onto|into|over to|across to|on|through|thru|via|with)",
     "persist": ("(from (now|here|this (moment|point)|today) (on|onwards|onward|forward)? (out)?"
                 "| (going|moving) forward | henceforth | hereafter | from now"
                 "| (for)? (rest|remainder) of ((DET|this)? NEXT? PERIOD | today) | for (rest|remainder)"
@@ -62,7 +62,10 @@ FRAMES = [
     (TOWARD, "<obj> (back)? <to> <tgt>"),
     (TOWARD, "<obj> (to)? (GO|MOVE|be SENDING|SENDING|run) (back)? <to> <tgt>"),
     (TOWARD, "LET <t> (to)? (WORK|ANSWERING) <obj>?"),
-    (TOWARD, "(you)? <t> (answering|handling|responding|WORK) <obj>?"),
+    (TOWARD, "(you)? <t> (to)? (answering|handling|responding|WORK) <obj>?"),
+    (TOWARD, "<obj> (be)? PASSIVE (by|to|through|thru|via|on) <t>"),
+    (TOWARD, "<obj> (should|must|shall) (USE|GO|run|SENDING) (USING)? <to>? <t>"),
+    (ASK, "(run|put) <obj> (by|past) <t>"),
     (TOWARD, "<t> RETURNING"),
     (TOWARD, "LET <t> (DET)? default"),
     (REPLACE, "REPLACE <t> (out)? (for|with|by) <t>"),
@@ -86,7 +89,7 @@ FRAMES = [
     (AWAY, "STOP (USING|SENDING) <obj>? (off)? (to|through|via|on|with)? <t>"),
     (AWAY, "STOP <t> MODE?"),
     (AWAY, "no <t> MODE?"),
-    (AWAY, "NEG (USE|USING|SEND) <obj>? (to|on|with)? <t> ANYMORE"),
+    (AWAY, "NEG (USE|USING|SEND) <obj>? (to|on|with)? <t> ANYMORE?"),
     (AWAY_EXT, "STOP (SENDING|USING)"),
 ]
 
@@ -111,7 +114,7 @@ STATUS_FRAMES = [
     "WHO BE SUBJ (ANSWERING|USING|on)? (to|with)? <alt>?",
     "(what|which) MODE BE SUBJ in",
     "BE SUBJ? <t> (or|vs) <t> ANSWERING?",
-    "BE <t> (one)? ANSWERING (me)? (or (is)? (one of)? <t> MODE?)?",
+    "BE (SUBJ|this)? <t> (one)? ANSWERING (me)? (or (is)? (one of)? <t> MODE?)?",
     "BE SUBJ <t> MODE? or did SUBJ (MOVE|GO|RETURN|TURN) back",
     "<t> MODE \\?",
 ]

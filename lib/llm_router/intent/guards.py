@@ -145,13 +145,18 @@ def _add(out: list, clause: str, mark: str) -> None:
 _STATE_WORDS = ("on", "off", "status", "on or off", "off or on", "enabled", "disabled", "active")
 # Joined clauses: "enable external mode and then refactor the auth module". Never "or", which
 # joins the alternatives of a question ("claude or gpt?").
-_CONJUNCTIONS = frozenset(("and", "then", "but", "because", "since", "cause", "cuz", "coz", "so", "plus"))
+_CONJUNCTIONS = frozenset(("and", "then", "but", "because", "since", "cause", "cuz", "coz", "plus"))
+
+
+_NOT_AFTER_SO = frozenset(("kind", "that", "much", "many", "far", "long", "good", "sure", "as", "so", "i", "we"))
 
 
 def _conjunctions(words: list) -> list:
     pieces, current = [], []
-    for word in words:
-        if word in _CONJUNCTIONS:
+    for index, word in enumerate(words):
+        joins = word in _CONJUNCTIONS or word == "so" and words[index + 1:index + 2] and \
+            words[index + 1] not in _NOT_AFTER_SO  # "out of credits so use codex", not "so kind as to"
+        if joins and index + 1 < len(words):  # "until I say so" keeps its "so"
             if current:
                 pieces.append(" ".join(current))
             current = []

@@ -86,8 +86,8 @@ class Lexicon:
             word = raw.strip(_STRIP)
             if raw in ("->", "=>", "-->"):
                 word = "to"
-            if not word or not word.strip("\ufffd"):
-                continue  # nothing, or bytes that were not UTF-8
+            if not word or not any(ch.isalnum() or ch == "\x00" or "\ud800" <= ch <= "\udfff" for ch in word):
+                continue  # nothing, emoji or symbols, or bytes that were not UTF-8 (a lone surrogate stays unknown)
             if word in self.vocabulary or word == "\x00":
                 out.append(word)
             elif word.endswith("'s") and word[:-2] in self.vocabulary:
@@ -128,8 +128,12 @@ class Lexicon:
 
     def correct(self, word: str) -> str | None:
         """The one lexicon word a typo of five letters or more is one edit away from, or None."""
-        if len(word) < 5 or word in NEAR_MISSES or not word.isalpha():
+        if len(word) < 4 or word in NEAR_MISSES or not word.isalpha():
             return None
+        if len(word) == 4:  # four letters: only two swapped ("bakc"), too many real words are one edit away
+            swaps = {word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(3)}
+            found = sorted(w for w in swaps if w in self.vocabulary and w not in NEAR_MISSES)
+            return found[0] if len(found) == 1 else None
         if self._typos is None:
             self._typos = _deletion_index(w for w in self.vocabulary if len(w) >= 5 and w.isalpha())
         found = set(self._typos.get(word, ()))
