@@ -60,6 +60,8 @@ _KEYWORDS = ("external", "claude", "anthropic", "opus", "sonnet", "haiku", "copi
              "gmin", "copil", "copli", "routing", "answering", "responding")
 _ARTICLES = frozenset(("the", "a", "an"))
 _MODALS = frozenset(("can", "could", "will", "would"))
+# "ask gemini to / what / how / why ...": the request follows. Not "if" ("ask gemini if you're unsure").
+_ASK_PAYLOAD = frozenset(("to", "what", "how", "why", "which", "who", "where", "what's", "how's"))
 _DIRECTIVE_MODALS = frozenset(("should", "must", "shall"))
 # A time scope turns "don't use X" into a stop ("don't use gemini from now on"); "for everything"
 # does not ("don't use copilot for everything" is advice about how much).
@@ -208,7 +210,7 @@ class _Prompt:
 
 def _may_ask(words: list, lexicon) -> bool:
     """Could this be "ask <target> to <request>" (whose request words are not lexicon words)?"""
-    return "to" in words[:6] and any(w in lexicon.ask_words for w in words[:4])
+    return any(w in _ASK_PAYLOAD for w in words[:6]) and any(w in lexicon.ask_words for w in words[:4])
 
 
 def _ask_payload(part: _Clause) -> bool:
@@ -216,7 +218,7 @@ def _ask_payload(part: _Clause) -> bool:
     tokens = part.tokens
     for i, token in enumerate(tokens[:4]):
         if "ASK" in token.classes:
-            if i + 2 < len(tokens) and "T" in tokens[i + 1].classes and tokens[i + 2].word == "to":
+            if i + 2 < len(tokens) and "T" in tokens[i + 1].classes and tokens[i + 2].word in _ASK_PAYLOAD:
                 if all(t.classes for t in tokens[:i + 2]):
                     part.tokens = tokens[:i + 2]
                     return True
@@ -247,6 +249,8 @@ def _read(part: _Clause, grammar, triggers: dict, single: bool) -> None:
         part.softened = True
         part.checking |= "CHECKIF" in tokens[0].classes  # "check if external mode is on" asks
         tokens = tokens[1:]
+    if directive and tokens and tokens[0].word in _DIRECTIVE_MODALS:
+        tokens = tokens[1:]  # "(you) must use the copilot from today"
     if len(tokens) > 2 and tokens[0].word in _MODALS and "T" in tokens[1].classes:
         part.polite, tokens = True, tokens[1:]  # "can gemini take this one?" is a request
     part.asked |= part.checking
@@ -256,6 +260,9 @@ def _read(part: _Clause, grammar, triggers: dict, single: bool) -> None:
     classes = set().union(*(t.classes for t in tokens)) if tokens else set()
     hedged = any("COND" in t.classes and not (directive and t.word in _DIRECTIVE_MODALS) for t in tokens)
     part.guard = part.guard or ("condition" if hedged else "speech" if "SPEECH" in classes else None)
+    if tokens and all("THIS" in t.classes or "WORKN" in t.classes for t in tokens) and "THIS" in tokens[0].classes:
+        part.scopes.add("once")  # "this one: codex", "codex, this one"
+        tokens = []
     part.covered = all(t.classes for t in tokens)
     if not tokens or not part.covered and not part.payload:
         if "NEG" in classes:
@@ -321,7 +328,8 @@ def _action(part: _Clause, scopes: set, parts: list) -> str | None:
     if part.tag == "exact":
         return part.exact
     if part.tag == g.STATUS:
-        return "status"
+        lone = all(t.classes & {"T", "MODE"} for t in part.tokens)  # "external?" must be all there is
+        return "status" if not lone or sum(1 for p in parts if p.tokens or p.scopes) == 1 else None
     scopes = part.scopes | scopes
     # "flip it to codex", "claude, take it from here": "it" is the mode or the work, not one request
     vague_it = bool(part.tokens) and part.tokens[0].word in _MODE_VERBS or "persist" in scopes
@@ -345,7 +353,9 @@ def _bare_counts(part: _Clause, scopes: set, parts: list) -> bool:
         return True
     has_mode = any("MODE" in t.classes for t in part.tokens)
     generic = part.target is not None and part.target.vendor in (None, "local") and "EXT" in part.target.classes
-    named = has_mode or generic and (part.target.word != "external" or part.softened)  # not a bare adjective
+    softened = part.softened or part.mark == "!" or any(
+        not p.tokens and not p.scopes and not p.guard and p is not part for p in parts)  # "external, please"
+    named = has_mode or generic and (part.target.word != "external" or softened)  # not a bare adjective
     return not part.asked and part.mark != ":" and named and part.tokens[0] is part.target
 
 

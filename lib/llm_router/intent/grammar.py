@@ -31,7 +31,7 @@ SUBS = {
     "tgt": "(USING)? (you)? <t>",
     "obj": "((ALL (of)?)? DET? NEXT? (WORKN|AGENT) | EVERYTHING | THIS (one|single)? WORKN? | ALL | DET AGENT)",
     "alt": "(or|vs|versus|or to) (to|on|in|with|is)? (one of)? (<t>|SUBJ) MODE?",
-    "to": "(to|onto|into|over to|across to|on|through|thru|via|with)",
+    "to": "(to|onto|into|over to|across to|on|through|thru|via|with|at)",
     "persist": ("(from (now|here|this (moment|point)|today) (on|onwards|onward|forward)? (out)?"
                 "| (going|moving) forward | henceforth | hereafter | from now"
                 "| (for)? (rest|remainder) of ((DET|this)? NEXT? PERIOD | today) | for (rest|remainder)"
@@ -57,7 +57,7 @@ FRAMES = [
     (TOWARD, "USE (USING)? <t>"),
     (TOWARD, "(ONV|USE) (USING|SENDING) (to|through|via)? <obj>? (to|through|via)? <t>"),
     (TOWARD, "GO <t>"),
-    (TOWARD, "(SEND|MOVE|TURN|PUT) <obj> (off|over|back)? <to> <tgt>"),
+    (TOWARD, "(SEND|MOVE|TURN|PUT) <obj> (off|over|back|on)? <to> <tgt>"),
     (TOWARD, "SEND (off|over)? (to|onto|through|via) <tgt>"),
     (TOWARD, "<obj> (back)? <to> <tgt>"),
     (TOWARD, "<obj> (to)? (GO|MOVE|be SENDING|SENDING|run) (back)? <to> <tgt>"),
@@ -66,6 +66,8 @@ FRAMES = [
     (TOWARD, "<obj> (be)? PASSIVE (by|to|through|thru|via|on) <t>"),
     (TOWARD, "<obj> (should|must|shall) (USE|GO|run|SENDING) (USING)? <to>? <t>"),
     (ASK, "(run|put) <obj> (by|past) <t>"),
+    (ASK, "give <t> (crack|shot|stab|try|go) (at)? <obj>?"),
+    (AWAY, "off with <t> MODE?"),
     (TOWARD, "<t> RETURNING"),
     (TOWARD, "LET <t> (DET)? default"),
     (REPLACE, "REPLACE <t> (out)? (for|with|by) <t>"),
@@ -109,14 +111,18 @@ STATUS_FRAMES = [
     "WHOBE (SENDING|ANSWERING) <obj>",
     "WHOBE STATUS (of|on) <t> MODE?",
     "<t> MODE? BE (turned|switched)? ISON",
-    "WHO BE? ANSWERING (to)? (me|SUBJ|that|DET? NEXT? WORKN)? <alt>?",
+    "WHO BE? ANSWERING (to)? (me|SUBJ|(that|this) WORKN?|DET? NEXT? WORKN)? <alt>?",
     "WHOBE ANSWERING (to)? (me|SUBJ)? <alt>?",
-    "WHO BE SUBJ (ANSWERING|USING|on)? (to|with)? <alt>?",
+    "WHO BE SUBJ (ANSWERING|USING|on)? (to|with|on)? <alt>?",
     "(what|which) MODE BE SUBJ in",
     "BE SUBJ? <t> (or|vs) <t> ANSWERING?",
     "BE (SUBJ|this)? <t> (one)? ANSWERING (me)? (or (is)? (one of)? <t> MODE?)?",
     "BE SUBJ <t> MODE? or did SUBJ (MOVE|GO|RETURN|TURN) back",
-    "<t> MODE \\?",
+    "(GENERIC MODE?|<t> MODE) \\?",
+    "STATUS \\?",
+    "WHOBE <t> MODE? (set|switched|turned) (to)?",
+    "WHO BE <obj> (USING|ANSWERING|on|running on)",
+    "BE SUBJ? (SUBJ|<t>) (or|vs) (SUBJ|<t>) ANSWERING?",
 ]
 
 # After "check whether" / "tell me if": the question in statement order.

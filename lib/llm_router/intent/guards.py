@@ -124,7 +124,8 @@ def clauses(text: str) -> list:
             core = body.rstrip(".!?;,:-")
             mark = body[len(core):]
             if mark[-1:] in (":", "-") and index + 1 < len(pieces) and (
-                    pieces[index + 1].strip().rstrip("?!. ") in _STATE_WORDS or core.strip() == "status"):
+                    pieces[index + 1].strip().rstrip("?!. ") in _STATE_WORDS
+                    or pieces[index + 1].split()[:1] in (["on"], ["off"]) or core.strip() == "status"):
                 pieces[index + 1] = core + " " + pieces[index + 1]
                 continue
             _add(out, core, "?" if "?" in mark else mark[-1:] if mark else "")

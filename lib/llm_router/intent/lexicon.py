@@ -11,7 +11,7 @@ lexicon word one edit away ("extrenal", "swich"), unless it is a real word liste
 No `re` and no imports at module level: this runs in the prompt hook.
 """
 
-TARGET, EXT, CLAUDE = "T", "EXT", "CLAUDE"
+TARGET, EXT, CLAUDE, GENERIC = "T", "EXT", "CLAUDE", "GENERIC"
 _STRIP = "()[]{}<>\"*_~!?.,;:"
 # Real words one edit away from a lexicon word: never read as a typo of it.
 NEAR_MISSES = frozenset({"clause", "clauses", "codec", "codecs", "codes", "coded", "eternal", "internal",
@@ -47,6 +47,8 @@ class Lexicon:
         for cls, phrases in lexicon.items():
             for phrase in phrases:
                 self._add(entries, phrase, cls, None)
+                if cls == EXT:
+                    self._add(entries, phrase, GENERIC, None)  # "external models", no vendor named
         for key, names in vendors.items():
             for name in names:
                 self._add(entries, name, EXT, key)
