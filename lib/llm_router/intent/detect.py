@@ -118,11 +118,11 @@ def _literal(text: str) -> dict | None:
 class _Clause:
     """One clause: its tokens after scopes and fillers, the frame it matched, its guards."""
 
-    __slots__ = ("text", "mark", "tokens", "scopes", "tag", "target", "polite", "asked", "guard",
+    __slots__ = ("text", "mark", "line", "tokens", "scopes", "tag", "target", "polite", "asked", "guard",
                  "typo", "payload", "alt", "exact", "checking", "covered", "softened")
 
-    def __init__(self, text: str, mark: str) -> None:
-        self.text, self.mark = text, mark
+    def __init__(self, text: str, mark: str, line: int) -> None:
+        self.text, self.mark, self.line = text, mark, line
         self.tokens, self.scopes, self.tag, self.target = [], set(), None, None
         self.polite = self.typo = self.payload = self.alt = False
         self.exact = None
@@ -143,7 +143,7 @@ class _Prompt:
 
         self.rules = rules
         cleaned = guards.strip_quoted(text).lower()
-        self.parts = [_Clause(t, m) for t, m in guards.clauses(cleaned)]
+        self.parts = [_Clause(t, m, n) for t, m, n in guards.clauses(cleaned)]
 
     def decide(self, once_only: bool) -> dict:
         parts = self.parts
@@ -262,13 +262,13 @@ def _read(part: _Clause, grammar, triggers: dict, single: bool) -> None:
     part.guard = part.guard or ("condition" if hedged else "speech" if "SPEECH" in classes else None)
     if tokens and all("THIS" in t.classes or "WORKN" in t.classes for t in tokens) and "THIS" in tokens[0].classes:
         part.scopes.add("once")  # "this one: codex", "codex, this one"
-        tokens = []
+        tokens = part.tokens = []
     part.covered = all(t.classes for t in tokens)
     if not tokens or not part.covered and not part.payload:
         if "NEG" in classes:
             part.guard = part.guard or "negation"
         return
-    tag = grammar.frame(tokens, part.asked and not part.polite, part.checking)
+    tag = grammar.frame(tokens, part.asked and not part.polite or part.checking, part.checking)
     negated = "NEG" in classes and not (tag and _consumes_negation(tokens, part.text))
     if negated:
         part.guard = part.guard or "negation"
@@ -365,12 +365,20 @@ def _cancelled(guarded: list, first: int, parts: list, action: str) -> bool:
     for i, part in enumerate(guarded):
         if part.guard:
             return True
-        if i < first and part.mark == ":" and not part.covered:
+        if i < first and part.mark == ":" and not part.covered and _introduces(part, i, parts, first):
             return True  # "my lead says: ...", "save claude tokens: ...": someone else's words, or unclear
         if part.asked and not part.polite and not part.tag and not part.alt and part.tokens \
                 and action != "once":
             return True
     return False
+
+
+def _introduces(part: _Clause, i: int, parts: list, first: int) -> bool:
+    """Does the lead-in's colon introduce the command: on its line, or ending the line above it?
+    ("Context: big refactor ahead.⏎Switch to codex." does not.)"""
+    command_line = parts[first].line
+    ends_line = i + 1 >= len(parts) or parts[i + 1].line != part.line
+    return part.line == command_line or ends_line and command_line == part.line + 1
 
 
 # ---- the registry -----------------------------------------------------------------------------

@@ -104,7 +104,7 @@ _BREAK = "\x01"
 
 
 def clauses(text: str) -> list:
-    """[(clause, mark)] where mark is what ended it: "?", ":", ".", "!", ";", ",", "-", "\\n",
+    """[(clause, mark, line number)] where mark is what ended it: "?", ":", ".", "!", ";", ",", "-", "\\n",
     "&" (a conjunction: "and then", "but", "because") or "" (the end).
 
     A clause ends at a newline, at . ! ? ; , : followed by a space or the end (so "z.ai",
@@ -113,7 +113,7 @@ def clauses(text: str) -> list:
     the phrase.
     """
     out = []
-    for line in text.split("\n"):
+    for number, line in enumerate(text.split("\n")):
         line = line.replace(" - ", " -" + _BREAK).replace(" -- ", " -" + _BREAK) + " "
         for stop in ".!?;,:":
             if stop in line:
@@ -128,19 +128,19 @@ def clauses(text: str) -> list:
                     or pieces[index + 1].split()[:1] in (["on"], ["off"]) or core.strip() == "status"):
                 pieces[index + 1] = core + " " + pieces[index + 1]
                 continue
-            _add(out, core, "?" if "?" in mark else mark[-1:] if mark else "")
+            _add(out, core, "?" if "?" in mark else mark[-1:] if mark else "", number)
         if out and out[-1][1] == "":
-            out[-1] = (out[-1][0], "\n")
+            out[-1] = (out[-1][0], "\n", out[-1][2])
     if out and out[-1][1] == "\n":
-        out[-1] = (out[-1][0], "")
+        out[-1] = (out[-1][0], "", out[-1][2])
     return out
 
 
-def _add(out: list, clause: str, mark: str) -> None:
+def _add(out: list, clause: str, mark: str, line: int) -> None:
     pieces = _conjunctions(clause.split())
-    out.extend((piece, "&") for piece in pieces[:-1])
+    out.extend((piece, "&", line) for piece in pieces[:-1])
     if pieces[-1]:
-        out.append((pieces[-1], mark))
+        out.append((pieces[-1], mark, line))
 
 
 _STATE_WORDS = ("on", "off", "status", "on or off", "off or on", "enabled", "disabled", "active")
