@@ -60,6 +60,7 @@ _KEYWORDS = ("external", "claude", "anthropic", "opus", "sonnet", "haiku", "copi
              "gmin", "copil", "copli", "routing", "answering", "responding")
 _ARTICLES = frozenset(("the", "a", "an"))
 _MODALS = frozenset(("can", "could", "will", "would"))
+_WH = frozenset(("what", "why", "how", "who", "which", "when", "where", "whats", "what's", "why's", "how's"))
 # "ask gemini to / what / how / why ...": the request follows. Not "if" ("ask gemini if you're unsure").
 _ASK_PAYLOAD = frozenset(("to", "what", "how", "why", "which", "who", "where", "what's", "how's"))
 _DIRECTIVE_MODALS = frozenset(("should", "must", "shall"))
@@ -119,7 +120,7 @@ class _Clause:
     """One clause: its tokens after scopes and fillers, the frame it matched, its guards."""
 
     __slots__ = ("text", "mark", "line", "tokens", "scopes", "tag", "target", "polite", "asked", "guard",
-                 "typo", "payload", "alt", "exact", "checking", "covered", "softened")
+                 "typo", "payload", "alt", "exact", "checking", "covered", "softened", "rhetorical")
 
     def __init__(self, text: str, mark: str, line: int) -> None:
         self.text, self.mark, self.line = text, mark, line
@@ -129,6 +130,7 @@ class _Clause:
         self.checking = False  # after "check whether": status may come in statement order
         self.covered = True    # every word a lexicon word
         self.softened = False  # "please", "ok", "could you" ... were peeled off
+        self.rhetorical = text.split(" ", 1)[0] in _WH  # "what could go wrong" asks, "?" or not
         self.asked = mark == "?"
         self.guard = None  # "negation" | "condition" | "speech": cancels commands around it
 
@@ -367,7 +369,7 @@ def _cancelled(guarded: list, first: int, parts: list, action: str) -> bool:
             return True
         if i < first and part.mark == ":" and not part.covered and _introduces(part, i, parts, first):
             return True  # "my lead says: ...", "save claude tokens: ...": someone else's words, or unclear
-        if part.asked and not part.polite and not part.tag and not part.alt and part.tokens \
+        if (part.asked or part.rhetorical) and not part.polite and not part.tag and not part.alt \
                 and action != "once":
             return True
     return False

@@ -111,8 +111,10 @@ STATUS_FRAMES = [
     "WHOBE (SENDING|ANSWERING) <obj>",
     "WHOBE STATUS (of|on) <t> MODE?",
     "<t> MODE? BE (turned|switched)? ISON",
-    "WHO BE? ANSWERING (to)? (me|SUBJ|(that|this) WORKN?|DET? NEXT? WORKN)? <alt>?",
-    "WHOBE ANSWERING (to)? (me|SUBJ)? <alt>?",
+    "WHO BE? ANSWERING (to)? (me|SUBJ|these|those|(that|this) WORKN?|DET? NEXT? WORKN)? <alt>?",
+    "BE (this|that|it) WORKN? from <t>",
+    "did SUBJ (MOVE|GO|TURN) (back|over)? <to> <t> MODE?",
+    "WHOBE ANSWERING (to)? (me|SUBJ|these|those)? <alt>?",
     "WHO BE SUBJ (ANSWERING|USING|on)? (to|with|on)? <alt>?",
     "(what|which) MODE BE SUBJ in",
     "BE SUBJ? <t> (or|vs) <t> ANSWERING?",
@@ -127,6 +129,7 @@ STATUS_FRAMES = [
 
 # After "check whether" / "tell me if": the question in statement order.
 CHECK_FRAMES = [
+    "(on|in|USING|SENDING) (to)? <t> MODE? <alt>?",
     "(SUBJ|<obj>) BE (USING|SENDING|ANSWERING|running)? (to|on|in|with|through|by|via)? <t> MODE? <alt>?",
     "<t> MODE? BE (turned|switched)? ISON",
 ]

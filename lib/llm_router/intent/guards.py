@@ -138,9 +138,9 @@ def clauses(text: str) -> list:
 
 def _add(out: list, clause: str, mark: str, line: int) -> None:
     pieces = _conjunctions(clause.split())
-    out.extend((piece, "&", line) for piece in pieces[:-1])
-    if pieces[-1]:
-        out.append((pieces[-1], mark, line))
+    out.extend((piece, joint, line) for piece, joint in pieces[:-1])
+    if pieces[-1][0]:
+        out.append((pieces[-1][0], mark, line))
 
 
 _STATE_WORDS = ("on", "off", "status", "on or off", "off or on", "enabled", "disabled", "active")
@@ -149,20 +149,30 @@ _STATE_WORDS = ("on", "off", "status", "on or off", "off or on", "enabled", "dis
 _CONJUNCTIONS = frozenset(("and", "then", "but", "because", "since", "cause", "cuz", "coz", "plus"))
 
 
+def _list_marker(word: str) -> bool:
+    return len(word) <= 3 and word[-1:] == ")" and word[:-1].isdigit()
+
+
 _NOT_AFTER_SO = frozenset(("kind", "that", "much", "many", "far", "long", "good", "sure", "as", "so", "i", "we"))
 
 
 def _conjunctions(words: list) -> list:
+    """[(piece, how it ends)]: "&" before a joining word, "." before a list number."""
     pieces, current = [], []
     for index, word in enumerate(words):
+        if _list_marker(word):  # "1) switch to gemini 2) fix the tests": each item is a clause
+            if current:
+                pieces.append((" ".join(current), "."))
+            current = []
+            continue
         joins = word in _CONJUNCTIONS or word == "so" and words[index + 1:index + 2] and \
             words[index + 1] not in _NOT_AFTER_SO  # "out of credits so use codex", not "so kind as to"
         if joins and index + 1 < len(words):  # "until I say so" keeps its "so"
             if current:
-                pieces.append(" ".join(current))
+                pieces.append((" ".join(current), "&"))
             current = []
         else:
             current.append(word)
     if current:
-        pieces.append(" ".join(current))
-    return pieces or [""]
+        pieces.append((" ".join(current), ""))
+    return pieces or [("", "")]

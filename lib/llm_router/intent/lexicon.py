@@ -60,6 +60,7 @@ class Lexicon:
         for options in self.phrases.values():
             options.sort(key=lambda option: -len(option[0]))
         self.vocabulary = frozenset(w for words in entries for w in words)
+        self.targets = frozenset(w[0] for w, (classes, _) in entries.items() if len(w) == 1 and TARGET in classes)
         self.suffixes = frozenset(lexicon.get("MODEL_SUFFIX", ()))
         self.ask_words = frozenset(p.split()[0] for p in lexicon.get("ASK", ()))
         self.stems = tuple(sorted((w[0] for w in entries if len(w) == 1 and TARGET in entries[w][0]
@@ -84,10 +85,12 @@ class Lexicon:
     def words(self, clause: str) -> list:
         """The clause's words: outer punctuation off, a possessive or "-only" split off a name."""
         out = []
-        for raw in clause.split():
+        raws = clause.split()
+        for index, raw in enumerate(raws):
             word = raw.strip(_STRIP)
-            if raw in ("->", "=>", "-->"):
-                word = "to"
+            if raw in ("->", "=>", "-->") or word == "2" and index + 1 < len(raws) and \
+                    raws[index + 1].strip(_STRIP) in self.targets:
+                word = "to"  # an arrow, or texting's "switch 2 gemini"
             if not word or not any(ch.isalnum() or ch == "\x00" or "\ud800" <= ch <= "\udfff" for ch in word):
                 continue  # nothing, emoji or symbols, or bytes that were not UTF-8 (a lone surrogate stays unknown)
             if word in self.vocabulary or word == "\x00":
