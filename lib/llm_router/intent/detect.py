@@ -192,8 +192,9 @@ class _Prompt:
         if actions == {"once", "disable"}:
             actions = {"once"}
             commands = [c for c in commands if c[2] == "once"]
-        if len(actions) != 1:
-            return dict(_NONE)  # "stop using copilot, use claude for this": let the skill ask
+        vendors = {p.target.vendor for _, p, _ in commands if p.target is not None and p.target.vendor}
+        if len(actions) != 1 or len(vendors) > 1:
+            return dict(_NONE)  # "stop using copilot, use claude for this", "use gemini⏎use codex": ask
         action = actions.pop()
         if once_only and action != "once":
             return dict(_NONE)
@@ -261,7 +262,10 @@ def _read(part: _Clause, grammar, triggers: dict, single: bool) -> None:
     part.tokens = tokens
     classes = set().union(*(t.classes for t in tokens)) if tokens else set()
     hedged = any("COND" in t.classes and not (directive and t.word in _DIRECTIVE_MODALS) for t in tokens)
-    part.guard = part.guard or ("condition" if hedged else "speech" if "SPEECH" in classes else None)
+    part.guard = part.guard or ("condition" if hedged else "speech" if classes & {"SPEECH", "IRONY"} else None)
+    if part.asked and len(tokens) > 2 and (tokens[-2].word, tokens[-1].word) == ("or", "not"):
+        tokens = part.tokens = tokens[:-2]  # "are we in external mode or not?"
+        classes = set().union(*(t.classes for t in tokens))
     if tokens and all("THIS" in t.classes or "WORKN" in t.classes for t in tokens) and "THIS" in tokens[0].classes:
         part.scopes.add("once")  # "this one: codex", "codex, this one"
         tokens = part.tokens = []

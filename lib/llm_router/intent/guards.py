@@ -1,7 +1,8 @@
 """What the user did not say themselves: quoted material, code, comments. And where clauses end.
 
 Quoted material never toggles: a ``` or ~~~ fence (to its closing fence, or the end), an
-indented code line (four spaces or a tab), a markdown block quote (`> ...`), an HTML comment
+indented code line (four spaces or a tab), a markdown block quote (`> ...`), a line opening
+with "#" (a heading or a code comment: labels, not instructions), an HTML comment
 (`<!-- ... -->`, across lines too), inline code (`...`) and text in quotation marks ("...",
 “...”, «...», '...'). Each is replaced by QUOTED, a word no lexicon entry contains, so the
 clause around it keeps its shape ("the docs say QUOTED") and can never be a command.
@@ -11,7 +12,7 @@ Standard library only and no `re`: the prompt hook runs this on every prompt nam
 
 QUOTED = "\x00"
 _FENCES = ("```", "~~~")
-_MARKS = ("`", '"', "'", "<!--", "~~~", ">", "\t")
+_MARKS = ("`", '"', "'", "<!--", "~~~", ">", "\t", "#")
 _QUOTE_MAP = {0x2018: "'", 0x2019: "'", 0x201C: '"', 0x201D: '"', 0x00AB: '"', 0x00BB: '"',
               0x00A0: " ", 0x2014: " - ", 0x2013: " - ", 0x2026: ". ", 0x2192: " to ", 0x21D2: " to "}
 
@@ -38,8 +39,8 @@ def strip_quoted(text: str) -> str:
         if body[:3] in _FENCES:
             fence = body[:3]
             out.append(QUOTED)
-        elif line.startswith("\t") or len(line) - len(body) >= 4 or body.startswith(">"):
-            out.append(QUOTED)  # indented code or a block quote
+        elif line.startswith("\t") or len(line) - len(body) >= 4 or body.startswith((">", "#")):
+            out.append(QUOTED)  # indented code, a block quote, a heading or a code comment
         else:
             line, in_comment = _strip_comments(line)
             out.append(_strip_inline(line))
