@@ -16,7 +16,7 @@ from llm_router.intent import detect
 TOGGLES = ("enable", "disable", "status", "once")
 DATA = ROOT / "tests" / "data"
 UTTERANCES = DATA / "intent_utterances.jsonl"
-FRESH = [DATA / f"intent_fresh_{n}.jsonl" for n in (1, 2, 3, 4, 5, 6)]
+FRESH = [DATA / f"intent_fresh_{n}.jsonl" for n in (1, 2, 3, 4, 5, 6, 7)]
 TOPIC_WORDS = ("external", "claude", "anthropic", "copilot", "codex", "gemini", "glm", "opencode",
                "openrouter", "ollama", "mode", "switch", "/pa", "opus")
 

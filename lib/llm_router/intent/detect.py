@@ -60,6 +60,12 @@ _KEYWORDS = ("external", "claude", "anthropic", "opus", "sonnet", "haiku", "copi
              "gmin", "copil", "copli", "routing", "answering", "responding")
 _ARTICLES = frozenset(("the", "a", "an"))
 _MODALS = frozenset(("can", "could", "will", "would"))
+# One-word lead-ins that label text which is not the user's instruction ("TODO: use codex").
+_LABELS = frozenset(("todo", "fixme", "test", "tests", "example", "examples", "input", "output", "expected", "q",
+                     "a", "question", "answer", "bug", "task", "issue", "title", "subject", "phrase", "prompt",
+                     "string", "case", "sample", "spec", "label", "quote", "transcript", "log", "error", "me",
+                     "you", "user", "assistant", "bot", "human", "ai", "system", "customer", "fixture", "e.g",
+                     "eg", "ex", "usage", "docs", "readme", "comment", "note"))
 _WH = frozenset(("what", "why", "how", "who", "which", "when", "where", "whats", "what's", "why's", "how's"))
 # "ask gemini to / what / how / why ...": the request follows. Not "if" ("ask gemini if you're unsure").
 _ASK_PAYLOAD = frozenset(("to", "what", "how", "why", "which", "who", "where", "what's", "how's"))
@@ -381,7 +387,11 @@ def _cancelled(guarded: list, first: int, parts: list, action: str) -> bool:
 
 def _introduces(part: _Clause, i: int, parts: list, first: int) -> bool:
     """Does the lead-in's colon introduce the command: on its line, or ending the line above it?
-    ("Context: big refactor ahead.⏎Switch to codex." does not.)"""
+    ("Context: big refactor ahead.⏎Switch to codex." does not.) A one-word tag that is not a
+    label for someone else's text ("URGENT: switch to gpt") introduces nothing."""
+    words = part.text.split()
+    if len(words) == 1 and words[0] not in _LABELS:
+        return False
     command_line = parts[first].line
     ends_line = i + 1 >= len(parts) or parts[i + 1].line != part.line
     return part.line == command_line or ends_line and command_line == part.line + 1

@@ -39,6 +39,7 @@ SUBS = {
                 "| (until|till) (i|we) say (otherwise|so|stop) | (until|till) (further notice|tomorrow|tonight)"
                 "| ALL way | full time | full-time"
                 "| for (now|while|bit|today|good|day) | this PERIOD | today"
+                "| for NEXT (few|couple)? (of)? (PERIOD|WORKN)"
                 "| for (ALL (of)? DET? NEXT? WORKN | DET? NEXT WORKN | EVERYTHING)"
                 "| by default | permanently | always | ALL time | exclusively | fully | completely"
                 "| entirely | solely | throughout)"),
@@ -80,6 +81,8 @@ FRAMES = [
     (BARE, "(with|on|to|via|through|using) <t>"),
     (BARE, "<obj> (is|one's)? (for|to) <t>"),
     (BARE, "(it's|it is) <t> MODE?"),
+    (TOWARD, "(MOVE|SEND|TURN) (MODE|providers|provider|backend|MODEL_SUFFIX) <to> <tgt>"),
+    (ASK, "get <t> (opinion|take|view|thoughts) (on|about) <obj>"),
     (BARE, "<t> MODE?"),
     # mode on / off
     (TOWARD, "ONV <t> MODE?"),
@@ -116,6 +119,8 @@ STATUS_FRAMES = [
     "BE (this|that|it|SUBJ) WORKN? ANSWERING? from <t>",
     "WHO BE (this|that|it) WORKN? from",
     "(what|which) MODE BE ISON",
+    "WHO BE ISON",
+    "(what|who|WHO) BE SUBJ (ANSWERING|USING)? (on|with)",
     "BE SUBJ (llm|ai|MODEL_SUFFIX) (from|by|of) <t>",
     "did SUBJ (MOVE|GO|TURN) (back|over)? <to> <t> MODE?",
     "WHOBE ANSWERING (to)? (me|SUBJ|these|those)? <alt>?",

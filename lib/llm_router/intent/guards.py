@@ -2,7 +2,8 @@
 
 Quoted material never toggles: a ``` or ~~~ fence (to its closing fence, or the end), an
 indented code line (four spaces or a tab), a markdown block quote (`> ...`), a line opening
-with "#" (a heading or a code comment: labels, not instructions), an HTML comment
+with "#", "//" or "--" (a heading or a code comment: labels, not instructions), lines of a
+pasted conversation (two or more lines opening "Name:"), an HTML comment
 (`<!-- ... -->`, across lines too), inline code (`...`) and text in quotation marks ("...",
 “...”, «...», '...'). Each is replaced by QUOTED, a word no lexicon entry contains, so the
 clause around it keeps its shape ("the docs say QUOTED") and can never be a command.
@@ -12,7 +13,7 @@ Standard library only and no `re`: the prompt hook runs this on every prompt nam
 
 QUOTED = "\x00"
 _FENCES = ("```", "~~~")
-_MARKS = ("`", '"', "'", "<!--", "~~~", ">", "\t", "#")
+_MARKS = ("`", '"', "'", "<!--", "~~~", ">", "\t", "#", "//", "--", ":")
 _QUOTE_MAP = {0x2018: "'", 0x2019: "'", 0x201C: '"', 0x201D: '"', 0x00AB: '"', 0x00BB: '"',
               0x00A0: " ", 0x2014: " - ", 0x2013: " - ", 0x2026: ". ", 0x2192: " to ", 0x21D2: " to "}
 
@@ -23,7 +24,12 @@ def strip_quoted(text: str) -> str:
     if not any(mark in text for mark in _MARKS) and "    " not in text:
         return text  # nothing quoted: the common case, without the line-by-line walk
     out, fence, in_comment = [], None, False
-    for line in text.split("\n"):
+    lines = text.split("\n")
+    transcript = sum(1 for line in lines if _speaker(line)) >= 2
+    for line in lines:
+        if transcript and _speaker(line):
+            out.append(QUOTED)  # "User: switch to gemini⏎Assistant: done": a pasted conversation
+            continue
         if fence:
             if line.lstrip().startswith(fence):
                 fence = None
@@ -39,12 +45,18 @@ def strip_quoted(text: str) -> str:
         if body[:3] in _FENCES:
             fence = body[:3]
             out.append(QUOTED)
-        elif line.startswith("\t") or len(line) - len(body) >= 4 or body.startswith((">", "#")):
+        elif line.startswith("\t") or len(line) - len(body) >= 4 or body.startswith((">", "#", "//", "--")):
             out.append(QUOTED)  # indented code, a block quote, a heading or a code comment
         else:
             line, in_comment = _strip_comments(line)
             out.append(_strip_inline(line))
     return "\n".join(out)
+
+
+def _speaker(line: str) -> bool:
+    """"User: ...", "Me: ...": a line that opens with a one-word name and a colon."""
+    head, colon, _ = line.partition(":")
+    return bool(colon) and 0 < len(head) <= 12 and head.strip().isalpha() and head == head.strip()
 
 
 def _strip_comments(line: str) -> tuple:
@@ -124,7 +136,7 @@ def clauses(text: str) -> list:
             body = piece.rstrip()
             core = body.rstrip(".!?;,:-")
             mark = body[len(core):]
-            if mark[-1:] in (":", "-") and index + 1 < len(pieces) and (
+            if mark[-1:] in (":", "-", ",") and index + 1 < len(pieces) and (
                     pieces[index + 1].strip().rstrip("?!. ") in _STATE_WORDS
                     or pieces[index + 1].split()[:1] in (["on"], ["off"]) or core.strip() == "status"):
                 pieces[index + 1] = core + " " + pieces[index + 1]
