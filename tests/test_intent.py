@@ -16,7 +16,7 @@ from llm_router.intent import detect
 TOGGLES = ("enable", "disable", "status", "once")
 DATA = ROOT / "tests" / "data"
 UTTERANCES = DATA / "intent_utterances.jsonl"
-FRESH = [DATA / f"intent_fresh_{n}.jsonl" for n in (1, 2, 3, 4, 5, 6, 7)]
+FRESH = [DATA / f"intent_fresh_{n}.jsonl" for n in range(1, 9)]
 TOPIC_WORDS = ("external", "claude", "anthropic", "copilot", "codex", "gemini", "glm", "opencode",
                "openrouter", "ollama", "mode", "switch", "/pa", "opus")
 
@@ -190,6 +190,7 @@ def test_guards(text):
     ("I'm out of claude credits, switch to external", "enable"),
     ("use codex just for this and keep claude for the rest", "once"),
     ("stop using copilot, use gemini", "none"),
+    ("stop using copilot and use claude for this one", "none"),
 ])
 def test_a_toggle_beside_other_work(text, action):
     """A toggle counts when it stands alone as a clause or line, with nothing guarding it."""

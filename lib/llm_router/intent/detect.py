@@ -60,6 +60,7 @@ _KEYWORDS = ("external", "claude", "anthropic", "opus", "sonnet", "haiku", "copi
              "gmin", "copil", "copli", "routing", "answering", "responding")
 _ARTICLES = frozenset(("the", "a", "an"))
 _MODALS = frozenset(("can", "could", "will", "would"))
+_WEAK_TAGS = frozenset(("bare", "status", "exact"))  # a bare name or a lone "external?" may simply not count
 # One-word lead-ins that label text which is not the user's instruction ("TODO: use codex").
 _LABELS = frozenset(("todo", "fixme", "test", "tests", "example", "examples", "input", "output", "expected", "q",
                      "a", "question", "answer", "bug", "task", "issue", "title", "subject", "phrase", "prompt",
@@ -190,10 +191,10 @@ class _Prompt:
     def _combine(self, once_only: bool) -> dict:
         parts = self.parts
         scopes = set().union(*(p.scopes for p in parts if p.scope_only))
-        commands = [(i, p, _action(p, scopes, parts)) for i, p in enumerate(parts) if p.tag]
-        commands = [(i, p, a) for i, p, a in commands if a]
-        if not commands:
-            return dict(_NONE)
+        read = [(i, p, _action(p, scopes, parts)) for i, p in enumerate(parts) if p.tag]
+        commands = [(i, p, a) for i, p, a in read if a]
+        if not commands or any(not a and p.tag not in _WEAK_TAGS for _, p, a in read):
+            return dict(_NONE)  # nothing, or a frame it cannot act on ("... use claude for this one"): ask
         actions = {a for _, _, a in commands}
         if actions == {"once", "disable"}:
             actions = {"once"}
