@@ -245,6 +245,9 @@ def _read(part: _Clause, grammar, triggers: dict, single: bool) -> None:
     if tokens and tokens[0].word == "once" and len(tokens) > 1 and "T" not in tokens[1].classes \
             and tokens[1].word not in ("only", "more"):
         part.guard = "condition"  # "once the build passes, ..."
+    if not part.payload and any(not t.classes for t in tokens):
+        _guard_only(part, tokens)  # words the lexicon does not know: never a command, maybe a guard
+        return
     tokens, part.scopes = grammar.lift_scopes(tokens)
     directive = bool(part.scopes & {"persist", "agents"}) and not part.asked  # "agents should use X from now on"
     if any(t.word in ("only", "exclusively", "solely") for t in tokens):
@@ -289,6 +292,16 @@ def _read(part: _Clause, grammar, triggers: dict, single: bool) -> None:
     part.tag, part.target = tag, _first_target(tokens)
     if tag == "replace":  # "swap claude out for gpt": the second target is where it goes
         part.target = [t for t in tokens if "T" in t.classes][-1]
+
+
+def _guard_only(part: _Clause, tokens: list) -> None:
+    """A clause that is not a command still cancels one next to it when it is a condition, a
+    negation, someone else's words or irony ("if claude is down, ...", "my lead says ...")."""
+    part.covered = False
+    classes = set().union(*(t.classes for t in tokens))
+    part.guard = part.guard or ("condition" if "COND" in classes else
+                                "speech" if classes & {"SPEECH", "IRONY"} else
+                                "negation" if "NEG" in classes else None)
 
 
 def _consumes_negation(tokens: list, text: str) -> bool:
