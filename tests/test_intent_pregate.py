@@ -26,6 +26,13 @@ def test_prompt_naming_claude_stops_before_the_grammar_and_without_re():
     assert _run("refactor the external API client to use retries") == ["none", "False", "False"]
 
 
+def test_a_keyword_prompt_with_unknown_words_never_builds_the_phrase_index():
+    code = _PROBE.replace("print(action", "print(detect._rules.lexicon._phrases is None, action")
+    out = subprocess.run([sys.executable, "-I", "-S", "-c", code, str(LIB), "update CLAUDE.md with the new build steps"],
+                         capture_output=True, text=True, check=True).stdout.split()
+    assert out[:2] == ["True", "none"]
+
+
 def test_a_command_is_read_without_re():
     assert _run("could you switch to the external models for the rest of the session?") == \
         ["enable", "False", "True"]

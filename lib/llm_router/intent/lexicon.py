@@ -43,30 +43,41 @@ class Lexicon:
         if not isinstance(lexicon, dict) or not isinstance(vendors, dict):
             raise ConfigError("the component registry's external-mode-toggle has no lexicon/vendors",
                               "reinstall the plugin", json_path="$.components.external-mode-toggle")
-        entries: dict = {}  # phrase tuple -> [classes, vendor]
-        for cls, phrases in lexicon.items():
-            for phrase in phrases:
-                self._add(entries, phrase, cls, None)
-                if cls == EXT:
-                    self._add(entries, phrase, GENERIC, None)  # "external models", no vendor named
-        for key, names in vendors.items():
-            for name in names:
-                self._add(entries, name, EXT, key)
-        for phrase in lexicon.get(CLAUDE, ()):
-            self._add(entries, phrase, TARGET, None)
-        self.phrases: dict = {}  # first word -> [(words, classes, vendor)], longest first
-        for words, (classes, vendor) in entries.items():
-            self.phrases.setdefault(words[0], []).append((words, frozenset(classes), vendor))
-        for options in self.phrases.values():
-            options.sort(key=lambda option: -len(option[0]))
-        self.vocabulary = frozenset(w for words in entries for w in words)
-        self.targets = frozenset(w[0] for w, (classes, _) in entries.items() if len(w) == 1 and TARGET in classes)
+        self._lexicon, self._vendors = lexicon, vendors
+        names = [n for names in vendors.values() for n in names]
+        # The gate (words/unknown) needs only these; the phrase index waits for a clause that passes.
+        self.vocabulary = frozenset(" ".join([*names, *(p for ps in lexicon.values() for p in ps)]).lower().split())
         self.suffixes = frozenset(lexicon.get("MODEL_SUFFIX", ()))
         self.ask_words = frozenset(p.split()[0] for p in lexicon.get("ASK", ()))
-        self.stems = tuple(sorted((w[0] for w in entries if len(w) == 1 and TARGET in entries[w][0]
-                                   and len(w[0]) >= 3 and w[0].isalpha()), key=len, reverse=True))
+        single = [n.lower() for n in (*names, *lexicon.get(EXT, ()), *lexicon.get(CLAUDE, ())) if " " not in n]
+        self.targets = frozenset(single)
+        self.stems = tuple(sorted({w for w in single if len(w) >= 3 and w.isalpha()}, key=len, reverse=True))
+        self._phrases = None
         self._typos = None
         self._versions: dict = {}
+
+    @property
+    def phrases(self) -> dict:
+        """first word -> [(words, classes, vendor)], longest first; built on first use."""
+        if self._phrases is None:
+            entries: dict = {}  # phrase tuple -> [classes, vendor]
+            for cls, phrases in self._lexicon.items():
+                for phrase in phrases:
+                    self._add(entries, phrase, cls, None)
+                    if cls == EXT:
+                        self._add(entries, phrase, GENERIC, None)  # "external models", no vendor named
+            for key, names in self._vendors.items():
+                for name in names:
+                    self._add(entries, name, EXT, key)
+            for phrase in self._lexicon.get(CLAUDE, ()):
+                self._add(entries, phrase, TARGET, None)
+            index: dict = {}
+            for words, (classes, vendor) in entries.items():
+                index.setdefault(words[0], []).append((words, frozenset(classes), vendor))
+            for options in index.values():
+                options.sort(key=lambda option: -len(option[0]))
+            self._phrases = index
+        return self._phrases
 
     @staticmethod
     def _add(entries: dict, phrase: str, cls: str, vendor: str | None) -> None:
