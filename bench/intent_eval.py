@@ -7,7 +7,9 @@ intent_utterances.jsonl) and on every fresh blind batch (tests/data/intent_fresh
 misses by kind, the first-pass history (each batch's score before the detector was changed for
 it, the honest estimate), then what classify() costs. Cold numbers come from fresh
 `python3 -I -S` processes (the hook's interpreter flags), each measured inside the process so
-start-up noise does not count; every figure is the median of several runs.
+start-up noise does not count; every figure is the median of several runs. Times are CPU time
+of the measuring process (time.process_time), so other load on a shared machine inflates them
+less than wall-clock time would; the import line is `-X importtime`'s wall clock.
 """
 
 import json
@@ -169,7 +171,7 @@ def kind_misses() -> str:
 def cost_table(rows: list) -> str:
     detect.classify("switch to external models")  # read the registry and compile in this process first
     plain = "please refactor the parser and add tests for the edge cases we discussed"
-    samples = sorted(warm_us(row["text"], loops=20) for row in rows)
+    samples = sorted(warm_us(row["text"], loops=40) for row in rows)
     cells = [
         ("import `llm_router.intent.detect` (`-X importtime`, cold `python3 -I -S`)",
          f"{import_cost_us():.0f} µs"),
@@ -196,10 +198,10 @@ def cost_table(rows: list) -> str:
 def warm_us(text: str, loops: int = 2000) -> float:
     samples = []
     for _ in range(7):
-        start = time.perf_counter()
+        start = time.process_time()
         for _ in range(loops):
             detect.classify(text)
-        samples.append((time.perf_counter() - start) / loops * 1e6)
+        samples.append((time.process_time() - start) / loops * 1e6)
     return statistics.median(samples)
 
 
@@ -224,14 +226,14 @@ def import_cost_us() -> float:
 def cold_stage_ms(text: str) -> float:
     # The hook has already imported os (its shim); it reads its input with io/fastjson, not json.
     code = ["-c", f"import sys, time, os; sys.path.insert(0, {str(LIB)!r}); "
-                  "import llm_router.intent.detect as i; t = time.perf_counter(); "
-                  f"i.classify({text!r}); print((time.perf_counter() - t) * 1e3)"]
+                  "import llm_router.intent.detect as i; t = time.process_time(); "
+                  f"i.classify({text!r}); print((time.process_time() - t) * 1e3)"]
     return statistics.median(float(_cold(code)) for _ in range(COLD_RUNS))
 
 
 def cold_re_json_ms() -> float:
-    code = ["-c", "import time; t = time.perf_counter(); import re, json; "
-                  "print((time.perf_counter() - t) * 1e3)"]
+    code = ["-c", "import time; t = time.process_time(); import re, json; "
+                  "print((time.process_time() - t) * 1e3)"]
     return statistics.median(float(_cold(code)) for _ in range(COLD_RUNS))
 
 

@@ -12,6 +12,7 @@ No `re` and no imports at module level: this runs in the prompt hook.
 """
 
 TARGET, EXT, CLAUDE, GENERIC = "T", "EXT", "CLAUDE", "GENERIC"
+_VERSIONED = frozenset((TARGET, EXT))
 _STRIP = "()[]{}<>\"*_~!?.,;:"
 # Real words one edit away from a lexicon word: never read as a typo of it.
 NEAR_MISSES = frozenset({"clause", "clauses", "codec", "codecs", "codes", "coded", "eternal", "internal",
@@ -72,10 +73,11 @@ class Lexicon:
             for phrase in self._lexicon.get(CLAUDE, ()):
                 self._add(entries, phrase, TARGET, None)
             index: dict = {}
-            for words, (classes, vendor) in entries.items():
-                index.setdefault(words[0], []).append((words, frozenset(classes), vendor))
+            for words, (classes, vendor) in entries.items():  # (size, tail, text, classes, vendor)
+                index.setdefault(words[0], []).append(
+                    (len(words), list(words[1:]), " ".join(words), frozenset(classes), vendor))
             for options in index.values():
-                options.sort(key=lambda option: -len(option[0]))
+                options.sort(key=lambda option: -option[0])
             self._phrases = index
         return self._phrases
 
@@ -116,8 +118,9 @@ class Lexicon:
         return out
 
     def unknown(self, words: list) -> list:
-        return [w for w in words if w not in self.vocabulary and not self._versioned(w)
-                and not (any(ch.isdigit() for ch in w) and self._version_part(w))]
+        vocabulary = self.vocabulary
+        return [w for w in words if w not in vocabulary and (w.isalpha() or not self._versioned(w)
+                and not (any(ch.isdigit() for ch in w) and self._version_part(w)))]
 
     def _versioned(self, word: str) -> str | None:
         """The name in "gpt-5", "glm-4.6", "qwen3", "claude-sonnet-4.5"; None for "gemini-style"."""
@@ -162,27 +165,28 @@ class Lexicon:
 
     def tokens(self, words: list, fuzzy: frozenset = frozenset()) -> list:
         """Tokens for the words; `fuzzy` holds the corrected words (flagged on their tokens)."""
+        phrases = self.phrases
         out, i, n = [], 0, len(words)
         while i < n:
             word = words[i]
-            for phrase, classes, vendor in self.phrases.get(word, ()):
-                if tuple(words[i:i + len(phrase)]) == phrase:
-                    out.append(Token(" ".join(phrase), classes, vendor, word in fuzzy))
-                    i += len(phrase)
+            for size, tail, text, classes, vendor in phrases.get(word, ()):
+                if size == 1 or words[i + 1:i + size] == tail:
+                    out.append(Token(text, classes, vendor, word in fuzzy))
+                    i += size
                     break
             else:
                 stem = self._versioned(word)
                 if stem:
-                    out.append(Token(word, frozenset((TARGET, EXT)), self._vendor_of(stem)))
+                    out.append(Token(word, _VERSIONED, self._vendor_of(stem)))
                 else:
                     out.append(Token(word))
                 i += 1
-            if TARGET in out[-1].classes:
+            if TARGET in out[-1].classes and i < n:
                 i = self._absorb_model_words(words, i, out[-1])
         return out
 
     def _vendor_of(self, stem: str) -> str | None:
-        for _phrase, classes, vendor in self.phrases.get(stem, ()):
+        for _size, _tail, _text, classes, vendor in self.phrases.get(stem, ()):
             if vendor or CLAUDE in classes:
                 return vendor
         return None
