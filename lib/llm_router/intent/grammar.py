@@ -354,6 +354,12 @@ class Grammar:
             subs[name] = node
         self.subs = subs
         self.frames = [(tag, Pattern(source, subs)) for tag, source in FRAMES]
+        # Which frames a clause's first token can start: by word and by class (and those that
+        # can start with anything), so a clause tries a handful of frames, not all of them.
+        self._by_first: dict = {}
+        for index, (_tag, pattern) in enumerate(self.frames):
+            for key in (*pattern.words, *pattern.classes, *(("",) if pattern.nullable else ())):
+                self._by_first.setdefault(key, []).append(index)
         self.status = [Pattern(source + " (\\?)?", subs) for source in STATUS_FRAMES]
         self.check = [Pattern(source + " (\\?)?", subs) for source in CHECK_FRAMES]
         self.scopes = [(name, Pattern(f"<{name}>", subs)) for name in ("persist", "agents", "once")]
@@ -365,7 +371,10 @@ class Grammar:
             probe = tokens + [_QUESTION]
             frames = self.status + self.check if checking else self.status
             return STATUS if any(p.needs <= present and p.full(probe) for p in frames) else None
-        for tag, pattern in self.frames:
+        first = tokens[0] if tokens else None
+        keys = ("", first.word, *first.classes) if first else ("",)
+        for index in sorted({i for key in keys for i in self._by_first.get(key, ())}):
+            tag, pattern = self.frames[index]
             if pattern.needs <= present and pattern.full(tokens):
                 return tag
         if any(p.needs <= present and p.full(tokens) for p in self.status):

@@ -101,6 +101,9 @@ class Lexicon:
         raws = clause.split()
         for index, raw in enumerate(raws):
             word = raw.strip(_STRIP)
+            if word in self.vocabulary and word != "2":
+                out.append(word)  # the common case first
+                continue
             if raw in ("->", "=>", "-->") or word == "2" and index + 1 < len(raws) and \
                     raws[index + 1].strip(_STRIP) in self.targets:
                 word = "to"  # an arrow, or texting's "switch 2 gemini"
