@@ -2,7 +2,6 @@
 registry, the skill and the hook, the /pa literal, the CLI, and hostile input."""
 
 import json
-import random
 import subprocess
 import sys
 import time
@@ -15,13 +14,15 @@ from llm_router.errors import ConfigError
 from llm_router.intent import detect
 
 TOGGLES = ("enable", "disable", "status", "once")
-UTTERANCES = ROOT / "tests" / "data" / "intent_utterances.jsonl"
+DATA = ROOT / "tests" / "data"
+UTTERANCES = DATA / "intent_utterances.jsonl"
+FRESH = [DATA / f"intent_fresh_{n}.jsonl" for n in range(1, 9)]
 TOPIC_WORDS = ("external", "claude", "anthropic", "copilot", "codex", "gemini", "glm", "opencode",
                "openrouter", "ollama", "mode", "switch", "/pa", "opus")
 
 
-def load_rows() -> list[dict]:
-    return [json.loads(line) for line in UTTERANCES.read_text(encoding="utf-8").splitlines() if line]
+def load_rows(path: Path = UTTERANCES) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
 def component() -> dict:
@@ -65,11 +66,28 @@ def test_precision_and_recall_per_action(action):
     assert recall >= 0.90, f"{action}: recall {recall:.3f}"
 
 
-def test_no_hard_negative_toggles():
+@pytest.mark.parametrize("path", [UTTERANCES, *FRESH], ids=lambda p: p.name)
+def test_no_hard_negative_toggles(path):
     """Precision first: list every false toggle so a regression names its sentence."""
-    wrong = [(row["text"], got) for row in load_rows() if row["action"] == "none"
+    wrong = [(row["text"], got) for row in load_rows(path) if row["action"] == "none"
              and (got := detect.classify(row["text"])["action"]) != "none"]
-    assert len(wrong) <= 2, wrong
+    assert not wrong
+
+
+# Issue 14's targets, on the batch written after the grammar (intent_fresh_2.jsonl) and kept
+# on the batch written before it (intent_fresh_1.jsonl, whose misses were then studied).
+RECALL_TARGETS = {"enable": 0.90, "disable": 0.90, "status": 0.85, "once": 0.85}
+
+
+@pytest.mark.parametrize("path", FRESH, ids=lambda p: p.name)
+@pytest.mark.parametrize("action", TOGGLES)
+def test_fresh_batches_meet_the_recall_targets(path, action):
+    rows = load_rows(path)
+    assert len(rows) >= 200
+    precision, recall, support = scores(rows)[action]
+    assert support >= 20
+    assert recall >= RECALL_TARGETS[action], f"{path.name} {action}: recall {recall:.3f}"
+    assert precision >= 0.98, f"{path.name} {action}: precision {precision:.3f}"
 
 
 # ---- contract examples from the issue --------------------------------------------------------------
@@ -101,6 +119,94 @@ def test_issue_examples(text, action):
     assert detect.classify(text)["action"] == action
 
 
+# ---- issue 14: the kinds of phrasing a phrase list missed -------------------------------------
+
+@pytest.mark.parametrize("text,action,vendor", [
+    ("switch to gpt", "enable", "gpt"),
+    ("let's use codex from now on", "enable", "codex"),
+    ("switch to gemini 2.5 pro for the rest of the day", "enable", "gemini"),
+    ("glm-only mode please", "enable", "glm"),
+    ("put the agents on copilot", "enable", "copilot"),
+    ("route all my prompts to ollama from here on", "enable", "local"),
+    ("claude-only mode", "disable", None),
+    ("put the agents back on claude", "disable", None),
+    ("no more external models", "disable", None),
+    ("don't use external models anymore", "disable", None),
+    ("which model is answering?", "status", None),
+    ("are you claude or gpt right now?", "status", None),
+    ("who am I talking to?", "status", None),
+    ("just this once, use gemini: summarize the diff", "once", "gemini"),
+    ("one-off: ask codex to write the migration", "once", "codex"),
+    ("only this prompt: send it to the external models", "once", None),
+    ("use gpt-5 for this one only", "once", "gpt"),
+])
+def test_compositional_phrasings(text, action, vendor):
+    result = detect.classify(text)
+    assert (result["action"], result["vendor"]) == (action, vendor), result
+
+
+@pytest.mark.parametrize("text", [
+    "> switch to external models\nwhy did this line not work?",
+    "~~~\nexternal mode on\n~~~\nadd this to the docs",
+    "```text\nfrom now on use gemini\n```",
+    "example:\n\n    go back to claude\n\nformat this as a snippet",
+    "\tgo back to claude",
+    "<!-- switch to external models -->\nfix the header layout",
+    "<!--\nswitch to gemini\nfrom now on\n-->\nrename the css classes",
+    "update the template <!-- go back to claude --> so it renders",
+    "the flag `use claude` is ignored",
+    "what happens if I type 'go back to claude'?",
+    "Someone in the issue said:\n> from now on use gemini\nplease reply politely",
+    "my teammate wrote: use copilot for everything",
+    "he said, use copilot for everything",
+])
+def test_quoted_material_never_toggles(text):
+    assert detect.classify(text)["action"] == "none"
+
+
+@pytest.mark.parametrize("text", [
+    "if the tests keep failing, switch to gemini",
+    "once the build passes, switch to codex",
+    "Fix the login bug. Then if that works, switch to codex.",
+    "don't switch to external models",
+    "I don't want to go back to claude",
+    "should I switch to external models?",
+    "use copilot for everything? not sure that's a good idea",
+    "switch the embeddings provider from openai to cohere in config.py",
+    "switch to the gemini branch",
+    "go back to the claude.md file",
+    "ask gemini about this and compare it with your answer",
+    "thanks claude",
+    "gemini",
+])
+def test_guards(text):
+    assert detect.classify(text)["action"] == "none"
+
+
+@pytest.mark.parametrize("text,action", [
+    ("Fix the flaky test in test_api.py\nswitch to external models", "enable"),
+    ("switch to external models\nthen fix the flaky test", "enable"),
+    ("enable external mode and then refactor the auth module", "enable"),
+    ("I'm out of claude credits, switch to external", "enable"),
+    ("use codex just for this and keep claude for the rest", "once"),
+    ("stop using copilot, use gemini", "none"),
+    ("stop using copilot and use claude for this one", "none"),
+])
+def test_a_toggle_beside_other_work(text, action):
+    """A toggle counts when it stands alone as a clause or line, with nothing guarding it."""
+    assert detect.classify(text)["action"] == action
+
+
+@pytest.mark.parametrize("text,action", [
+    ("swtich to extrenal models", "enable"),
+    ("swich back to claud", "disable"),
+    ("enabel extrenal mode", "enable"),
+])
+def test_typos_one_edit_away(text, action):
+    result = detect.classify(text)
+    assert result["action"] == action and result["confidence"] < detect.GRAMMAR
+
+
 # ---- registry, skill and hook agree -----------------------------------------------------------------
 
 def test_every_trigger_classifies_to_its_action():
@@ -119,10 +225,15 @@ def test_triggers_survive_politeness_and_punctuation(dress):
 
 
 def test_keyword_prefilter_matches_the_registry():
+    """Stage 1 drops prompts without a keyword, so every target word of the lexicon must
+    contain one (a question without one, "which one is answering?", is left to the skill)."""
     comp = component()
     assert detect._KEYWORDS == tuple(comp["keywords"])
-    for trigger in comp["triggers"]:
-        assert any(word in trigger for word in detect._KEYWORDS), trigger
+    lexicon = comp["lexicon"]
+    named = [*comp["triggers"], *(n for names in comp["vendors"].values() for n in names),
+             *lexicon["EXT"], *lexicon["CLAUDE"]]
+    for phrase in named:
+        assert any(word in phrase for word in detect._KEYWORDS), phrase
 
 
 def test_skill_named_in_registry_exists_and_lists_every_trigger():
@@ -153,56 +264,36 @@ def test_skill_fits_the_listing_and_knows_the_hook_marker():
     assert prompt.APPLIED == comp["hook_marker"]
 
 
-def _samples(pattern: str, rng: random.Random, count: int) -> set[str]:
-    """Random strings from a registry pattern's language (a test-only walk of re's parse tree)."""
-    try:
-        from re import _parser as sre_parse
-    except ImportError:  # Python 3.10
-        import sre_parse
-    import re
-
-    tree = sre_parse.parse(pattern)
-
-    def walk(items) -> str:
-        out = []
-        for op, arg in items:
-            name = str(op)
-            if name == "LITERAL":
-                out.append(chr(arg))
-            elif name == "SUBPATTERN":
-                out.append(walk(arg[-1]))
-            elif name == "BRANCH":
-                out.append(walk(rng.choice(arg[1])))
-            elif name in ("MAX_REPEAT", "MIN_REPEAT"):
-                low, high, sub = arg
-                out.append("".join(walk(sub) for _ in range(rng.randint(low, min(high, 1) or low))))
-            else:
-                raise AssertionError(f"registry patterns use only literals, groups, | and ?: {name}")
-        return "".join(out)
-
-    found = {walk(tree) for _ in range(count)}
-    assert all(re.fullmatch(pattern, sample) for sample in found)
-    return found
-
-
-def test_vocabulary_gate_never_hides_a_pattern():
-    """Stages 2 and 3 skip clauses with words outside the registry's (or one pattern's)
-    vocabulary; every string a pattern can match must pass both gates, and must classify to that
-    pattern's own action."""
-    import re
+def test_grammar_uses_only_lexicon_words():
+    """The registry stays the single source of vocabulary: every literal word of a grammar
+    pattern is a lexicon word, every class a lexicon class."""
+    from llm_router.intent import grammar
 
     comp = component()
     rules = detect.compiled_rules()
-    rng = random.Random(4)
-    for action, raw in comp["patterns"] + comp.get("payload_patterns", []):
-        _, source, vocabulary = detect._entry(re, action, raw, comp["slots"])
-        for sample in _samples(source, rng, 40):
-            assert rules.plausible(sample), (raw, sample)
-            assert detect._covered(rules.word.findall(sample), vocabulary), (raw, sample)
-            assert any(word in sample for word in detect._KEYWORDS), (raw, sample)
-            payload_only = [action, raw] in comp.get("payload_patterns", [])
-            text = sample + ": what is a monad" if payload_only else sample
-            assert detect.classify(text)["action"] == action, (raw, sample)
+    missing = sorted(grammar.literal_words() - rules.lexicon.vocabulary - {"?"})
+    assert not missing, f"grammar words missing from component-registry.json: {missing}"
+    classes = set(comp["lexicon"]) | {"T", "GENERIC"}
+    for source in [*grammar.SUBS.values(), *(p for _, p in grammar.FRAMES), *grammar.STATUS_FRAMES]:
+        for kind, value, _mark in grammar._tokenize_pattern(source):
+            if kind == "atom" and value.isupper():
+                assert value in classes, (value, source)
+
+
+def test_every_frame_compiles_and_matches_something():
+    from llm_router.intent import grammar
+
+    compiled = grammar.Grammar()
+    assert len(compiled.frames) == len(grammar.FRAMES)
+    for _tag, pattern in compiled.frames:
+        pattern.full([])  # builds the automaton
+
+
+def test_fast_gate_only_skips_what_the_grammar_rejects(monkeypatch):
+    texts = [row["text"] for path in (UTTERANCES, *FRESH) for row in load_rows(path)]
+    gated = [detect.classify(text) for text in texts]
+    monkeypatch.setattr(detect, "_FAST_GATE", False)
+    assert [detect.classify(text) for text in texts] == gated
 
 
 # ---- the /pa literal ----------------------------------------------------------------------------------
@@ -251,7 +342,7 @@ def _timed(text) -> tuple[dict, float]:
 def test_odd_input_is_none_and_fast(text):
     detect.classify("switch to external models")  # compile once, outside the timing
     result, seconds = _timed(text)
-    assert result == {"action": "none", "trigger": None, "confidence": 0.0}
+    assert result == {"action": "none", "trigger": None, "confidence": 0.0, "vendor": None}
     assert seconds < 0.05
 
 
@@ -267,7 +358,7 @@ def test_non_string_is_none():
 def test_results_have_the_documented_shape():
     for row in load_rows():
         result = detect.classify(row["text"])
-        assert set(result) == {"action", "trigger", "confidence"}
+        assert set(result) == {"action", "trigger", "confidence", "vendor"}
         assert 0.0 <= result["confidence"] <= 1.0
         if result["action"] == "none":
             assert result["trigger"] is None and result["confidence"] == 0.0
@@ -292,6 +383,8 @@ def test_ordinary_prompt_imports_nothing():
 # ---- a broken registry is a ConfigError, never a silent "none" -----------------------------------
 
 def test_registry_errors_are_config_errors(tmp_path):
+    from llm_router.intent.lexicon import Lexicon
+
     with pytest.raises(ConfigError):
         detect.load_registry(str(tmp_path / "missing.json"))
     (tmp_path / "bad.json").write_text("{not json")
@@ -300,12 +393,10 @@ def test_registry_errors_are_config_errors(tmp_path):
     with pytest.raises(ConfigError):
         detect.toggle_component({"components": {}})
     comp = component()
-    word = detect.compiled_rules().word
-    detect._Grammar(comp, word).compile_all()
-    for broken in ({"patterns": [["enable", "use {nowhere}"]]}, {"patterns": [["enable", "use ("]]},
-                   {"patterns": [["explode", "use external"]]}):
-        with pytest.raises(ConfigError):
-            detect._Grammar({**comp, **broken}, word).compile_all()
+    with pytest.raises(ConfigError):
+        Lexicon({**comp, "lexicon": None})
+    with pytest.raises(ConfigError):
+        detect.Rules({**comp, "triggers": {"use external": "explode"}})
 
 
 # ---- the CLI ----------------------------------------------------------------------------------------
@@ -314,13 +405,13 @@ def test_cli_json_shape_and_exit_code():
     proc = run_cli("intent", "--json", "switch", "to", "external", "models")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == {"action": "enable", "trigger": "switch to external models",
-                                       "confidence": detect.EXACT}
+                                       "confidence": detect.EXACT, "vendor": None}
 
 
 def test_cli_reads_stdin_and_prints_none():
     proc = run_cli("intent", "--json", input="what does external mode do?\n")
     assert proc.returncode == 0
-    assert json.loads(proc.stdout) == {"action": "none", "trigger": None, "confidence": 0.0}
+    assert json.loads(proc.stdout) == {"action": "none", "trigger": None, "confidence": 0.0, "vendor": None}
 
 
 def test_cli_plain_line_and_literal_after_double_dash():

@@ -1,47 +1,39 @@
-"""The re-free pre-gate may only reject what stage 2 rejects: over every labelled utterance and
-every registry trigger, a prompt the full detector acts on must pass the gate."""
+"""The prompt hook's cold path: the detector never imports `re`, and a prompt that names a
+keyword but holds words the lexicon does not know stops before the grammar is compiled."""
 
-import json
 import subprocess
 import sys
 
-from conftest import LIB, ROOT
-from llm_router.intent import detect
-
-UTTERANCES = [json.loads(line)["text"] for line in
-              (ROOT / "tests" / "data" / "intent_utterances.jsonl").read_text().splitlines() if line.strip()]
-TRIGGERS = list(json.loads((ROOT / "component-registry.json").read_text())["components"]
-                ["external-mode-toggle"]["triggers"])
-EXTRA = ["let\u2019s switch to external models", "use z.ai for everything", "ask gemini: " + "x" * 400,
-         "/pa --external on", "Switch to “external” models", "go back to claude.", "anthropic's models please"]
-
-
-def test_gate_never_rejects_what_the_detector_acts_on():
-    detect._save_vocabulary(detect.compiled_rules().vocabulary)  # as the first keyword prompt does
-    assert detect._cached_vocabulary() is not None
-    for text in UTTERANCES + TRIGGERS + EXTRA:
-        full = detect._classify_relevant(text) if any(k in text.lower() for k in detect._KEYWORDS) else None
-        if full and full["action"] != "none":
-            assert not detect._pregate_rejects(text), text
-
-
-def test_gate_rejects_ordinary_talk_about_claude():
-    detect._save_vocabulary(detect.compiled_rules().vocabulary)
-    for text in ("update CLAUDE.md with the new build steps", "why did claude pick that model for the test?",
-                 "refactor the external API client to use retries"):
-        assert detect._pregate_rejects(text), text
-
+from conftest import LIB
 
 _PROBE = """
 import sys
 sys.path.insert(0, sys.argv[1])
 from llm_router.intent import detect
-print(detect.classify(sys.argv[2])["action"], "re" in sys.modules)
+action = detect.classify(sys.argv[2])["action"]
+compiled = detect._rules is not None and detect._rules._grammar is not None
+print(action, "re" in sys.modules, compiled)
 """
 
 
-def test_prompt_naming_claude_does_not_import_re_once_the_cache_exists():
-    run = lambda text: subprocess.run([sys.executable, "-I", "-S", "-c", _PROBE, str(LIB), text],
-                                      capture_output=True, text=True, check=True).stdout.split()
-    assert run("switch to external models")[0] == "enable"  # builds the cache
-    assert run("update CLAUDE.md with the new build steps") == ["none", "False"]
+def _run(text: str) -> list:
+    return subprocess.run([sys.executable, "-I", "-S", "-c", _PROBE, str(LIB), text],
+                          capture_output=True, text=True, check=True).stdout.split()
+
+
+def test_prompt_naming_claude_stops_before_the_grammar_and_without_re():
+    assert _run("update CLAUDE.md with the new build steps") == ["none", "False", "False"]
+    assert _run("refactor the external API client to use retries") == ["none", "False", "False"]
+
+
+def test_a_keyword_prompt_with_unknown_words_never_builds_the_phrase_index():
+    code = _PROBE.replace("print(action", "print(detect._rules.lexicon._phrases is None, action")
+    out = subprocess.run([sys.executable, "-I", "-S", "-c", code, str(LIB), "update CLAUDE.md with the new build steps"],
+                         capture_output=True, text=True, check=True).stdout.split()
+    assert out[:2] == ["True", "none"]
+
+
+def test_a_command_is_read_without_re():
+    assert _run("could you switch to the external models for the rest of the session?") == \
+        ["enable", "False", "True"]
+    assert _run("```\nswitch to external models\n```") == ["none", "False", "False"]

@@ -2,8 +2,8 @@
 
 Without TEXT the prompt is read from stdin, which is the safe way to pass anything that starts
 with a dash: `llm-router intent --json -- /pa --external on` works too.
-Prints {"action", "trigger", "confidence"} with --json, else one line. Always exits 0: "none" is
-an answer, not a failure.
+Prints {"action", "trigger", "confidence", "vendor"} with --json, else one line. Always exits 0:
+"none" is an answer, not a failure.
 """
 
 import json
@@ -35,4 +35,5 @@ def _read_stdin() -> str:
 def _describe(result: dict) -> str:
     if result["action"] == "none":
         return "none: not an external-mode request"
-    return f"{result['action']}: matched {result['trigger']!r} (confidence {result['confidence']:.2f})"
+    vendor = f", vendor {result['vendor']}" if result.get("vendor") else ""
+    return f"{result['action']}: matched {result['trigger']!r} (confidence {result['confidence']:.2f}{vendor})"

@@ -1,28 +1,38 @@
 """Is this prompt a request to turn external mode on or off, show it, or send one request out?
 
-Runs in the UserPromptSubmit hook on every prompt, so it works in three stages, each paid only
-by prompts that pass the one before:
-  1. a substring scan for a keyword (external, claude, copilot, gemini, ...): most prompts stop
-     here, before `os`, `re`, `json` or the registry are loaded;
-  2. component-registry.json is read and every clause checked against its vocabulary: a clause
-     with a word no trigger or pattern can contain ("claude.md", "refactor", "branch") cannot be
-     a command, and a prompt with no such clause is "none" (about a millisecond once `re` and
-     `json` are loaded, which a hook that parsed its JSON input has already done);
-  3. only then are the registry's patterns matched, compiling just those whose words cover the
-     clause (all of them would cost ~15 ms of regex compilation; a few cost ~2 ms).
+Runs in the UserPromptSubmit hook on every prompt, so it works in stages, each paid only by
+prompts that pass the one before:
+  1. a substring scan for a keyword (external, claude, gemini, gpt, model, mode, ...): most
+     prompts stop here, before `os` or the registry are loaded;
+  2. quoted material and code are cut out (guards.py), the rest split into clauses, and each
+     clause's words checked against the registry's lexicon (lexicon.py): a clause with a word
+     the lexicon does not know, and that is not a typo one edit from a lexicon word, cannot be
+     a command ("update claude.md", "refactor the external api client");
+  3. the few clauses made of lexicon words only are read by the grammar (grammar.py).
+No stage imports `re`.
 
 Precision comes first. A false toggle silently moves someone's work to another vendor; a missed
-one costs a retype, and the external-mode-toggle skill still sees it. So a prompt counts only
-when, after politeness and filler words are peeled off, a whole sentence or clause *is* a
-command from the registry: "switch to external models", never "switch to external storage".
-Quotes, backticks and code fences are cut out first; a question counts only as a status question
-or a polite request ("could you ..."); a conditional, questioning, negated or colon-introducing
-clause next to a command cancels it; prompts longer than MAX_CHARS are work, not toggles,
-though their opening may still send that one request out ("ask gemini: <long question>").
+one costs a retype, and the external-mode-toggle skill still sees it. So:
+  * a clause is a command only when all of it, scopes and fillers aside, is one grammar frame;
+  * quoted material never toggles: ``` and ~~~ fences, indented code, `> ` block quotes, HTML
+    comments, inline code and quotation marks;
+  * a condition ("if", "when", "once the ..."), a negation, a hedge ("should", "maybe"), a speech
+    verb ("said", "wrote"), another question, or a lead-in ending in a colon ("my lead says:")
+    anywhere in the prompt cancels an enable, disable or status; for a one-off request only the
+    clauses up to the command count, because what follows it is the request itself;
+  * a toggle on a line after other work ("fix X⏎switch to external models") counts when that
+    line stands alone as an instruction: it is its own clause and nothing above guards it.
+    The rest of the prompt is then the work, done under the new mode;
+  * two commands that disagree ("stop using copilot, use claude for this") are "none", except a
+    one-off and a return to Claude ("use codex for this, then back to claude"), which is "once";
+  * prompts longer than MAX_CHARS are work, though their opening may still send that one
+    request out ("ask gemini: <long question>").
 
 classify(text) -> {"action": "enable"|"disable"|"status"|"once"|"none",
-                   "trigger": the registry trigger or the matched phrase, None for "none",
-                   "confidence": 0.0 for "none", else how sure (HOOK_THRESHOLD and up: act)}
+                   "trigger": the clause that matched (a registry trigger when it is one), None for "none",
+                   "confidence": 0.0 for "none", else how sure (HOOK_THRESHOLD and up: act),
+                   "vendor": the vendor or model family the user named ("gemini", "gpt", "local",
+                             ...: the registry's `vendors` keys), else None}
 """
 
 # No imports at module level: under `python3 -I -S` even `os` is not loaded yet (~1.5 ms).
@@ -32,35 +42,43 @@ COMPONENT = "external-mode-toggle"
 REGISTRY_FILE = "component-registry.json"
 MAX_CHARS = 280       # longer prompts are work; only a "<request>: payload" head is looked at
 PAYLOAD_HEAD = 100    # how far into a prompt the colon of "ask gemini: ..." may be
-MAX_CLAUSES = 4       # more pieces than this is a paragraph, not a command
+MAX_CLAUSES = 6       # more pieces than this is a paragraph, not a command
+MAX_TYPOS = 2         # misspelt words per clause that are still read as their lexicon word
 HOOK_THRESHOLD = 0.8  # suggested floor for acting without asking; below it, leave it to the skill
 
 # Confidence by how the prompt matched.
-LITERAL, EXACT, PATTERN, PAYLOAD, CLAUSE = 1.0, 0.95, 0.9, 0.9, 0.8
+LITERAL, EXACT, GRAMMAR, PAYLOAD, CLAUSE = 1.0, 0.95, 0.9, 0.9, 0.85
 
-# Every trigger and pattern in the registry contains one of these (tests/test_intent.py checks
-# this copy against the registry's "keywords"); kept here so stage 1 never parses JSON.
-_KEYWORDS = ("external", "claude", "anthropic", "copilot", "codex", "gemini", "glm", "z.ai",
-             "opencode", "openrouter", "llama", "litellm")
-
-# Politeness and filler peeled off both ends of a clause before it is matched. Their words are
-# part of the vocabulary of stage 2, like the registry's.
-_PREFIX = (
-    r"^(?:(?:ok(?:ay)? now|ok(?:ay)?|k|alright|all right|right|so|now|hey|hi|please|pls|plz|"
-    r"kindly|just|then|and|yes|yeah|yep|sure|cool|great|good|fine|thanks|thank you|actually|"
-    r"also|well|hmm+|from now on|quick check|quick question|question|btw|by the way|fyi|"
-    r"let's|lets|let us|go ahead and|time to|i want to|i'd like to|i would like to|"
-    r"i want you to|i'd like you to|i need you to|i need to|we need to)\b\s*)+")
-_POLITE = (r"^(?:(?:can|could|would|will) (?:you|we)|would you mind|do you mind)"
-           r"(?: please| kindly| just)?\b\s*")
-_SUFFIX = (
-    r"(?:\s+(?:please|pls|plz|thanks|thank you|thx|now|right now|for now|from now on|"
-    r"from here on(?: out)?|going forward|for the rest of today|for the rest of (?:the|this|my) "
-    r"(?:session|conversation|chat|day|week)|for a while|for a bit|for the time being|"
-    r"for the moment|for today|today|for the day|this week|until i say otherwise|"
-    r"until further notice|then|ok|okay|instead))+$")
-
-_NONE = {"action": "none", "trigger": None, "confidence": 0.0}
+# Every command contains one of these (tests/test_intent.py checks this copy against the
+# registry's "keywords" and every target and question word against this list); kept here so
+# stage 1 never reads the registry.
+_KEYWORDS = ("external", "claude", "anthropic", "opus", "sonnet", "haiku", "copilot", "codex",
+             "gpt", "openai", "chatgpt", "gemini", "glm", "z.ai", "zhipu", "opencode",
+             "openrouter", "open router", "llama", "litellm", "lm studio", "lmstudio", "vllm",
+             "qwen", "deepseek", "mistral", "codestral", "kimi", "grok", "local", "model", "mode",
+             "llm", "who", "offload", "extr", "xter", "ernal", "claud", "cluad", "calud", "gemn",
+             "gmin", "copil", "copli", "routing", "answering", "responding")
+_ARTICLES = frozenset(("the", "a", "an"))
+_MODALS = frozenset(("can", "could", "will", "would"))
+_WEAK_TAGS = frozenset(("bare", "status", "exact"))  # a bare name or a lone "external?" may simply not count
+# One-word lead-ins that label text which is not the user's instruction ("TODO: use codex").
+_LABELS = frozenset(("todo", "fixme", "test", "tests", "example", "examples", "input", "output", "expected", "q",
+                     "a", "question", "answer", "bug", "task", "issue", "title", "subject", "phrase", "prompt",
+                     "string", "case", "sample", "spec", "label", "quote", "transcript", "log", "error", "me",
+                     "you", "user", "assistant", "bot", "human", "ai", "system", "customer", "fixture", "e.g",
+                     "eg", "ex", "usage", "docs", "readme", "comment", "note"))
+_WH = frozenset(("what", "why", "how", "who", "which", "when", "where", "whats", "what's", "why's", "how's"))
+# "ask gemini to / what / how / why ...": the request follows. Not "if" ("ask gemini if you're unsure").
+_ASK_PAYLOAD = frozenset(("to", "what", "how", "why", "which", "who", "where", "what's", "how's"))
+_DIRECTIVE_MODALS = frozenset(("should", "must", "shall"))
+# A time scope turns "don't use X" into a stop ("don't use gemini from now on"); "for everything"
+# does not ("don't use copilot for everything" is advice about how much).
+_FROM_NOW = ("from now", "from here", "going forward", "moving forward", "onward", "rest of", "remainder of",
+             "any more", "anymore", "any longer", "no longer")
+# "flip it to codex": with these verbs "it" is the mode, not this one request.
+_MODE_VERBS = frozenset(("flip", "switch", "set", "turn", "change", "move", "swap", "toggle", "put"))
+_FAST_GATE = True  # tests turn it off to show the gate only skips what the grammar would reject
+_NONE = {"action": "none", "trigger": None, "confidence": 0.0, "vendor": None}
 _rules = None  # the registry, prepared on the first prompt that passes the keyword scan
 
 
@@ -70,215 +88,327 @@ def classify(text: str) -> dict:
     low = text[:MAX_CHARS + 1].lower()
     if not any(word in low for word in _KEYWORDS):
         return dict(_NONE)
-    if _pregate_rejects(text):
-        return dict(_NONE)
     return _classify_relevant(text)
 
 
-# ---- stage 1b: the vocabulary check without `re` -----------------------------------------
-# Prompts that name Claude ("update CLAUDE.md") pass the keyword scan all the time, and
-# importing `re` for stage 2 would double the hook's cold start. This gate answers "could any
-# clause be made of command words only?" with str methods and a vocabulary cached in the data
-# dir. It splits at every boundary stage 2 splits at (and more), and never drops a word stage
-# 2 keeps, so it can only reject what stage 2 rejects too (tests/test_intent.py checks that).
-
-_BOUNDARIES = '!?;,:\n"`\u201c\u201d\u00ab\u00bb'
-_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789'.")
-_VOCAB_CACHE = "intent-vocabulary.json"
-
-
-def _pregate_rejects(text: str) -> bool:
-    low = text[:max(MAX_CHARS, PAYLOAD_HEAD) + 1].lower()
-    if "--external" in low:
-        return False  # the literal /pa form is decided by stage 2
-    vocabulary = _cached_vocabulary()
-    if vocabulary is None:
-        return False  # unknown yet: stage 2 decides (and fills the cache)
-    low = low.replace("\u2018", "'").replace("\u2019", "'")  # as stage 2's quote map does
-    for mark in _BOUNDARIES:
-        low = low.replace(mark, "|")
-    for space in " \t\r\u00a0":
-        low = low.replace(space + ".", " |").replace("." + space, "| ")
-    return not any(_piece_covered(piece, vocabulary) for piece in low.split("|"))
-
-
-def _piece_covered(piece: str, vocabulary: frozenset) -> bool:
-    words = "".join(ch if ch in _WORD_CHARS else " " for ch in piece).split()
-    words = [w.strip(".'") for w in words]
-    words = [w for w in words if w]
-    return bool(words) and all(w in vocabulary or w.removesuffix("'s") in vocabulary for w in words)
-
-
-def _vocabulary_key() -> str:
-    import os
-
-    parts = []
-    for path in (registry_path(), __file__):
-        info = os.stat(path)
-        parts.append(f"{info.st_size}:{info.st_mtime_ns}")
-    return "|".join(parts)
-
-
-def _cached_vocabulary() -> frozenset | None:
-    from .. import paths
-    from ..io import fastjson
-
-    from ..io.fileio import read_regular  # the prompt hook reads this: never hang on a FIFO
-
-    try:
-        cached = fastjson.loads(read_regular(paths.data_file(_VOCAB_CACHE)))
-        if cached.get("key") == _vocabulary_key():
-            return frozenset(cached["words"])
-    except (OSError, ValueError, AttributeError, KeyError, TypeError):
-        pass
-    return None
-
-
-def _save_vocabulary(vocabulary: frozenset) -> None:
-    from .. import paths
-    from ..io import fileio
-
-    try:
-        fileio.atomic_write_json(paths.data_file(_VOCAB_CACHE),
-                                 {"key": _vocabulary_key(), "words": sorted(vocabulary)})
-    except OSError:
-        pass  # without the cache, stage 2 simply runs every time
-
-
-def _result(action: str, trigger: str | None, confidence: float) -> dict:
-    return {"action": action, "trigger": trigger, "confidence": confidence}
+def _result(action: str, trigger: str | None, confidence: float, vendor: str | None = None) -> dict:
+    return {"action": action, "trigger": trigger, "confidence": confidence, "vendor": vendor}
 
 
 def _classify_relevant(text: str) -> dict:
-    rules = compiled_rules()
-    literal = rules.literal.fullmatch(text[:MAX_CHARS].strip().lower())
+    literal = _literal(text[:MAX_CHARS])
     if literal:
-        return _result(rules.literal_actions[literal.group(1)], literal.group(0), LITERAL)
-    head = _payload_head(text, rules)
-    parts = _clauses(_clean(text[:MAX_CHARS], rules), rules) if len(text) <= MAX_CHARS else []
-    if not (head and rules.plausible(head)) and not any(rules.plausible(p[0]) for p in parts):
-        return dict(_NONE)  # stage 2: no clause is made of command words only
-    found = _payload_request(head, rules) if head else None
-    return found or _short_request(parts, rules)
+        return literal
+    rules = compiled_rules()
+    if len(text) <= MAX_CHARS:
+        return _Prompt(text, rules).decide(once_only=False)
+    head, colon, rest = text[:PAYLOAD_HEAD].replace("\n", ":", 1).partition(":")
+    if not colon or not (rest or text[PAYLOAD_HEAD:]).strip():
+        return dict(_NONE)
+    found = _Prompt(head, rules).decide(once_only=True)
+    return {**found, "confidence": PAYLOAD} if found["action"] == "once" else dict(_NONE)
 
 
-def _payload_head(text: str, rules) -> str | None:
-    """The instruction before the colon of "ask gemini: <payload>", cleaned; None if no such."""
-    head, colon, _ = text[:PAYLOAD_HEAD].partition(":")
-    payload = text[len(head) + 1:len(head) + 1 + MAX_CHARS]
-    if not colon or not payload.strip() or "\n" in head.strip():
-        return None
-    return " ".join(part[0] for part in _clauses(_clean(head, rules), rules)) or None
+_LITERAL_ACTIONS = {"on": "enable", "off": "disable", "status": "status"}
 
 
-def _payload_request(head: str, rules) -> dict | None:
-    """"ask gemini: <anything>" / "have an external model answer this: ..." -> once.
-
-    Only the head is read, so the payload may be long, quoted or code.
-    """
-    core = _core(head, False, rules)
-    if core and rules.grammar().match(core, payload=True):
-        return _result("once", core, PAYLOAD)
+def _literal(text: str) -> dict | None:
+    """`/pa --external on|off|status`, the /pa command's own syntax, as the whole prompt."""
+    parts = text.strip().lower().replace("--external=", "--external ").split()
+    if (len(parts) == 3 and parts[0] in ("/pa", "/llm-router:pa") and parts[1] == "--external"
+            and parts[2] in _LITERAL_ACTIONS):
+        return _result(_LITERAL_ACTIONS[parts[2]], " ".join(parts), LITERAL)
     return None
 
 
-def _short_request(parts: list, rules) -> dict:
-    """A whole prompt that is a command, else a command in one of its few clauses."""
-    if not parts or len(parts) > MAX_CLAUSES:
-        return dict(_NONE)
-    hit = _match(" ".join(part[0] for part in parts), parts[-1][1], rules)
-    if hit:
-        return _result(*hit)
-    return _from_clauses(parts, rules) if len(parts) > 1 else dict(_NONE)
+# ---- reading a prompt ---------------------------------------------------------------------------
+
+class _Clause:
+    """One clause: its tokens after scopes and fillers, the frame it matched, its guards."""
+
+    __slots__ = ("text", "mark", "line", "tokens", "scopes", "tag", "target", "polite", "asked", "guard",
+                 "typo", "payload", "alt", "exact", "checking", "covered", "softened", "rhetorical")
+
+    def __init__(self, text: str, mark: str, line: int) -> None:
+        self.text, self.mark, self.line = text, mark, line
+        self.tokens, self.scopes, self.tag, self.target = [], set(), None, None
+        self.polite = self.typo = self.payload = self.alt = False
+        self.exact = None
+        self.checking = False  # after "check whether": status may come in statement order
+        self.covered = True    # every word a lexicon word
+        self.softened = False  # "please", "ok", "could you" ... were peeled off
+        self.rhetorical = text.split(" ", 1)[0] in _WH  # "what could go wrong" asks, "?" or not
+        self.asked = mark == "?"
+        self.guard = None  # "negation" | "condition" | "speech": cancels commands around it
+
+    @property
+    def scope_only(self) -> bool:
+        return not self.tokens and bool(self.scopes)
 
 
-def _from_clauses(parts: list, rules) -> dict:
-    """One clause is the command and the others are harmless ("I'm out of credits, ...").
+class _Prompt:
+    def __init__(self, text: str, rules) -> None:
+        from . import guards
 
-    A clause that is a question, a negation or the lead-in of a colon ("our lead says: use
-    copilot for everything") changes what the command means, so it cancels it.
-    """
-    grammar = rules.grammar()
-    actions, trigger = set(), None
-    for clause, asked, introduces in parts:
-        if grammar.conditional.match(clause):
-            return dict(_NONE)  # "if claude is down, switch to external" is not for now
-        hit = _match(clause, asked, rules)
-        if hit:
-            actions.add(hit[0])
-            trigger = trigger or hit[1]
-        elif _core(clause, False, rules) and (asked or introduces or grammar.negation.search(clause)):
+        self.rules = rules
+        cleaned = guards.strip_quoted(text).lower()
+        self.parts = [_Clause(t, m, n) for t, m, n in guards.clauses(cleaned)]
+
+    def decide(self, once_only: bool) -> dict:
+        parts = self.parts
+        if not parts or len(parts) > MAX_CLAUSES:
             return dict(_NONE)
-    if len(actions) != 1:
-        return dict(_NONE)  # nothing, or "stop using copilot, use gemini": let the skill ask
-    return _result(actions.pop(), trigger, CLAUSE)
+        lexicon = self.rules.lexicon
+        words = [lexicon.words(part.text) for part in parts]
+        unknown = [lexicon.unknown(w) for w in words]
+        if _FAST_GATE and all(len(u) > MAX_TYPOS and not _may_ask(w, lexicon)
+                              for w, u in zip(words, unknown)):
+            return dict(_NONE)  # stage 2: no clause can be made of lexicon words only
+        plausible = False
+        for part, w, u in zip(parts, words, unknown):
+            plausible |= self._tokenize(part, lexicon, w, u)
+        if not plausible:
+            return dict(_NONE)
+        grammar = self.rules.grammar()
+        for part in parts:
+            _read(part, grammar, self.rules.triggers, len(parts) == 1)
+        _attach_vocatives(parts, grammar)
+        return self._combine(once_only)
+
+    def _tokenize(self, part: _Clause, lexicon, words: list, unknown: list) -> bool:
+        fixed = set()
+        if unknown and len(unknown) <= MAX_TYPOS:
+            fixes = {w: lexicon.correct(w) for w in unknown}
+            if all(fixes.values()):
+                words = [fixes.get(w, w) for w in words]
+                fixed, unknown = set(fixes.values()), []
+        part.tokens = [t for t in lexicon.tokens(words, frozenset(fixed)) if t.word not in _ARTICLES]
+        part.typo = bool(fixed)
+        if unknown:
+            part.payload = _ask_payload(part)
+        return not unknown or part.payload
+
+    def _combine(self, once_only: bool) -> dict:
+        parts = self.parts
+        scopes = set().union(*(p.scopes for p in parts if p.scope_only))
+        read = [(i, p, _action(p, scopes, parts)) for i, p in enumerate(parts) if p.tag]
+        commands = [(i, p, a) for i, p, a in read if a]
+        if not commands or any(not a and p.tag not in _WEAK_TAGS for _, p, a in read):
+            return dict(_NONE)  # nothing, or a frame it cannot act on ("... use claude for this one"): ask
+        actions = {a for _, _, a in commands}
+        if actions == {"once", "disable"}:
+            actions = {"once"}
+            commands = [c for c in commands if c[2] == "once"]
+        vendors = {p.target.vendor for _, p, _ in commands if p.target is not None and p.target.vendor}
+        if len(actions) != 1 or len(vendors) > 1:
+            return dict(_NONE)  # "stop using copilot, use claude for this", "use gemini⏎use codex": ask
+        action = actions.pop()
+        if once_only and action != "once":
+            return dict(_NONE)
+        first, part, _ = commands[0]
+        if action == "once" and part.mark == "&" and first + 1 < len(parts) and not parts[first + 1].tag:
+            return dict(_NONE)  # "ask gemini about this and compare it with your answer": Claude's job
+        guarded = parts[:first + 1] if action == "once" else parts
+        if _cancelled(guarded, first, parts, action):
+            return dict(_NONE)
+        confidence = EXACT if part.tag == "exact" and len(parts) == 1 else GRAMMAR
+        if len(parts) > 1 or any(p.typo for p in parts):
+            confidence = min(confidence, CLAUSE)
+        vendor = part.target.vendor if part.target is not None else None
+        return _result(action, part.text, confidence, vendor)
 
 
-def _match(unit: str, asked: bool, rules) -> tuple | None:
-    """(action, trigger, confidence) when the unit, fillers removed, is a command."""
-    if not rules.plausible(unit):
+def _may_ask(words: list, lexicon) -> bool:
+    """Could this be "ask <target> to <request>" (whose request words are not lexicon words)?"""
+    return any(w in _ASK_PAYLOAD for w in words[:6]) and any(w in lexicon.ask_words for w in words[:4])
+
+
+def _ask_payload(part: _Clause) -> bool:
+    """"ask gemini to write the changelog": the words after "ask <target> to" are the request."""
+    tokens = part.tokens
+    for i, token in enumerate(tokens[:4]):
+        if "ASK" in token.classes:
+            if i + 2 < len(tokens) and "T" in tokens[i + 1].classes and tokens[i + 2].word in _ASK_PAYLOAD:
+                if all(t.classes for t in tokens[:i + 2]):
+                    part.tokens = tokens[:i + 2]
+                    return True
+            return False
+    return False
+
+
+def _read(part: _Clause, grammar, triggers: dict, single: bool) -> None:
+    """Fill in part.tag/target/scopes/guard from its tokens."""
+    tokens = part.tokens
+    if part.text in triggers and single and (not part.asked or triggers[part.text] == "status"):
+        part.tag, part.target, part.exact = "exact", _first_target(tokens), triggers[part.text]
+        return
+    if tokens and tokens[0].word == "once" and len(tokens) > 1 and "T" not in tokens[1].classes \
+            and tokens[1].word not in ("only", "more"):
+        part.guard = "condition"  # "once the build passes, ..."
+    if not part.payload and any(not t.classes for t in tokens):
+        _guard_only(part, tokens)  # words the lexicon does not know: never a command, maybe a guard
+        return
+    tokens, part.scopes = grammar.lift_scopes(tokens)
+    directive = bool(part.scopes & {"persist", "agents"}) and not part.asked  # "agents should use X from now on"
+    if any(t.word in ("only", "exclusively", "solely") for t in tokens):
+        part.scopes.add("only")
+        tokens = [t for t in tokens if t.word not in ("only", "exclusively", "solely")]
+    if any(t.word == "again" for t in tokens):
+        part.scopes.add("again")  # "claude again": a bare target that means a return
+    tokens = _drop_contrast(tokens)
+    part.alt = _is_alternative(tokens)
+    while tokens and tokens[0].classes & {"LEAD", "POLITE", "FILLER"}:
+        part.polite |= "POLITE" in tokens[0].classes
+        part.softened = True
+        part.checking |= "CHECKIF" in tokens[0].classes  # "check if external mode is on" asks
+        tokens = tokens[1:]
+    if directive and tokens and tokens[0].word in _DIRECTIVE_MODALS:
+        tokens = tokens[1:]  # "(you) must use the copilot from today"
+    if len(tokens) > 2 and tokens[0].word in _MODALS and "T" in tokens[1].classes:
+        part.polite, tokens = True, tokens[1:]  # "can gemini take this one?" is a request
+    part.asked |= part.checking
+    part.softened |= any("FILLER" in t.classes for t in tokens)
+    tokens = [t for t in tokens if "FILLER" not in t.classes]
+    part.tokens = tokens
+    classes = set().union(*(t.classes for t in tokens)) if tokens else set()
+    hedged = any("COND" in t.classes and not (directive and t.word in _DIRECTIVE_MODALS) for t in tokens)
+    part.guard = part.guard or ("condition" if hedged else "speech" if classes & {"SPEECH", "IRONY"} else None)
+    if part.asked and len(tokens) > 2 and (tokens[-2].word, tokens[-1].word) == ("or", "not"):
+        tokens = part.tokens = tokens[:-2]  # "are we in external mode or not?"
+        classes = set().union(*(t.classes for t in tokens))
+    if tokens and all("THIS" in t.classes or "WORKN" in t.classes for t in tokens) and "THIS" in tokens[0].classes:
+        part.scopes.add("once")  # "this one: codex", "codex, this one"
+        tokens = part.tokens = []
+    part.covered = all(t.classes for t in tokens)
+    if not tokens or not part.covered and not part.payload:
+        if "NEG" in classes:
+            part.guard = part.guard or "negation"
+        return
+    tag = grammar.frame(tokens, part.asked and not part.polite or part.checking, part.checking)
+    negated = "NEG" in classes and not (tag and _consumes_negation(tokens, part.text))
+    if negated:
+        part.guard = part.guard or "negation"
+        return
+    part.tag, part.target = tag, _first_target(tokens)
+    if tag == "replace":  # "swap claude out for gpt": the second target is where it goes
+        part.target = [t for t in tokens if "T" in t.classes][-1]
+
+
+def _guard_only(part: _Clause, tokens: list) -> None:
+    """A clause that is not a command still cancels one next to it when it is a condition, a
+    negation, someone else's words or irony ("if claude is down, ...", "my lead says ...")."""
+    part.covered = False
+    classes = set().union(*(t.classes for t in tokens))
+    part.guard = part.guard or ("condition" if "COND" in classes else
+                                "speech" if classes & {"SPEECH", "IRONY"} else
+                                "negation" if "NEG" in classes else None)
+
+
+def _consumes_negation(tokens: list, text: str) -> bool:
+    """The frame itself is negative: "no external models", "don't use claude anymore" (or "from
+    now on"), "is external mode on or not?". "don't use gemini for this" stays a negation."""
+    return tokens[0].word == "no" or any("ANYMORE" in t.classes for t in tokens) or \
+        "NEG" in tokens[0].classes and any(mark in text for mark in _FROM_NOW) or \
+        len(tokens) > 2 and (tokens[-2].word, tokens[-1].word) == ("or", "not")
+
+
+def _drop_contrast(tokens: list) -> list:
+    """"use gpt-5 instead of claude", "use codex not claude": the contrasted target goes."""
+    for i, token in enumerate(tokens[1:-1], start=1):
+        if "CONTRAST" in token.classes and "T" in tokens[i + 1].classes and \
+                any("T" in t.classes for t in tokens[:i]):
+            return tokens[:i] + tokens[i + 2:]
+    return tokens
+
+
+def _is_alternative(tokens: list) -> bool:
+    """"you or glm", "claude or external": the tail of a status question after a comma."""
+    return len(tokens) == 3 and tokens[1].word in ("or", "vs") and all(
+        t.classes & {"T", "SUBJ"} for t in (tokens[0], tokens[2]))
+
+
+def _first_target(tokens: list):
+    for token in tokens:
+        if "T" in token.classes:
+            return token
+    return None
+
+
+def _attach_vocatives(parts: list, grammar) -> None:
+    """"Gemini, answer this one": a vendor named alone, then a request, is "have gemini ..."."""
+    from .lexicon import Token
+
+    for first, second in zip(parts, parts[1:]):
+        if (len(first.tokens) == 1 and first.tokens[0].vendor and not first.scopes and first.tag in (None, "bare")
+                and second.tokens and "WORK" in second.tokens[0].classes and not second.tag):
+            tokens = [Token("have", frozenset({"LET"})), first.tokens[0], *second.tokens]
+            tag = grammar.frame(tokens, second.asked and not second.polite)
+            if tag:
+                second.tag, second.target, second.tokens = tag, first.tokens[0], tokens
+
+
+def _action(part: _Clause, scopes: set, parts: list) -> str | None:
+    """The clause's action from its frame, its target's side and the scopes around it."""
+    from . import grammar as g
+
+    if part.tag == "exact":
+        return part.exact
+    if part.tag == g.STATUS:
+        lone = all(t.classes & {"T", "MODE"} for t in part.tokens)  # "external?" must be all there is
+        return "status" if not lone or sum(1 for p in parts if p.tokens or p.scopes) == 1 else None
+    scopes = part.scopes | scopes
+    # "flip it to codex", "claude, take it from here": "it" is the mode or the work, not one request
+    vague_it = bool(part.tokens) and part.tokens[0].word in _MODE_VERBS or "persist" in scopes
+    this = any("THIS" in t.classes and not (t.word == "it" and vague_it) for t in part.tokens)
+    once = "once" in scopes or this
+    if part.tag == g.BARE and not _bare_counts(part, scopes, parts):
         return None
-    core = _core(unit, asked, rules)
-    if not core:
-        return None
-    plain = core.removesuffix(" ?")
-    action = rules.triggers.get(plain)
-    if action and (action == "status" or core == plain):
-        return action, plain, EXACT
-    action = rules.grammar().match(core)
-    return (action, plain, PATTERN) if action else None
+    direction = g.direction(g.TOWARD if part.tag in (g.BARE, g.ASK) else part.tag, part.target)
+    if part.tag == g.ASK:
+        return "enable" if "persist" in scopes and direction == "enable" else \
+            "once" if direction == "enable" else None
+    if once:
+        return "once" if direction == "enable" and "persist" not in scopes else None
+    return direction
 
 
-def _core(unit: str, asked: bool, rules) -> str:
-    """The unit without fillers; ends in " ?" if it was a question that was not a polite request.
-
-    Status patterns accept the trailing " ?", the others do not: "use copilot for everything?"
-    is someone thinking aloud, "could you use copilot for everything?" is a request.
-    """
-    grammar = rules.grammar()
-    polite = False
-    for _ in range(6):
-        before = unit
-        unit = grammar.prefix.sub("", unit)
-        stripped = grammar.polite.sub("", unit)
-        polite = polite or stripped != unit
-        unit = grammar.suffix.sub("", stripped)
-        if unit == before:
-            break
-    return unit + " ?" if unit and asked and not polite else unit
+def _bare_counts(part: _Clause, scopes: set, parts: list) -> bool:
+    """A target named with no verb ("external models", "codex-only mode") is a command only
+    with a scope or "only", or as the whole prompt when it is generic or names a mode."""
+    if scopes & {"once", "persist", "agents", "only", "again"} or any("THIS" in t.classes for t in part.tokens):
+        return True
+    has_mode = any("MODE" in t.classes for t in part.tokens)
+    generic = part.target is not None and part.target.vendor in (None, "local") and "EXT" in part.target.classes
+    softened = part.softened or part.mark == "!" or any(
+        not p.tokens and not p.scopes and not p.guard and p is not part for p in parts)  # "external, please"
+    named = has_mode or generic and (part.target.word != "external" or softened)  # not a bare adjective
+    return not part.asked and part.mark != ":" and named and part.tokens[0] is part.target
 
 
-def _clean(text: str, rules) -> str:
-    """Lower-case, straight quotes, and quoted or code spans replaced by a marker no pattern
-    matches, so `the docs say "switch to external"` keeps its shape but never matches."""
-    text = text.translate(_QUOTE_MAP).lower()
-    return rules.quoted.sub(" \x00 ", text)
+def _cancelled(guarded: list, first: int, parts: list, action: str) -> bool:
+    """A guard anywhere in `guarded` cancels; so does a lead-in colon before the command, and
+    another question (for enable/disable/status: "use copilot? not sure that's a good idea")."""
+    for i, part in enumerate(guarded):
+        if part.guard:
+            return True
+        if i < first and part.mark == ":" and not part.covered and _introduces(part, i, parts, first):
+            return True  # "my lead says: ...", "save claude tokens: ...": someone else's words, or unclear
+        if (part.asked or part.rhetorical) and not part.polite and not part.tag and not part.alt \
+                and action != "once":
+            return True
+    return False
 
 
-def _clauses(text: str, rules) -> list:
-    """[(clause, ends_with_question_mark, ends_with_colon)], single-spaced, empties dropped."""
-    pieces = rules.splitter.split(text)
-    parts = []
-    for index in range(0, len(pieces), 2):
-        clause = _trim(" ".join(pieces[index].split()))
-        separator = pieces[index + 1] if index + 1 < len(pieces) else ""
-        if clause:
-            parts.append((clause, "?" in separator, ":" in separator))
-    return parts
-
-
-def _trim(clause: str) -> str:
-    """Drop emoji, brackets and stray punctuation at the ends; keep the quote marker."""
-    start, end = 0, len(clause)
-    while start < end and not (clause[start].isalnum() or clause[start] in "\x00/"):
-        start += 1
-    while end > start and not (clause[end - 1].isalnum() or clause[end - 1] == "\x00"):
-        end -= 1
-    return clause[start:end]
-
-
-_QUOTE_MAP = {0x2018: "'", 0x2019: "'", 0x201C: '"', 0x201D: '"', 0x00AB: '"', 0x00BB: '"',
-              0x00A0: " ", 0x2014: " - ", 0x2013: " - "}
+def _introduces(part: _Clause, i: int, parts: list, first: int) -> bool:
+    """Does the lead-in's colon introduce the command: on its line, or ending the line above it?
+    ("Context: big refactor ahead.⏎Switch to codex." does not.) A one-word tag that is not a
+    label for someone else's text ("URGENT: switch to gpt") introduces nothing."""
+    words = part.text.split()
+    if len(words) == 1 and words[0] not in _LABELS:
+        return False
+    command_line = parts[first].line
+    ends_line = i + 1 >= len(parts) or parts[i + 1].line != part.line
+    return part.line == command_line or ends_line and command_line == part.line + 1
 
 
 # ---- the registry -----------------------------------------------------------------------------
@@ -320,155 +450,29 @@ def toggle_component(registry: dict) -> dict:
 def compiled_rules():
     global _rules
     if _rules is None:
-        _rules = _Rules(toggle_component(load_registry()))
-        if _cached_vocabulary() != _rules.vocabulary:
-            _save_vocabulary(_rules.vocabulary)
+        _rules = Rules(toggle_component(load_registry()))
     return _rules
 
 
-class _Rules:
-    """Stage 2: triggers, vocabulary and the few small expressions every relevant prompt needs.
-
-    The grammar (stage 3) is compiled on first use by grammar().
-    """
+class Rules:
+    """The registry's triggers and lexicon; the grammar is compiled on first use by grammar()."""
 
     def __init__(self, component: dict) -> None:
-        import re
+        from ..errors import ConfigError
+        from .lexicon import Lexicon
 
         self.component = component
         self.triggers = {" ".join(k.lower().split()): v for k, v in component["triggers"].items()}
-        _check_actions(self.triggers.values())
-        self.vocabulary = _vocabulary(re, component)
-        self.word = re.compile(r"[a-z0-9'.]+")
-        # `/pa --external on|off|status` is the /pa command's own syntax, not a phrasing.
-        self.literal = re.compile(r"/(?:llm-router:)?pa\s+--external(?:\s+|=)(on|off|status)")
-        self.literal_actions = {"on": "enable", "off": "disable", "status": "status"}
-        self.quoted = re.compile(
-            r"```.*?(?:```|\Z)|`[^`\n]*`?|\"[^\"\n]*\"?|(?<![\w'])'[^'\n]*'(?![\w'])", re.S)
-        self.splitter = re.compile(r"((?:[.!?;,:]|\s-+)+(?=\s|$)|\n+)")
+        unknown = sorted(set(self.triggers.values()) - set(ACTIONS))
+        if unknown:
+            raise ConfigError(f"component registry uses unknown actions {unknown}",
+                              f"use one of {', '.join(ACTIONS)}", json_path=f"$.components.{COMPONENT}")
+        self.lexicon = Lexicon(component)
         self._grammar = None
 
-    def plausible(self, unit: str) -> bool:
-        """Could this text, fillers and all, be a command? Only if every word is in the registry's
-        vocabulary (a possessive "anthropic's" counts as its base word)."""
-        return _covered(self.word.findall(unit), self.vocabulary)
-
-    def grammar(self) -> "_Grammar":
+    def grammar(self):
         if self._grammar is None:
-            self._grammar = _Grammar(self.component, self.word)
+            from .grammar import Grammar
+
+            self._grammar = Grammar()
         return self._grammar
-
-
-class _Grammar:
-    """Stage 3: the registry's patterns, each compiled the first time a clause could match it.
-
-    A pattern can only match a clause whose words all occur in the pattern's expanded text (the
-    argument of stage 2, per pattern), so most clauses compile one or two patterns, not all.
-    """
-
-    def __init__(self, component: dict, word) -> None:
-        import re
-
-        self._re, self._word = re, word
-        slots = component.get("slots", {})
-        self.entries = [_entry(re, a, p, slots) for a, p in component.get("patterns", [])]
-        # Before a colon, a one-request phrasing or a payload-only one ("ask gemini: ...").
-        self.payload_entries = [e for e in self.entries if e[0] == "once"] + [
-            _entry(re, a, p, slots) for a, p in component.get("payload_patterns", [])]
-        _check_actions([e[0] for e in self.entries + self.payload_entries])
-        self._compiled = {}
-        self.prefix = re.compile(_PREFIX)
-        self.polite = re.compile(_POLITE)
-        self.suffix = re.compile(_SUFFIX)
-        self.conditional = re.compile(r"^(?:if|when|whenever|unless|once|in case|after|before|until)\b")
-        self.negation = re.compile(r"\b(?:not|no|never|don't|dont|do not|doesn't|shouldn't|won't|"
-                                   r"can't|cannot|without)\b")
-
-    def match(self, core: str, payload: bool = False) -> str | None:
-        """The action of the first pattern (registry order) that matches all of `core`."""
-        words = self._word.findall(core)
-        for action, source, vocabulary in self.payload_entries if payload else self.entries:
-            if _covered(words, vocabulary) and self.compiled(source).fullmatch(core):
-                return action
-        return None
-
-    def compiled(self, source: str):
-        if source not in self._compiled:
-            try:
-                self._compiled[source] = self._re.compile(source)
-            except self._re.error as exc:
-                from ..errors import ConfigError
-
-                raise ConfigError(f"bad pattern in the component registry: {source[:80]!r}: {exc}",
-                                  "fix the pattern in component-registry.json",
-                                  json_path=f"$.components.{COMPONENT}.patterns") from exc
-        return self._compiled[source]
-
-    def compile_all(self) -> None:
-        """Compile every pattern now (tests, doctor): a bad one raises ConfigError."""
-        for _action, source, _vocabulary in self.entries + self.payload_entries:
-            self.compiled(source)
-
-
-def _vocabulary(re, component: dict) -> frozenset:
-    """Every word a command can contain: the literal words of the triggers, slots, patterns and
-    fillers."""
-    return _words(re, [*component["triggers"], *component.get("slots", {}).values(),
-                       *(p for _, p in component.get("patterns", [])),
-                       *(p for _, p in component.get("payload_patterns", [])),
-                       _PREFIX, _POLITE, _SUFFIX])
-
-
-def _words(re, sources: list) -> frozenset:
-    """The literal words in regex sources: "models?" gives "models" and "model", "an?" "an" and
-    "a". Registry patterns use only words, spaces, (?:...), | and ?, so this finds them all."""
-    words = set()
-    for source in sources:
-        for match in re.finditer(r"([a-z0-9'.]+)(\?)?", source.lower().replace("\\.", ".")):
-            words.add(match.group(1))
-            if match.group(2):
-                words.add(match.group(1)[:-1])
-    return frozenset(words)
-
-
-def _covered(words, vocabulary: frozenset) -> bool:
-    """Every word is in the vocabulary; a possessive "anthropic's" counts as "anthropic"."""
-    return all(w in vocabulary or w.removesuffix("'s") in vocabulary for w in words)
-
-
-def _entry(re, action: str, pattern: str, slots: dict) -> tuple:
-    """(action, expanded source, its words). Status patterns may keep a trailing " ?"."""
-    source = _expand(re, pattern, slots)
-    if action == "status":
-        source = f"(?:{source})(?: \\?)?"
-    return action, source, _words(re, [source])
-
-
-def _expand(re, pattern: str, slots: dict) -> str:
-    """Replace {slot} (slots may name slots) until none is left; unknown names are errors."""
-    from ..errors import ConfigError
-
-    def one(match):
-        name = match.group(1)
-        if name not in slots:
-            raise ConfigError(f"component registry pattern names an unknown slot {{{name}}}",
-                              "add the slot or fix the pattern",
-                              json_path=f"$.components.{COMPONENT}.slots.{name}")
-        return slots[name]
-
-    for _ in range(5):
-        pattern, count = re.subn(r"\{([a-z_]+)\}", one, pattern)
-        if not count:
-            return pattern
-    raise ConfigError("component registry slots refer to each other too deeply",
-                      "flatten the slots", json_path=f"$.components.{COMPONENT}.slots")
-
-
-def _check_actions(actions) -> None:
-    from ..errors import ConfigError
-
-    unknown = sorted(set(actions) - set(ACTIONS))
-    if unknown:
-        raise ConfigError(f"component registry uses unknown actions {unknown}",
-                          f"use one of {', '.join(ACTIONS)}",
-                          json_path=f"$.components.{COMPONENT}")

@@ -1,0 +1,191 @@
+"""What the user did not say themselves: quoted material, code, comments. And where clauses end.
+
+Quoted material never toggles: a ``` or ~~~ fence (to its closing fence, or the end), an
+indented code line (four spaces or a tab), a markdown block quote (`> ...`), a line opening
+with "#", "//" or "--" (a heading or a code comment: labels, not instructions), lines of a
+pasted conversation (two or more lines opening "Name:"), an HTML comment
+(`<!-- ... -->`, across lines too), inline code (`...`) and text in quotation marks ("...",
+“...”, «...», '...'). Each is replaced by QUOTED, a word no lexicon entry contains, so the
+clause around it keeps its shape ("the docs say QUOTED") and can never be a command.
+
+Standard library only and no `re`: the prompt hook runs this on every prompt naming a keyword.
+"""
+
+QUOTED = "\x00"
+_FENCES = ("```", "~~~")
+_MARKS = ("`", '"', "'", "<!--", "~~~", ">", "\t", "#", "//", "--", ":")
+_QUOTE_MAP = {0x2018: "'", 0x2019: "'", 0x201C: '"', 0x201D: '"', 0x00AB: '"', 0x00BB: '"',
+              0x00A0: " ", 0x2014: " - ", 0x2013: " - ", 0x2026: ". ", 0x2192: " to ", 0x21D2: " to "}
+
+
+def strip_quoted(text: str) -> str:
+    """The text with every quoted or code span replaced by QUOTED (line structure kept)."""
+    text = text.translate(_QUOTE_MAP)
+    if not any(mark in text for mark in _MARKS) and "    " not in text:
+        return text  # nothing quoted: the common case, without the line-by-line walk
+    out, fence, in_comment = [], None, False
+    lines = text.split("\n")
+    transcript = sum(1 for line in lines if _speaker(line)) >= 2
+    for line in lines:
+        if transcript and _speaker(line):
+            out.append(QUOTED)  # "User: switch to gemini⏎Assistant: done": a pasted conversation
+            continue
+        if fence:
+            if line.lstrip().startswith(fence):
+                fence = None
+            out.append(QUOTED)
+            continue
+        if in_comment:
+            end = line.find("-->")
+            if end < 0:
+                out.append(QUOTED)
+                continue
+            in_comment, line = False, QUOTED + " " + line[end + 3:]
+        body = line.lstrip(" ")
+        if body[:3] in _FENCES:
+            fence = body[:3]
+            out.append(QUOTED)
+        elif line.startswith("\t") or len(line) - len(body) >= 4 or body.startswith((">", "#", "//", "--")):
+            out.append(QUOTED)  # indented code, a block quote, a heading or a code comment
+        else:
+            line, in_comment = _strip_comments(line)
+            out.append(_strip_inline(line))
+    return "\n".join(out)
+
+
+def _speaker(line: str) -> bool:
+    """"User: ...", "Me: ...": a line that opens with a one-word name and a colon."""
+    head, colon, _ = line.partition(":")
+    return bool(colon) and 0 < len(head) <= 12 and head.strip().isalpha() and head == head.strip()
+
+
+def _strip_comments(line: str) -> tuple:
+    while True:
+        start = line.find("<!--")
+        if start < 0:
+            return line, False
+        end = line.find("-->", start + 4)
+        if end < 0:
+            return line[:start] + " " + QUOTED, True
+        line = line[:start] + " " + QUOTED + " " + line[end + 3:]
+
+
+def _strip_inline(line: str) -> str:
+    """Backtick spans and quotation marks on one line; an unclosed one runs to the line's end."""
+    out, i, n = [], 0, len(line)
+    while i < n:
+        ch = line[i]
+        if ch == "`" or ch == '"' or (ch == "'" and _opens_single(line, i)):
+            close = line[i]
+            run = 1
+            if close == "`":
+                while i + run < n and line[i + run] == "`":
+                    run += 1
+            end = _closing(line, i + run, close * run)
+            out.append(" " + QUOTED + " ")
+            i = n if end < 0 else end + run
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+def _opens_single(line: str, i: int) -> bool:
+    """A ' opens a quote only where a word cannot continue: not in "let's" or "users'"."""
+    before = line[i - 1] if i else " "
+    after = line[i + 1] if i + 1 < len(line) else " "
+    return not before.isalnum() and not after.isspace()
+
+
+def _closing(line: str, start: int, mark: str) -> int:
+    if mark != "'":
+        return line.find(mark, start)
+    i = start
+    while True:
+        i = line.find("'", i)
+        if i < 0:
+            return -1
+        after = line[i + 1] if i + 1 < len(line) else " "
+        if not after.isalnum():
+            return i
+        i += 1
+
+
+# ---- clauses ------------------------------------------------------------------------------------
+
+_BREAK = "\x01"
+
+
+def clauses(text: str) -> list:
+    """[(clause, mark, line number)] where mark is what ended it: "?", ":", ".", "!", ";", ",", "-", "\\n",
+    "&" (a conjunction: "and then", "but", "because") or "" (the end).
+
+    A clause ends at a newline, at . ! ? ; , : followed by a space or the end (so "z.ai",
+    "glm-4.6" and "llama.cpp" stay whole), at a dash between spaces, and before a joining
+    word. "external mode: on" stays one clause: a colon before a bare on/off/status is part of
+    the phrase.
+    """
+    out = []
+    for number, line in enumerate(text.split("\n")):
+        line = line.replace(" - ", " -" + _BREAK).replace(" -- ", " -" + _BREAK) + " "
+        for stop in ".!?;,:":
+            if stop in line:
+                line = line.replace(stop + " ", stop + _BREAK).replace(stop + "\t", stop + _BREAK)
+        pieces = line.split(_BREAK)
+        for index, piece in enumerate(pieces):
+            body = piece.rstrip()
+            core = body.rstrip(".!?;,:-")
+            mark = body[len(core):]
+            if mark[-1:] in (":", "-", ",") and index + 1 < len(pieces) and (
+                    pieces[index + 1].strip().rstrip("?!. ") in _STATE_WORDS
+                    or pieces[index + 1].split()[:1] in (["on"], ["off"]) or core.strip() == "status"):
+                pieces[index + 1] = core + " " + pieces[index + 1]
+                continue
+            _add(out, core, "?" if "?" in mark else mark[-1:] if mark else "", number)
+        if out and out[-1][1] == "":
+            out[-1] = (out[-1][0], "\n", out[-1][2])
+    if out and out[-1][1] == "\n":
+        out[-1] = (out[-1][0], "", out[-1][2])
+    return out
+
+
+def _add(out: list, clause: str, mark: str, line: int) -> None:
+    pieces = _conjunctions(clause.split())
+    out.extend((piece, joint, line) for piece, joint in pieces[:-1])
+    if pieces[-1][0]:
+        out.append((pieces[-1][0], mark, line))
+
+
+_STATE_WORDS = ("on", "off", "status", "on or off", "off or on", "enabled", "disabled", "active")
+# Joined clauses: "enable external mode and then refactor the auth module". Never "or", which
+# joins the alternatives of a question ("claude or gpt?").
+_CONJUNCTIONS = frozenset(("and", "then", "but", "because", "since", "cause", "cuz", "coz", "plus"))
+
+
+def _list_marker(word: str) -> bool:
+    return len(word) <= 3 and word[-1:] == ")" and word[:-1].isdigit()
+
+
+_NOT_AFTER_SO = frozenset(("kind", "that", "much", "many", "far", "long", "good", "sure", "as", "so", "i", "we"))
+
+
+def _conjunctions(words: list) -> list:
+    """[(piece, how it ends)]: "&" before a joining word, "." before a list number."""
+    pieces, current = [], []
+    for index, word in enumerate(words):
+        if _list_marker(word):  # "1) switch to gemini 2) fix the tests": each item is a clause
+            if current:
+                pieces.append((" ".join(current), "."))
+            current = []
+            continue
+        joins = word in _CONJUNCTIONS or word == "so" and words[index + 1:index + 2] and \
+            words[index + 1] not in _NOT_AFTER_SO  # "out of credits so use codex", not "so kind as to"
+        if joins and index + 1 < len(words):  # "until I say so" keeps its "so"
+            if current:
+                pieces.append((" ".join(current), "&"))
+            current = []
+        else:
+            current.append(word)
+    if current:
+        pieces.append((" ".join(current), ""))
+    return pieces or [("", "")]
