@@ -358,10 +358,11 @@ def test_frontmatter_tools_scan_agrees_with_yaml(tmp_path, text, tools):
         assert as_list == tools
 
 
-def test_from_event_reads_project_agent_tools_for_the_scope(project_dir):
+def test_from_event_reads_project_agent_tools_for_the_scope(project_dir, data_dir):
     state.set_mode(True)
     (project_dir / ".claude" / "agents").mkdir(parents=True)
-    (project_dir / ".claude" / "llm-router.json").write_text('{"agents": {"external_for": "all"}}')
+    # a project file may not widen external_for (trust): the user's own policy does it
+    (data_dir / "model-policy.json").write_text('{"agents": {"external_for": "all"}}')
     (project_dir / ".claude" / "agents" / "reader.md").write_text("---\nname: reader\ntools: Read, Grep\n---\n")
     (project_dir / ".claude" / "agents" / "fixer.md").write_text("---\nname: fixer\ntools: Read, Edit\n---\n")
     assert job_of(agent_redirect.from_event(event(subagent_type="reader")))["scope"] == "read-only"
