@@ -197,7 +197,9 @@ def cross_reference_problems(policy: dict) -> list[tuple[list, str]]:
     for i, rule in enumerate(policy.get("rules", [])):
         check(["rules", i, "model"], rule.get("model"))
     check(["budgets", "fallback_model"], (policy.get("budgets") or {}).get("fallback_model"))
-    return problems
+    from .presets import cross_reference_problems as preset_problems
+
+    return problems + preset_problems(policy)
 
 
 def json_path(parts: list) -> str:
