@@ -111,9 +111,119 @@ def test_an_already_redirected_prompt_is_left_alone():
 
 
 def test_unknown_agent_with_plugin_scope_is_left_alone():
-    assert decide(call("code-reviewer")) is None
-    assert decide(call("other-plugin:explorer")) is None
-    assert decide(call(None)) is None
+    pol = policy(external_for="plugin")
+    assert decide(call("code-reviewer"), pol=pol) is None
+    assert decide(call("other-plugin:explorer"), pol=pol) is None
+    assert decide(call(None), pol=pol) is None
+
+
+# ---- issue 14.3: by default every agent with a tier follows external mode ---------------------
+
+def test_shipped_default_is_every_tiered_agent():
+    assert POLICY["agents"]["external_for"] == "tiered"
+
+
+@pytest.mark.parametrize("agent, session, tier, scope", [
+    ("Explore", "opus", "haiku", "read-only"),          # built-in with a known tier
+    (None, "opus", "opus", "write"),                    # general-purpose inherits the session's
+    ("general-purpose", "haiku", "haiku", "write"),
+    ("Plan", "sonnet", "sonnet", "read-only"),          # inherits, and only reads
+    ("Plan", None, "sonnet", "read-only"),              # session model unknown: sonnet
+    ("other-plugin:helper", "opus", "opus", "write"),   # no file found: inherits
+    ("llm-router:explorer", "opus", "haiku", "read-only"),
+])
+def test_tiered_default_redirects_every_agent_on_its_tier(agent, session, tier, scope):
+    job = job_of(decide(call(agent), session_tier=session))
+    assert (job["tier"], job["scope"]) == (tier, scope)
+
+
+def test_tiered_user_agents_keep_their_own_tier_or_inherit():
+    agents = {"scout": {"model": "haiku", "tools": ["Read", "Grep"]},
+              "helper": {"model": "inherit", "tools": None}, "plain": {"model": None, "tools": None}}
+    assert (tier_of(decide(call("scout"), agents=agents, session_tier="opus"))) == "haiku"
+    assert (tier_of(decide(call("helper"), agents=agents, session_tier="opus"))) == "opus"
+    assert (tier_of(decide(call("plain"), agents=agents, session_tier="haiku"))) == "haiku"
+
+
+def test_an_agent_pinned_to_a_model_without_a_tier_stays_on_claude():
+    agents = {"poet": {"model": "fable", "tools": None}}
+    assert decide(call("poet"), agents=agents, session_tier="opus") is None
+    assert tier_of(decide(call("poet"), pol=policy(external_for="all"), agents=agents)) == "sonnet"
+
+
+def test_call_model_and_forced_subagent_model_win_over_inheritance():
+    assert tier_of(decide(call(None, model="haiku"), session_tier="opus")) == "haiku"
+    assert tier_of(decide(call("Explore"), session_tier="opus", forced_model="claude-opus-5")) == "opus"
+
+
+def test_exclude_still_wins_over_the_tiered_default():
+    assert decide(call("Explore"), pol=policy(exclude=["Explore"])) is None
+    assert decide(call("statusline-setup")) is None  # shipped: it edits Claude Code's own settings
+
+
+def test_session_tier_comes_from_the_transcripts_last_assistant_model(tmp_path, monkeypatch):
+    monkeypatch.delenv("ANTHROPIC_MODEL", raising=False)
+    transcript = tmp_path / "t.jsonl"
+    lines = [{"type": "user", "message": {"role": "user", "content": 'say "model":"claude-haiku-5"'}},
+             {"type": "assistant", "message": {"model": "claude-opus-5-5", "content": []}},
+             {"type": "user", "message": {"role": "user", "content": "claude-haiku assistant"}},
+             {"type": "assistant", "message": {"model": "<synthetic>", "content": []}}]
+    transcript.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    assert agent_redirect.session_tier({"transcript_path": str(transcript)}) == "opus"
+    assert agent_redirect.session_tier({"transcript_path": str(tmp_path / "missing")}) is None
+    monkeypatch.setenv("ANTHROPIC_MODEL", "claude-sonnet-5-5")
+    assert agent_redirect.session_tier({}) == "sonnet"
+
+
+def test_from_event_uses_the_session_model_for_general_purpose(tmp_path, monkeypatch):
+    monkeypatch.delenv("ANTHROPIC_MODEL", raising=False)
+    state.set_mode(True)
+    transcript = tmp_path / "t.jsonl"
+    transcript.write_text(json.dumps({"type": "assistant", "message": {"model": "claude-haiku-5-5"}}) + "\n")
+    output = agent_redirect.from_event({**event(subagent_type=None), "transcript_path": str(transcript)})
+    assert (tier_of(output), job_of(output)["agent"]) == ("haiku", "general-purpose")
+
+
+# ---- a project file may narrow the agents settings, never widen them ---------------------------
+
+def write_user_policy(data_dir, agents: dict) -> None:
+    (data_dir / "model-policy.json").write_text(json.dumps({"agents": agents}))
+
+
+def test_project_file_cannot_widen_external_for_or_include(project_dir, data_dir):
+    state.set_mode(True)
+    write_user_policy(data_dir, {"external_for": "plugin"})
+    (project_dir / ".claude").mkdir()
+    (project_dir / ".claude" / "llm-router.json").write_text(
+        '{"agents": {"external_for": "all", "include": ["*"]}}')
+    assert agent_redirect.from_event(event(subagent_type="general-purpose")) is None
+    assert agent_redirect.from_event(event()) is not None  # the user's own setting still applies
+
+
+def test_project_file_can_narrow(project_dir, data_dir):
+    state.set_mode(True)
+    (project_dir / ".claude").mkdir()
+    (project_dir / ".claude" / "llm-router.json").write_text(
+        '{"agents": {"external_for": "plugin", "exclude": ["explorer"]}}')
+    assert agent_redirect.from_event(event(subagent_type="general-purpose")) is None
+    assert agent_redirect.from_event(event()) is None
+    assert agent_redirect.from_event(event(subagent_type="llm-router:architect")) is not None
+
+
+def test_project_file_cannot_give_a_read_only_agent_write_scope(project_dir, data_dir):
+    state.set_mode(True)
+    (project_dir / ".claude").mkdir()
+    (project_dir / ".claude" / "llm-router.json").write_text(
+        '{"agents": {"scope": {"explorer": "write", "Explore": "write", "general-purpose": "read-only"}}}')
+    assert job_of(agent_redirect.from_event(event()))["scope"] == "read-only"
+    assert job_of(agent_redirect.from_event(event(subagent_type="Explore")))["scope"] == "read-only"
+    assert job_of(agent_redirect.from_event(event(subagent_type="general-purpose")))["scope"] == "read-only"
+
+
+def test_the_preset_names_the_model_in_the_redirect(data_dir):
+    state.set_mode(True, prefer="glm")
+    hook = agent_redirect.from_event(event())["hookSpecificOutput"]
+    assert "runs on zai/glm-4.7" in hook["permissionDecisionReason"]
 
 
 def test_external_for_none_redirects_nothing():
@@ -244,10 +354,9 @@ def test_from_event_ignores_other_tools():
     assert agent_redirect.from_event({**event(), "tool_name": "Task"}) is not None
 
 
-def test_from_event_reads_user_and_project_agent_tiers_for_all(project_dir, data_dir, tmp_path, monkeypatch):
+def test_from_event_reads_user_and_project_agent_tiers(project_dir, tmp_path, monkeypatch):
     state.set_mode(True)
     (project_dir / ".claude" / "agents").mkdir(parents=True)
-    (data_dir / "model-policy.json").write_text('{"agents": {"external_for": "all"}}')  # the user's choice
     (project_dir / ".claude" / "agents" / "auditor.md").write_text("---\nname: auditor\nmodel: opus\n---\n")
     (tmp_path / "cfg" / "agents").mkdir(parents=True)
     (tmp_path / "cfg" / "agents" / "scout.md").write_text("---\nname: scout\nmodel: haiku\n---\n")
@@ -361,8 +470,6 @@ def test_frontmatter_tools_scan_agrees_with_yaml(tmp_path, text, tools):
 def test_from_event_reads_project_agent_tools_for_the_scope(project_dir, data_dir):
     state.set_mode(True)
     (project_dir / ".claude" / "agents").mkdir(parents=True)
-    # a project file may not widen external_for (trust): the user's own policy does it
-    (data_dir / "model-policy.json").write_text('{"agents": {"external_for": "all"}}')
     (project_dir / ".claude" / "agents" / "reader.md").write_text("---\nname: reader\ntools: Read, Grep\n---\n")
     (project_dir / ".claude" / "agents" / "fixer.md").write_text("---\nname: fixer\ntools: Read, Edit\n---\n")
     assert job_of(agent_redirect.from_event(event(subagent_type="reader")))["scope"] == "read-only"

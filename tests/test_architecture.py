@@ -15,7 +15,7 @@ LAYERS = [
     {"errors", "paths", "redact", "__init__"},      # no llm_router imports at all
     {"io", "log"},                                   # files, processes, sockets, JSON
     {"setup"},                                       # the plugin's venv
-    {"state", "policy", "trust", "providers", "intent", "subagents", "handoff"},
+    {"state", "policy", "trust", "presets", "providers", "intent", "subagents", "handoff"},
     {"routing", "usage"},                            # which model; what it cost
     {"invocation"},                                  # decide, precheck, run, record
     {"hooks"},                                       # Claude Code's hook events

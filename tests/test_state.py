@@ -11,7 +11,7 @@ from llm_router import state
 
 def test_missing_file_means_off():
     current, warning = state.load_mode()
-    assert current == {"enabled": False, "activated_at": None, "reason": None}
+    assert current == {"enabled": False, "activated_at": None, "reason": None, "prefer": None}
     assert warning is None
 
 

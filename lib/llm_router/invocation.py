@@ -55,16 +55,19 @@ class Call(Record):
 
 
 def load_policy() -> dict:
-    """The merged policy, schema-checked when it changed; unchecked (and logged) without jsonschema."""
-    from . import policy
+    """The merged policy, schema-checked when it changed (unchecked, and logged, without
+    jsonschema), with the vendor preset of the current external mode laid over its tier map
+    (presets.py), so routing reads a preset like any other tier map."""
+    from . import policy, presets, state
 
     try:
-        return policy.load_policy(validate=True)
+        pol = policy.load_policy(validate=True)
     except MissingDependency as exc:
         from .log import log_problem
 
         log_problem(f"policy not schema-checked: {exc.message}")
-        return policy.load_policy(validate=False)
+        pol = policy.load_policy(validate=False)
+    return presets.effective(pol, presets.active(state.load_mode()[0]))
 
 
 def make_query(prompt: str, *, task: str | None = None, tier: str | None = None,

@@ -278,7 +278,9 @@ def cross_reference_problems(policy: dict) -> list[tuple[list, str]]:
                 data_dir_path(tracing[key], key, f"$.tracing.{key}")
             except ConfigError as exc:
                 problems.append((["tracing", key], exc.message.split(": ", 1)[1]))
-    return problems
+    from .presets import cross_reference_problems as preset_problems
+
+    return problems + preset_problems(policy)
 
 
 def data_dir_path(value: object, default: str, where: str = "$.tracing") -> str:

@@ -1,7 +1,8 @@
 """External-mode state: `external-mode.json` in the data dir.
 
 Shape: {"enabled": bool, "activated_at": ISO-8601 | null, "reason": str | null,
-        "updated_at": ISO-8601, "changed_by": str}.
+        "prefer": preset name | null, "updated_at": ISO-8601, "changed_by": str}.
+`prefer` is the vendor preset (presets.py) bound for this mode session; `mode off` clears it.
 A missing file means "off". A corrupt or unreadable file means "off" plus one warning;
 the next write replaces it. Standard library only: the hooks read this on every prompt.
 """
@@ -12,7 +13,7 @@ from . import paths
 from .io import fastjson
 
 FILE_NAME = "external-mode.json"
-OFF = {"enabled": False, "activated_at": None, "reason": None}
+OFF = {"enabled": False, "activated_at": None, "reason": None, "prefer": None}
 MAX_BYTES = 64 * 1024  # the file is ~200 bytes; anything bigger is not ours
 LOCK_WAIT_S = 5.0  # the CLI's wait for another writer; hooks pass their own, much shorter one
 
@@ -59,12 +60,12 @@ def is_enabled() -> bool:
 
 
 def set_mode(enabled: bool, reason: str | None = None, changed_by: str = "cli",
-             lock_wait: float = LOCK_WAIT_S) -> dict:
+             lock_wait: float = LOCK_WAIT_S, prefer: str | None = None) -> dict:
     """The new mode, written; StorageError when the file cannot be written (disk full,
     read-only). The mode then stays as it was: the old file is only ever replaced whole."""
     try:
         paths.ensure_data_dir()
-        return _write_mode(enabled, reason, changed_by, lock_wait)
+        return _write_mode(enabled, reason, changed_by, lock_wait, prefer)
     except OSError as exc:
         raise _not_saved(exc, enabled) from exc
 
@@ -80,11 +81,13 @@ def _not_saved(exc: OSError, enabled: bool):
         f"`llm-router mode {wanted}` again")
 
 
-def _write_mode(enabled: bool, reason: str | None, changed_by: str, lock_wait: float) -> dict:
+def _write_mode(enabled: bool, reason: str | None, changed_by: str, lock_wait: float,
+                prefer: str | None) -> dict:
     """Write the new mode atomically under the lock and return it.
 
     Turning on an already-on mode keeps its original activation time, so "since when"
-    stays true when a hook and the /pa command both act on the same request. Waits at most
+    stays true when a hook and the /pa command both act on the same request; it keeps the
+    preset too unless a new one is named. Turning it off clears the preset. Waits at most
     `lock_wait` seconds for another writer, then raises RouterError and changes nothing.
     """
     from .io import fileio  # only writers pay for contextlib and json
@@ -96,10 +99,12 @@ def _write_mode(enabled: bool, reason: str | None, changed_by: str, lock_wait: f
         if enabled:
             since = current["activated_at"] if current["enabled"] and current["activated_at"] else stamp
             kept_reason = current.get("reason") if current["enabled"] else None
+            kept_prefer = current.get("prefer") if current["enabled"] else None
             new = {"enabled": True, "activated_at": since,
-                   "reason": reason if reason is not None else kept_reason}
+                   "reason": reason if reason is not None else kept_reason,
+                   "prefer": prefer if prefer is not None else kept_prefer}
         else:
-            new = {"enabled": False, "activated_at": None, "reason": reason}
+            new = {"enabled": False, "activated_at": None, "reason": reason, "prefer": None}
         new["updated_at"] = stamp
         new["changed_by"] = changed_by
         fileio.atomic_write_json(path, new)
@@ -142,4 +147,6 @@ def describe(state: dict) -> str:
     text = f"external mode is ON since {state['activated_at']}"
     if state.get("reason"):
         text += f" (reason: {state['reason']})"
+    if state.get("prefer"):
+        text += f", preset {state['prefer']}"
     return text

@@ -143,3 +143,39 @@ def test_mode_on_a_failing_provider_is_reported_not_hidden(claude, mock, fake_co
     final = main_thread(mock)[-1].text()
     assert "EXTERNAL-ANSWER" not in final and "SUBAGENT-DID-THE-WORK-ITSELF" not in final
     assert "AuthError" in final or "failed" in final
+
+
+# ---- issue 14.3: every tiered agent, built-ins included, follows external mode -----------------
+
+@pytest.mark.parametrize("agent,session_model,external", [
+    ("general-purpose", "haiku", "claude-haiku-4.5"),  # inherits: the session's tier
+    ("general-purpose", "opus", "gpt-5.2"),
+    ("Plan", "opus", "gpt-5.2"),
+    ("Explore", "opus", "claude-haiku-4.5"),           # built-in with its own tier
+])
+def test_mode_on_built_in_agents_go_to_the_external_model_of_their_tier(
+        claude, mock, fake_copilot, data_dir, agent, session_model, external):
+    env, log = fake_copilot
+    run_cli("mode", "on")
+    mock.responder = scripted_model(agent)
+    proc = claude("map this project", extra_env=env, extra_args=("--model", session_model))
+    assert proc.returncode == 0, proc.stderr
+    calls = copilot.calls(log)
+    assert calls, f"{agent} was not sent to the external CLI"
+    assert calls[0]["argv"][calls[0]["argv"].index("--model") + 1] == external
+    assert "SUBAGENT-DID-THE-WORK-ITSELF" not in main_thread(mock)[-1].text()
+    assert all("haiku" in r.model for r in subagent(mock))  # only the relay ran on Claude
+
+
+def test_mode_on_with_a_preset_sends_the_tier_to_that_vendor(claude, mock, fake_copilot, data_dir):
+    """A user preset onto copilot's o3 (a model the plain map never picks) proves the preset
+    chose the model; the fake copilot stands in for any vendor's CLI."""
+    env, log = fake_copilot
+    (data_dir / "model-policy.json").write_text(json.dumps({"presets": {"openai": {
+        "claude_to_external_map": {"opus": "copilot/o3", "sonnet": "copilot/o3", "haiku": "copilot/o3"}}}}))
+    assert run_cli("mode", "on", "--prefer", "openai").returncode == 0
+    mock.responder = scripted_model("llm-router:explorer")
+    proc = claude("map this project", extra_env=env)
+    assert proc.returncode == 0, proc.stderr
+    calls = copilot.calls(log)
+    assert calls and calls[0]["argv"][calls[0]["argv"].index("--model") + 1] == "o3"

@@ -15,10 +15,17 @@ only the one command that runs the job:
 The relay never retypes the task, so no task text is ever inside a shell command line, and
 hooks/delegate_permission.py pre-approves exactly that command and nothing else.
 
-The tier is the Claude tier the original agent would have run on: the call's own `model`
-input (it overrides frontmatter in Claude Code too), else the agent's frontmatter `model`,
-else sonnet. `llm-router delegate` maps the tier to an external model through the policy's
-`claude_to_external_map`. The relay itself is never redirected, so there is no loop.
+The tier is the Claude tier the original agent would have run on, resolved as Claude Code
+does (plugin-format.md §6): CLAUDE_CODE_SUBAGENT_MODEL, else the call's own `model` input,
+else the agent's frontmatter `model` (Explore: haiku), else, for an agent that inherits
+(no `model`, `model: inherit`, general-purpose, Plan), the session's model. No hook event
+names the session's model (SessionStart's `model` is absent under 2.1.330), so it is read
+from the transcript the event points at: the last assistant message's `model` (checked with
+the real binary: the message that asked for this Agent call is already there), else
+ANTHROPIC_MODEL, else sonnet. An agent pinned to a non-tier model (`fable`, a foreign id) has
+no tier. `llm-router delegate` maps the tier to an external model through the policy's
+`claude_to_external_map` (with the mode's vendor preset laid over it, presets.py). The relay
+itself is never redirected, so there is no loop.
 
 The scope says what the external model may do in cwd: `read-only` when the original agent has
 only tools that neither write nor execute (its frontmatter `tools:`; Explore and Plan are
@@ -26,10 +33,15 @@ read-only built-ins), else `write`; an agent without a `tools:` line inherits ev
 it is `write`. The policy's `agents.scope` {"<agent>": "read-only"|"write"} sets it per agent.
 
 Which agents are redirected is the policy's `agents` section:
-  external_for: "plugin" (default, this plugin's tiered agents) | "all" | "none"
+  external_for: "tiered" (default: every agent with a tier: built-ins, the user's, the
+                project's, other plugins', this plugin's) | "plugin" (this plugin's tiered
+                agents) | "all" (also agents without a tier, on sonnet) | "none"
   include: extra agent types (fnmatch patterns) redirected even outside that set
   exclude: agent types never redirected; wins over everything
 A bare name in include/exclude/scope also matches this plugin's agent of that name.
+These are user-level settings: the project's .claude/llm-router.json may only narrow them
+(a smaller external_for, more exclude patterns, read-only scopes); its include, a wider
+external_for and its `write` scopes are ignored (agent_settings()).
 
 Standard library only, and nothing heavy at import: the hook runs on every Agent call.
 """
@@ -38,6 +50,9 @@ import os
 
 TIERS = ("haiku", "sonnet", "opus")
 DEFAULT_TIER = "sonnet"
+DEFAULT_FOR = "tiered"
+# external_for values from narrowest to widest: a project file may only move down this list.
+FOR_ORDER = ("none", "plugin", "tiered", "all")
 DELEGATE = "external-delegate"
 HEADER_PREFIX = "[llm-router "
 # Claude Code's own agents with a known fixed tier (Explore runs on haiku); others inherit.
@@ -53,11 +68,14 @@ SCOPES = ("read-only", "write")
 
 
 def plan(tool_input: dict, policy: dict, plugin_name: str = "llm-router",
-         agents: dict | None = None) -> dict | None:
+         agents: dict | None = None, session_tier: str | None = None,
+         forced_model: str | None = None) -> dict | None:
     """{"agent", "tier", "scope"} when this Agent call goes external, else None.
 
     `agents` maps agent types ("code-reviewer", "other-plugin:x") to their frontmatter
     {"model", "tools"}; it extends and overrides the table read from this plugin's agents/.
+    `session_tier` is the main model's tier (what an inheriting agent runs on);
+    `forced_model` is CLAUDE_CODE_SUBAGENT_MODEL, which overrides every agent's model.
     """
     if not isinstance(tool_input, dict):
         return None
@@ -70,21 +88,35 @@ def plan(tool_input: dict, policy: dict, plugin_name: str = "llm-router",
     known = {**{name: {"model": tier} for name, tier in BUILTIN_TIERS.items()},
              **shipped_agents(plugin_name), **(agents or {})}
     settings = policy.get("agents") or {}
-    tiers = {name: (info or {}).get("model") for name, info in known.items()}
-    if not _selected(agent, settings, plugin_name, tiers):
+    own = (known.get(agent) or {}).get("model")
+    tier = tier_of(own, tool_input.get("model"), session_tier, forced_model)
+    if not _selected(agent, settings, plugin_name, normalize_tier(own) if own else None, tier):
         return None
-    return {"agent": agent, "tier": _tier(tool_input.get("model"), tiers.get(agent)),
+    return {"agent": agent, "tier": tier or DEFAULT_TIER,
             "scope": scope_of(agent, (known.get(agent) or {}).get("tools", BUILTIN_TOOLS.get(agent)),
                               settings.get("scope") or {}, plugin_name)}
 
 
+def tier_of(own_model: object, call_model: object = None, session_tier: str | None = None,
+            forced_model: object = None) -> str | None:
+    """The Claude tier this agent runs on, in Claude Code's order; None when it has none
+    (pinned to `fable` or a model id of no known tier)."""
+    for value in (forced_model, call_model):
+        if normalize_tier(value):
+            return normalize_tier(value)
+    if isinstance(own_model, str) and own_model.strip() and own_model.strip().lower() != "inherit":
+        return normalize_tier(own_model)
+    return normalize_tier(session_tier) or DEFAULT_TIER
+
+
 def decide(tool_input: dict, mode_enabled: bool, policy: dict, plugin_name: str = "llm-router",
            agents: dict | None = None, cwd: str | None = None, session_id: str | None = None,
-           data_dir: str | None = None) -> dict | None:
+           data_dir: str | None = None, session_tier: str | None = None,
+           forced_model: str | None = None) -> dict | None:
     """The PreToolUse output that redirects this Agent call (after storing its job), or None."""
     if not mode_enabled:
         return None
-    chosen = plan(tool_input, policy, plugin_name, agents)
+    chosen = plan(tool_input, policy, plugin_name, agents, session_tier, forced_model)
     if chosen is None:
         return None
     from .. import handoff, paths
@@ -109,16 +141,19 @@ def scope_of(agent: str, tools: object, scopes: dict, plugin_name: str = "llm-ro
     return "read-only" if names <= READ_ONLY_TOOLS else "write"
 
 
-def _selected(agent: str, settings: dict, plugin_name: str, tiers: dict) -> bool:
+def _selected(agent: str, settings: dict, plugin_name: str, own_tier: str | None,
+              tier: str | None) -> bool:
     if _matches(agent, settings.get("exclude") or [], plugin_name):
         return False
     if _matches(agent, settings.get("include") or [], plugin_name):
         return True
-    scope = settings.get("external_for", "plugin")
+    scope = settings.get("external_for", DEFAULT_FOR)
     if scope == "all":
         return True
+    if scope == "tiered":
+        return tier is not None
     if scope == "plugin":
-        return agent.startswith(f"{plugin_name}:") and normalize_tier(tiers.get(agent)) is not None
+        return agent.startswith(f"{plugin_name}:") and own_tier is not None
     return False
 
 
@@ -144,10 +179,6 @@ def normalize_tier(value: object) -> str | None:
         if tier in lowered:
             return tier
     return None
-
-
-def _tier(call_model: object, frontmatter_model: object) -> str:
-    return normalize_tier(call_model) or normalize_tier(frontmatter_model) or DEFAULT_TIER
 
 
 def _output(tool_input: dict, chosen: dict, policy: dict, plugin_name: str, job_id: str,
@@ -296,18 +327,108 @@ def from_event(event: dict, plugin_name: str = "llm-router") -> dict | None:
     if not current["enabled"]:
         return None
     from .. import paths
-    from .. import policy as policy_mod
 
-    policy = policy_mod.load_policy_quietly()
+    policy = _policy(current)
     settings = policy.get("agents") or {}
     extra = {}
-    if settings.get("external_for") == "all" or settings.get("include"):
+    if settings.get("external_for", DEFAULT_FOR) in ("tiered", "all") or settings.get("include"):
         extra = {**user_agents(), **read_agents(
             os.path.join(paths.project_dir(), ".claude", "agents"))}
     session = event.get("session_id")
+    forced = os.environ.get("CLAUDE_CODE_SUBAGENT_MODEL")
     return decide(event.get("tool_input") or {}, True, policy, plugin_name, agents=extra,
                   cwd=event.get("cwd"), session_id=session if isinstance(session, str) else None,
-                  data_dir=paths.data_dir())
+                  data_dir=paths.data_dir(), session_tier=session_tier(event), forced_model=forced)
+
+
+def _policy(mode: dict) -> dict:
+    """The merged policy with the mode's preset over its tier map and the user-level `agents`
+    settings; the shipped policy when an override is broken (a hook never fails)."""
+    from .. import policy as policy_mod
+    from .. import presets
+
+    try:
+        layers = policy_mod.read_layers()
+        merged = policy_mod.merge_layers(layers)
+    except Exception:  # noqa: BLE001 - a broken override must not break the session
+        layers, merged = [], policy_mod.load_policy_quietly()
+    merged = presets.effective_or_plain(merged, mode)[0]
+    project = policy_mod.layer_paths()[-1][1]
+    return {**merged, "agents": agent_settings(
+        [(path, data) for path, _raw, data in layers] or [("shipped", merged)], project)}
+
+
+def agent_settings(layers: list[tuple[str, dict]], project_path: str) -> dict:
+    """The `agents` section from the user-level layers, narrowed (never widened) by the
+    project's: a project file cannot send more of the user's work to another vendor, nor let
+    an external model write where the agent could only read."""
+    settings: dict = {}
+    narrowing: dict = {}
+    for path, data in layers:
+        section = data.get("agents") if isinstance(data, dict) else None
+        if not isinstance(section, dict):
+            continue
+        if path == project_path:
+            narrowing = section
+            continue
+        for key, value in section.items():
+            if value is None:
+                settings.pop(key, None)
+            elif isinstance(value, dict) and isinstance(settings.get(key), dict):
+                settings[key] = {**settings[key], **value}
+            else:
+                settings[key] = value
+    wanted = narrowing.get("external_for")
+    current = settings.get("external_for", DEFAULT_FOR)
+    if wanted in FOR_ORDER and current in FOR_ORDER and FOR_ORDER.index(wanted) < FOR_ORDER.index(current):
+        settings["external_for"] = wanted
+    extra_exclude = [p for p in narrowing.get("exclude") or [] if isinstance(p, str)]
+    if extra_exclude:
+        settings["exclude"] = [*(settings.get("exclude") or []), *extra_exclude]
+    scopes = narrowing.get("scope")
+    if isinstance(scopes, dict):
+        read_only = {k: v for k, v in scopes.items() if v == "read-only"}
+        settings["scope"] = {**(settings.get("scope") or {}), **read_only}
+    return settings
+
+
+def session_tier(event: dict) -> str | None:
+    """The tier of the session's main model: the last assistant message's `model` in the
+    transcript (its last 256 KiB), else ANTHROPIC_MODEL; None when neither says."""
+    path = event.get("transcript_path")
+    if isinstance(path, str) and path:
+        tier = _transcript_tier(path)
+        if tier:
+            return tier
+    return normalize_tier(os.environ.get("ANTHROPIC_MODEL"))
+
+
+def _transcript_tier(path: str, tail: int = 262144) -> str | None:
+    from ..io import fastjson
+
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            size = handle.tell()
+            handle.seek(max(0, size - tail))
+            lines = handle.read().splitlines()
+    except OSError:
+        return None
+    if size > tail:
+        lines = lines[1:]  # the first line is cut
+    for line in reversed(lines):
+        if b'"assistant"' not in line:
+            continue
+        try:
+            entry = fastjson.loads(line)
+        except ValueError:
+            continue
+        message = entry.get("message") if isinstance(entry, dict) else None
+        if entry.get("type") == "assistant" and isinstance(message, dict):
+            tier = normalize_tier(message.get("model"))
+            if tier:
+                return tier
+    return None
 
 
 def user_agents() -> dict:

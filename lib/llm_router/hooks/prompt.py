@@ -46,10 +46,11 @@ def _stash_pa(event: dict, prompt: str) -> None:
         log_problem("/pa: the prompt event has no usable session_id; its arguments were not stored")
 
 
-def _tiers() -> dict:
-    from .. import policy
+def _tiers(mode: dict | None = None) -> dict:
+    from .. import policy, presets
 
-    return policy.tier_map(policy.load_policy_quietly())
+    pol = policy.load_policy_quietly()
+    return policy.tier_map(presets.effective_or_plain(pol, mode or state.load_mode()[0])[0])
 
 
 def _output(context: str, message: str | None) -> dict:
@@ -60,19 +61,51 @@ def _output(context: str, message: str | None) -> dict:
 
 
 def _enable(verdict: dict) -> dict:
+    """Turn the mode on; when the user named a vendor (the detector's optional `vendor`),
+    bind its preset. A vendor without a preset changes nothing and says what to add."""
     before, _ = state.load_mode()
-    now = before if before["enabled"] else state.set_mode(
-        True, f'user said "{verdict.get("trigger") or "switch to external"}"', changed_by="hook",
-        lock_wait=LOCK_WAIT_S)
-    tiers = _tiers()
-    already = "was already ON" if before["enabled"] else "is now ON"
+    prefer, problem = _preset_for(verdict.get("vendor"))
+    if problem:
+        return _preset_missing(before, problem)
+    said = f'user said "{verdict.get("trigger") or "switch to external"}"'
+    changes = not before["enabled"] or (prefer and prefer != before.get("prefer"))
+    now = state.set_mode(True, said, changed_by="hook", prefer=prefer,
+                                 lock_wait=LOCK_WAIT_S) if changes else before
+    tiers = _tiers(now)
+    already = "is now ON" if not before["enabled"] else ("was already ON" if not changes else "stays ON")
+    preset = f" with the {now['prefer']} preset" if now.get("prefer") else ""
     context = (f"{APPLIED} external-mode:enabled\n"
                f"The user's message asks to switch to external models. llm-router's prompt hook has "
-               f"already handled it: external mode {already} (since {now['activated_at']}); no command "
-               f"needs to run for the switch. Tier map (Claude tier -> external model): {tier_text(tiers)}. "
-               f'A fitting reply confirms it, e.g. "External mode is now on: opus, sonnet and haiku work '
-               f'goes to {", ".join(tiers.values())}." {TOGGLE_HELP}')
-    return _output(context, f"🔌 llm-router: external mode {already} ({tier_text(tiers, '→', ', ')}). {TOGGLE_HELP}")
+               f"already handled it: external mode {already}{preset} (since {now['activated_at']}); no "
+               f"command needs to run for the switch. Tier map (Claude tier -> external model): "
+               f"{tier_text(tiers)}. A fitting reply confirms it, e.g. \"External mode is now on: opus, "
+               f'sonnet and haiku work goes to {", ".join(tiers.values())}." {TOGGLE_HELP}')
+    return _output(context, f"🔌 llm-router: external mode {already}{preset} "
+                            f"({tier_text(tiers, '→', ', ')}). {TOGGLE_HELP}")
+
+
+def _preset_for(vendor: object) -> tuple[str | None, str | None]:
+    """(preset name, None), (None, None) when no vendor was named, or (None, the error text)."""
+    from .. import policy, presets
+    from ..errors import RouterError
+
+    name = presets.canonical(vendor)
+    if not name:
+        return None, None
+    try:
+        presets.resolve(policy.load_policy_quietly(), name)
+    except RouterError as exc:
+        return None, exc.user_text()
+    return name, None
+
+
+def _preset_missing(before: dict, problem: str) -> dict:
+    mode = "stays ON as it was" if before["enabled"] else "stays OFF"
+    context = (f"{APPLIED} llm-router:preset-missing\n"
+               f"The user asked to switch to a vendor llm-router has no models for, so nothing was "
+               f"switched: external mode {mode}. What llm-router reported: {problem}\n"
+               "A fitting reply tells the user exactly that, with the fix, and runs no mode command.")
+    return _output(context, f"llm-router: external mode {mode}: {problem}")
 
 
 def _disable(verdict: dict) -> dict:
@@ -92,7 +125,7 @@ def _status(verdict: dict) -> dict:
     current, warning = state.load_mode()
     text = state.describe(current)
     if current["enabled"]:
-        text += f"; tier map: {tier_text(_tiers())}"
+        text += f"; tier map: {tier_text(_tiers(current))}"
     if warning:
         text += f" (warning: {warning})"
     return _output(f"llm-router:status llm-router reports: {text}.", f"llm-router: {text}")

@@ -24,11 +24,18 @@ def handle(event: dict) -> dict | None:
     notice = untrusted_notice()
     if not current["enabled"]:
         return _output(notice, notice) if notice else None
-    from .. import policy  # only when there is something to announce
+    from .. import policy, presets  # only when there is something to announce
 
-    tiers = policy.tier_map(policy.load_policy_quietly())
-    return _output(user_message(current, tiers) + (f"\n{notice}" if notice else ""),
-                   model_context(current, tiers) + (f"\n{notice}" if notice else ""))
+    pol, problem = presets.effective_or_plain(policy.load_policy_quietly(), current)
+    if problem:
+        from ..log import log_problem
+
+        log_problem(problem)
+    tiers = policy.tier_map(pol)
+    extra = f"\n{notice}" if notice else ""
+    external_for = (pol.get("agents") or {}).get("external_for", "tiered")
+    return _output(user_message(current, tiers) + extra,
+                   model_context(current, tiers, external_for) + extra)
 
 
 def _output(message: str, context: str) -> dict:
@@ -54,22 +61,40 @@ def untrusted_notice() -> str | None:
             "trusted file may set; review it, then run `llm-router policy trust` to use it.")
 
 
-def model_context(current: dict, tiers: dict) -> str:
+AGENTS_TEXT = {
+    "tiered": "every subagent with a Claude tier (llm-router's, Claude Code's built-in ones, the user's; "
+              "an agent that inherits uses this session's tier)",
+    "all": "every subagent",
+    "plugin": "llm-router's subagents (explorer, summarizer, implementer, reviewer, architect)",
+}
+
+
+def model_context(current: dict, tiers: dict, external_for: str = "tiered") -> str:
+    agents = AGENTS_TEXT.get(external_for)
+    agents_text = (f"work given to {agents}, unless the policy excludes it, is carried out by the "
+                   "external model mapped from the agent's tier, and " if agents else "")
     reason = f" (reason: {current['reason']})" if current.get("reason") else ""
     return (
         "external-mode:enabled\n"
         f"llm-router external mode is ON since {current['activated_at']}{reason}.\n"
-        f"Tier map (Claude tier -> external model): {tier_text(tiers)}.\n"
-        "While it is on, work given to llm-router's subagents (explorer, summarizer, implementer, "
-        "reviewer, architect) is carried out by the external model mapped from the agent's tier, "
-        "and /pa <request> is answered by the external model through `llm-router invoke`. "
+        f"{preset_text(current)}Tier map (Claude tier -> external model): {tier_text(tiers)}.\n"
+        f"While it is on, {agents_text}/pa <request> is answered by the external model through "
+        "`llm-router invoke`. "
         'Answers that came from an external model start with "🔌 [External: <model>]". '
         f"{TOGGLE_HELP}"
     )
 
 
 def user_message(current: dict, tiers: dict) -> str:
-    return (f"🔌 llm-router: external mode is ON (since {current['activated_at']}): "
+    preset = f", preset {current['prefer']}" if current.get("prefer") else ""
+    return (f"🔌 llm-router: external mode is ON (since {current['activated_at']}{preset}): "
             f"{tier_text(tiers, '→', ', ')}. {TOGGLE_HELP}")
+
+
+def preset_text(current: dict) -> str:
+    if not current.get("prefer"):
+        return ""
+    return (f"The user chose the {current['prefer']} preset: every tier goes to {current['prefer']}'s "
+            "models until external mode is turned off.\n")
 
 
