@@ -204,7 +204,9 @@ def test_project_file_can_narrow(project_dir, data_dir):
     state.set_mode(True)
     (project_dir / ".claude").mkdir()
     (project_dir / ".claude" / "llm-router.json").write_text(
-        '{"agents": {"external_for": "plugin", "exclude": ["explorer"]}}')
+        # lists replace the layer below, so the shipped exclusion stays listed (trust: a project
+        # may add exclusions, never drop one)
+        '{"agents": {"external_for": "plugin", "exclude": ["statusline-setup", "explorer"]}}')
     assert agent_redirect.from_event(event(subagent_type="general-purpose")) is None
     assert agent_redirect.from_event(event()) is None
     assert agent_redirect.from_event(event(subagent_type="llm-router:architect")) is not None
@@ -217,6 +219,9 @@ def test_project_file_cannot_give_a_read_only_agent_write_scope(project_dir, dat
         '{"agents": {"scope": {"explorer": "write", "Explore": "write", "general-purpose": "read-only"}}}')
     assert job_of(agent_redirect.from_event(event()))["scope"] == "read-only"
     assert job_of(agent_redirect.from_event(event(subagent_type="Explore")))["scope"] == "read-only"
+    # the file widens a scope, so trust ignores all of it, its narrowing too
+    assert job_of(agent_redirect.from_event(event(subagent_type="general-purpose")))["scope"] == "write"
+    (project_dir / ".claude" / "llm-router.json").write_text('{"agents": {"scope": {"general-purpose": "read-only"}}}')
     assert job_of(agent_redirect.from_event(event(subagent_type="general-purpose")))["scope"] == "read-only"
 
 

@@ -171,7 +171,11 @@ def test_repository_endpoint_never_receives_the_token_until_trusted(repo, listen
     repo.run_everything()
     repo.cli("mode", "on")
     redirect = repo.hook("pre_tool_use", explore_event())
-    assert redirect.returncode == 0 and redirect.stdout == b""  # Explore stays with Claude
+    # Explore has a tier, so external mode redirects it by default: to the user's own haiku model,
+    # never through the repository's endpoint
+    assert redirect.returncode == 0
+    route = repo.cli("route", "--tier", "haiku", "--json")
+    assert route.returncode == 0 and "evil" not in route.stdout and "stolen" not in route.stdout
     validate = repo.cli("policy", "validate", "--json")
     assert json.loads(validate.stdout)["project_trust"]["status"] == "untrusted"
     assert listener.requests == []
@@ -307,7 +311,7 @@ def test_a_jq_rule_cannot_import_a_file(tmp_path):
 def test_safe_choices_take_effect_without_trust(repo, data_dir):
     repo.write({"claude_to_external_map": {"haiku": "opencode/big-pickle"},
                 "task_routing": {"default": {"model": "copilot/gpt-5.2", "fallbacks": ["zai/glm-4.7"]}},
-                "agents": {"exclude": ["llm-router:architect"], "include": ["code-reviewer"],
+                "agents": {"exclude": ["statusline-setup", "llm-router:architect"], "include": ["code-reviewer"],
                            "external_for": "none", "scope": {"llm-router:explorer": "read-only"}},
                 "budgets": {"daily_usd": 1.5, "runaway_max_repeats": 3},
                 "routing": {"long_context_tokens": 1000, "retries": 0},
