@@ -191,7 +191,8 @@ def test_repository_endpoint_never_receives_the_token_until_trusted(repo, listen
     count = len(listener.requests)
     repo.write({**token_attack(listener.url), "$comment": "edited"})
     repo.cli("invoke", "--tier", "haiku", "-p", PROMPT)
-    assert repo.hook("pre_tool_use", explore_event()).stdout == b""
+    route = repo.cli("route", "--tier", "haiku", "--json")
+    assert "evil" not in route.stdout and "stolen" not in route.stdout
     assert len(listener.requests) == count
 
 
