@@ -105,11 +105,12 @@ def redact(text: str, env: dict | None = None) -> str:
 
 def run(argv: list, *, stdin: bytes | None, env: dict, timeout: float, cwd: str | None = None,
         on_line=None, on_stderr_line=None, label: str = "",
-        install_hint: str = "") -> Completed:
+        install_hint: str = "", idle_timeout: float | None = None) -> Completed:
     """Run argv to completion or until `timeout` seconds pass (then kill its group and raise
     ProviderTimeout). `on_line`/`on_stderr_line` get each complete line as soon as it arrives;
     an exception raised there stops the child (that is how a provider cuts a CLI's own retry
-    loop short) and propagates to the caller."""
+    loop short) and propagates to the caller. `idle_timeout`: a child that has printed nothing
+    at all (stdout or stderr) after that many seconds is stopped the same way."""
     label = label or os.path.basename(argv[0])
     if cwd and not os.path.isdir(cwd):  # else Popen's error would read like a missing binary
         raise BadRequest(f"{label}: the working directory {cwd} does not exist",
@@ -125,12 +126,17 @@ def run(argv: list, *, stdin: bytes | None, env: dict, timeout: float, cwd: str 
     try:
         guard.install()
         pump = _Pump(child, stdin, _Lines(on_line), _Lines(on_stderr_line, STDERR_KEEP))
-        timed_out = not pump.run(started + timeout)
+        idle_until = started + idle_timeout if idle_timeout and idle_timeout < timeout else None
+        timed_out = not pump.run(started + timeout, idle_until)
     finally:
         _kill_group(child)
         _live_groups.discard(child.pid)
         guard.restore()
     stderr = redact(pump.stderr_tail(), env)
+    if timed_out and idle_until is not None and pump.silent:
+        raise ProviderTimeout(f"{label} printed nothing at all within {idle_timeout:g} s (killed)",
+                              "raise routing.cli_idle_timeout_s, or check that the CLI starts "
+                              "(`llm-router doctor`)", provider=label)
     if timed_out:
         raise ProviderTimeout(f"{label} gave no answer within {timeout:g} s (killed)",
                               "raise routing.call_timeout_s, or pick a faster model",
@@ -375,11 +381,16 @@ class _Pump:
         self.poller.register(fd, events)
         self.open.add(fd)
 
-    def run(self, deadline: float) -> bool:
-        """True when the child finished; False when the deadline passed first."""
+    @property
+    def silent(self) -> bool:
+        return not self.stdout and not self.stderr
+
+    def run(self, deadline: float, idle_until: float | None = None) -> bool:
+        """True when the child finished; False when the deadline passed first, or `idle_until`
+        while the child had printed nothing yet."""
         while self.open:
             now = time.monotonic()
-            if now >= deadline:
+            if now >= deadline or (idle_until is not None and now >= idle_until and self.silent):
                 return False
             if self._pipes_held_too_long(now):
                 break  # the child is gone; a grandchild keeps the pipe: stop waiting

@@ -9,12 +9,15 @@ Options every CLI provider reads from request.options:
   env          dict merged into the child's environment last (tests point CLIs at a mock so)
   args         list of extra arguments appended to the command line
   max_retries  how many of its own retries the CLI may make before we stop it (per CLI default)
+  idle_timeout_s  stop the CLI when it has printed nothing at all (stdout or stderr) for this
+               long, well before the step's timeout (the chain passes routing.cli_idle_timeout_s)
+A run that ends with no answer text is an EmptyAnswer, never a success.
 """
 
 import os
 import time
 
-from ..errors import BadOutput, NotInstalled, ProviderError
+from ..errors import BadOutput, EmptyAnswer, NotInstalled, ProviderError
 from ..io import fastjson, proc
 from .base import Request, Result, Usage
 
@@ -117,6 +120,11 @@ class Reader:
         return self.provider.max_retries(self.request.options)
 
 
+def _seconds(value) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
+        and value > 0 else None
+
+
 class CLIProvider:
     name = ""
     transport = "cli"
@@ -148,8 +156,13 @@ class CLIProvider:
             done = proc.run(argv, stdin=self.stdin(request), timeout=timeout, cwd=request.cwd,
                             env=proc.child_env({**env, **(options.get("env") or {})}),
                             on_line=reader.line, on_stderr_line=reader.stderr_line,
-                            label=self.name, install_hint=f"npm install -g {self.npm_package}")
+                            label=self.name, install_hint=f"npm install -g {self.npm_package}",
+                            idle_timeout=_seconds(options.get("idle_timeout_s")))
             result = reader.finish(done)
+            if not (result.text or "").strip():
+                raise EmptyAnswer(f"{self.name}: the CLI finished (exit {done.returncode}) "
+                                  "without any answer text", "try again, or route to another model",
+                                  provider=self.name, detail=done.stderr[-proc.DETAIL_CHARS:])
             result.latency_ms = int((time.monotonic() - started) * 1000)
             return result
 
