@@ -55,6 +55,12 @@ class Cooldowns:
         return {key: {**entry, "remaining_s": round(_number(entry, "until") - now)}
                 for key, entry in self._entries().items() if _number(entry, "until") > now}
 
+    def pending(self) -> dict[str, dict]:
+        """{key: entry} for keys with failures counted but no cooldown in force yet."""
+        now = self.clock()
+        return {key: entry for key, entry in self._entries().items()
+                if _number(entry, "failures") and _number(entry, "until") <= now}
+
     def clear(self, key: str | None = None) -> list[str]:
         """End one key's cooldown (and its failure count), or every one; the keys removed."""
         with fileio.locked(self.path):
