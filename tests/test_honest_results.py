@@ -391,8 +391,7 @@ def test_a_bare_server_address_gets_v1_and_a_wrong_path_an_exact_error(scripted)
 def test_models_marks_openai_http_available_when_an_endpoint_is(scripted, data_dir):
     done = run_cli("models", "--json", env={"LLAMACPP_BASE_URL": "http://127.0.0.1:9"})
     rows = {p["name"]: p for p in json.loads(done.stdout)["providers"]}
-    if "openai-http" in rows:
-        assert rows["openai-http"]["available"] and "llamacpp" in rows["openai-http"]["why"]
+    assert rows["openai-http"]["available"] and "llamacpp" in rows["openai-http"]["why"]
 
 
 # ---- 10. a CLI that prints nothing -----------------------------------------------------------------
