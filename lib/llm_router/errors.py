@@ -148,11 +148,18 @@ FIX_BY_CLASS = {
 }
 
 
-def fix_for(error_classes: list) -> str:
+# Classes whose own hint names the exact thing to do (the variable to set, the login command,
+# the package to install): it beats the class's general line.
+OWN_HINT_CLASSES = ("NotConfigured", "NotInstalled", "AuthError")
+
+
+def fix_for(attempts: list) -> str:
     """One fix line per distinct error class, in the order they happened."""
     seen = []
-    for name in error_classes:
-        fix = FIX_BY_CLASS.get(name or "")
+    for attempt in attempts:
+        name = getattr(attempt, "error_class", None) or ""
+        own = getattr(attempt, "hint", "") if name in OWN_HINT_CLASSES else ""
+        fix = own or FIX_BY_CLASS.get(name)
         if fix and fix not in seen:
             seen.append(fix)
     return "; ".join(seen) or "run `llm-router doctor` to see which providers can answer"
@@ -179,7 +186,7 @@ class AllProvidersFailed(RouterError):
         super().__init__(
             "every provider in the chain failed:\n" + "\n".join(lines) if lines
             else "no provider in the chain is available",
-            fix_for([a.error_class for a in attempts]),
+            fix_for(attempts),
         )
         self.attempts = attempts
 

@@ -132,6 +132,10 @@ def litellm_proxy(log_dir: Path, llama_url: str) -> Server:
         "      model: openai/gemma\n"
         f"      api_base: {llama_url}/v1\n"
         "      api_key: none\n"
+        # a keyless proxy on loopback (what the shipped `litellm` endpoint must work with);
+        # LiteLLM refuses to start without a master key unless told this is local development
+        "general_settings:\n"
+        "  dangerously_permit_weak_or_unset_master_key: true\n"
         "litellm_settings:\n"
         "  num_retries: 0\n"
         "  request_timeout: 120\n")

@@ -162,18 +162,21 @@ def refine(error: ProviderError, status: int | None, url: str = "") -> ProviderE
         return ContextOverflow(error.message, "shorten the prompt, or set the model's "
                                "context_window in the policy so the router skips it",
                                provider=error.provider, detail=error.detail)
-    if status == 404 and url and isinstance(error, BadRequest) and not _versioned(url):
-        return NotConfigured(f"{error.provider}: {url} answered 404 Not Found: the base URL "
+    if status == 404 and isinstance(error, BadRequest) and _unversioned_path(url):
+        said = error.message.removeprefix(f"{error.provider}: ")
+        return NotConfigured(f"{error.provider}: {url} answered 404 ({said}): the base URL "
                              "lacks the API's version path", "end the endpoint's base URL with "
                              "its version, e.g. http://127.0.0.1:8080/v1", provider=error.provider,
                              detail=error.detail)
     return error
 
 
-def _versioned(url: str) -> bool:
-    """True when the URL's path names an API version (/v1, /api/paas/v4, /v1beta ...)."""
-    path = url.split("://", 1)[-1].partition("/")[2]
-    return any(part[:1] == "v" and part[1:2].isdigit() for part in path.split("/"))
+def _unversioned_path(url: str) -> bool:
+    """True when the URL has a path and none of its parts names an API version (/v1,
+    /api/paas/v4, /v1beta ...): a base URL like http://host:8080/api that lost its /v1."""
+    path = (url or "").split("://", 1)[-1].partition("/")[2].strip("/")
+    return bool(path) and not any(part[:1] == "v" and part[1:2].isdigit()
+                                  for part in path.split("/"))
 
 
 def with_version(base: str) -> str:

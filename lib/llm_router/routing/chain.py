@@ -44,7 +44,8 @@ class Attempt(Record):
     """One call of a step (or one skipped step): what the ledger, --json and errors show."""
 
     __slots__ = ("provider", "model", "model_key", "outcome", "error_class", "message",
-                 "latency_ms", "fallback_position", "step", "retry", "transport", "detail", "result")
+                 "latency_ms", "fallback_position", "step", "retry", "transport", "detail", "result",
+                 "hint")
 
     def __init__(self, step: Step, outcome: str, error_class: str | None = None,
                  message: str = "", latency_ms: int = 0, fallback_position: int = 0,
@@ -60,6 +61,7 @@ class Attempt(Record):
         self.transport = step.transport
         self.detail = detail  # ProviderError.detail: stderr tail or body excerpt, redacted
         self.result = result
+        self.hint = ""  # the error's own fix line (errors.fix_for uses it for some classes)
 
     def as_dict(self) -> dict:
         return {"provider": self.provider, "model": self.model, "model_key": self.model_key,
@@ -278,6 +280,7 @@ class Chain:
         else:
             attempt = Attempt(step, outcome, type(exc).__name__, exc.message, latency_ms,
                               len(attempts), retry, exc.detail)
+            attempt.hint = exc.hint
         return self._add(attempts, attempt)
 
     def _note(self, attempts: list[Attempt], step: Step, error_class: str, message: str) -> None:
