@@ -406,6 +406,18 @@ def test_a_cli_that_prints_nothing_is_stopped_by_the_idle_timeout(fake_bin):
     assert "printed nothing" in str(caught.value)
 
 
+def test_a_cli_that_prints_only_at_its_end_is_not_cut_by_the_idle_timeout(fake_bin):
+    fake_bin("claude", """import json, sys, time
+sys.stdin.read()
+time.sleep(2)
+print(json.dumps({"type": "result", "subtype": "success", "is_error": False, "result": "done",
+                  "session_id": "s", "usage": {"input_tokens": 5, "output_tokens": 1}}))
+""")
+    result = providers.get("claude").run(Request(prompt="hi", model="haiku",
+                                                 options={"idle_timeout_s": 1}), 20)
+    assert result.text == "done"
+
+
 def test_the_chain_passes_the_policys_idle_timeout_to_cli_steps(fakes):  # noqa: F811
     make_chain(FakeClock(), settings=settings(cli_idle_timeout_s=7)).run(
         [Step(0, "k/c", "copilot", "m", {})], Request(prompt="hi", model=""))
