@@ -12,17 +12,23 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from conftest import ROOT, run_cli
-from test_chain import FakeClock, FakeProvider, fakes, make_chain, settings  # noqa: F401
-
 from llm_router import providers
-from llm_router.errors import (AllProvidersFailed, ContextOverflow, EmptyAnswer, NotConfigured,
-                               ServerError, TruncatedAnswer, cut)
+from llm_router.errors import (
+    AllProvidersFailed,
+    ContextOverflow,
+    EmptyAnswer,
+    NotConfigured,
+    ServerError,
+    TruncatedAnswer,
+    cut,
+)
 from llm_router.providers import _http
 from llm_router.providers.base import Request, Result, Usage
 from llm_router.routing import cooldown
 from llm_router.routing.chain import Chain, cooldown_key
 from llm_router.routing.router import Step
 from llm_router.usage import pricing
+from test_chain import FakeClock, FakeProvider, fakes, make_chain, settings  # noqa: F401
 
 # ---- a scripted OpenAI-compatible server ----------------------------------------------------
 

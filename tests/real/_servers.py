@@ -149,7 +149,7 @@ def litellm_proxy(log_dir: Path, llama_url: str) -> Server:
 def run_cli(*args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
     """bin/llm-router as a user runs it (tests/conftest.py has the same; imported by name
     from here to keep the two conftest modules apart)."""
-    return subprocess.run([str(BIN), *args], capture_output=True, text=True, timeout=timeout,
+    return subprocess.run([str(BIN), *args], check=False, capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, **(env or {})}, stdin=subprocess.DEVNULL)
 
 

@@ -17,8 +17,7 @@ import time
 import urllib.request
 
 import pytest
-from _servers import BIN, SMALL_CTX, llama_server, run_cli
-from _servers import litellm, llama, llama_small, server_logs  # noqa: F401  (fixtures)
+from _servers import BIN, SMALL_CTX, litellm, llama, llama_server, llama_small, run_cli, server_logs  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.real_server, pytest.mark.slow]
 
@@ -43,7 +42,7 @@ def write_policy(data_dir, extra_models=None, endpoints=None, **routing):
 
 
 @pytest.fixture
-def servers(llama, litellm, data_dir):
+def servers(llama, litellm, data_dir):  # noqa: F811  (fixtures)
     """Both servers up, the shipped endpoints pointed at them: llama.cpp by its bare address
     (no /v1: the router adds it) and LiteLLM with no key at all (a keyless proxy)."""
     write_policy(data_dir)
@@ -154,7 +153,7 @@ def test_an_empty_answer_is_an_error_that_moves_to_the_next_model(servers, data_
 
 @pytest.mark.parametrize("stream", [False, True])
 def test_a_prompt_too_long_for_the_window_is_not_sent_and_a_model_that_fits_answers(
-        servers, llama_small, data_dir, stream):
+        servers, llama_small, data_dir, stream):  # noqa: F811  (fixtures)
     write_policy(data_dir, {"tiny/gemma": {
         "tier": "haiku", "context_window": SMALL_CTX, "max_tokens": SHORT,
         "fallbacks": ["local/gemma"],
@@ -172,7 +171,7 @@ def test_a_prompt_too_long_for_the_window_is_not_sent_and_a_model_that_fits_answ
 
 @pytest.mark.parametrize("stream", [False, True])
 def test_a_server_that_rejects_the_prompts_length_moves_the_chain_on(
-        servers, llama_small, data_dir, stream):
+        servers, llama_small, data_dir, stream):  # noqa: F811  (fixtures)
     """No context_window in the policy: the server's own refusal (an error body, or a stream
     closed with no event) is a ContextOverflow / TruncatedAnswer, never `ok` and never a stop."""
     write_policy(data_dir, {"tiny/gemma": {
@@ -200,7 +199,7 @@ def test_a_base_url_with_a_wrong_path_gets_an_exact_error(servers, data_dir):
     assert "check the model id" not in done.stderr
 
 
-def test_a_server_that_dies_mid_stream_cools_down_and_a_probe_ends_it(server_logs, data_dir):
+def test_a_server_that_dies_mid_stream_cools_down_and_a_probe_ends_it(server_logs, data_dir):  # noqa: F811  (fixtures)
     flaky = llama_server(server_logs, name="llama-flaky").start()
     try:
         write_policy(data_dir, {"local/gemma": {
@@ -216,7 +215,7 @@ def test_a_server_that_dies_mid_stream_cools_down_and_a_probe_ends_it(server_log
         assert child.stdout.read(1), "no text arrived before the server was stopped"
         os.killpg(flaky.proc.pid, signal.SIGKILL)
         flaky.proc.wait(10)
-        out, err = child.communicate(timeout=120)
+        child.communicate(timeout=120)
         assert child.returncode != 0
         assert rows()[-1]["outcome"] == "error"
         # 2. down: failures until its URL+model key cools down

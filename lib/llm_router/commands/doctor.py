@@ -175,6 +175,6 @@ def _cooldown_checks() -> list[tuple]:
         active = store().active()
     except RouterError as exc:
         return [(WARN, "cooldowns", exc.message, exc.hint)]
-    return [(WARN, "cooldown", f"{key}: skipped for {entry['remaining_s']} s more "
-             f"(last error {entry.get('last_error') or '?'})",
+    return [(WARN, "cooldown", (f"{key}: skipped for {entry['remaining_s']} s more "
+                                f"(last error {entry.get('last_error') or '?'})"),
              f"llm-router cooldowns clear '{key}'") for key, entry in active.items()]

@@ -20,8 +20,16 @@ Endpoint settings come in request.options (the router merges the policy's `endpo
 import os
 import time
 
-from ..errors import (BadOutput, BadRequest, ContextOverflow, NotConfigured, ProviderError,
-                      ProviderTimeout, ServerError, cut)
+from ..errors import (
+    BadOutput,
+    BadRequest,
+    ContextOverflow,
+    NotConfigured,
+    ProviderError,
+    ProviderTimeout,
+    ServerError,
+    cut,
+)
 from ..io import fastjson
 from . import _classify
 
