@@ -108,7 +108,9 @@ def test_first_step_answers_with_its_model_and_options(fakes):
     result, attempts = make_chain(clock).run(steps("copilot", "opencode"), REQUEST)
     assert result.text == "answer from copilot" and result.provider == "copilot"
     timeout = settings()["call_timeout_s"]
-    assert fakes.table["copilot"].calls == [("model-copilot", timeout, {"opt": "copilot"})]
+    # a CLI step also gets the chain's no-output bound (routing.cli_idle_timeout_s)
+    assert fakes.table["copilot"].calls == [("model-copilot", timeout, {
+        "opt": "copilot", "idle_timeout_s": settings()["cli_idle_timeout_s"]})]
     assert fakes.table["opencode"].calls == []
     assert [(a.outcome, a.model_key, a.fallback_position) for a in attempts] == [("ok", "key/copilot", 0)]
 

@@ -23,13 +23,14 @@ TABLE = {
 def test_cache_reads_writes_and_reasoning_are_priced_apart():
     usage = {"input_tokens": 1000, "cached_tokens": 400, "cache_write_tokens": 100,
              "output_tokens": 500, "reasoning_tokens": 200}
-    # fresh 500 x 2 + cached 400 x 0.5 + written 100 x 3 + plain out 300 x 10 + reasoning 200 x 20
-    assert pricing.token_cost(TABLE["models"]["acme/big"], usage) == pytest.approx(8500 / 1e6)
+    # input_tokens is already fresh only (providers.base.Usage): fresh 1000 x 2 + cached
+    # 400 x 0.5 + written 100 x 3 + plain out 300 x 10 + reasoning 200 x 20
+    assert pricing.token_cost(TABLE["models"]["acme/big"], usage) == pytest.approx(9500 / 1e6)
 
 
 def test_missing_rates_fall_back_to_input_and_output():
     usage = {"input_tokens": 1000, "cached_tokens": 400, "output_tokens": 500, "reasoning_tokens": 200}
-    assert pricing.token_cost(TABLE["models"]["acme/plain"], usage) == pytest.approx((1000 + 2000) / 1e6)
+    assert pricing.token_cost(TABLE["models"]["acme/plain"], usage) == pytest.approx((1400 + 2000) / 1e6)
 
 
 def test_parts_reported_on_top_of_the_totals_are_not_undercounted():

@@ -117,19 +117,89 @@ class OutputTooLarge(ProviderError):
     action = "skip"
 
 
+class EmptyAnswer(ProviderError):
+    """The model answered nothing: an empty completion, or a stream that closed before its end.
+    Never a success; another model may well answer, so the chain moves on."""
+
+    action = "skip"
+
+
+class TruncatedAnswer(EmptyAnswer):
+    """A stream that closed before its end (no finish reason, no [DONE] / message_stop)."""
+
+
+class ContextOverflow(ProviderError):
+    """The prompt does not fit the model's context window (known before the call from the
+    policy's context_window, or said by the server). A model with a larger window may fit."""
+
+    action = "skip"
+
+
 class BadRequest(ProviderError):
     action = "stop"
+
+
+# The fix line for each error class an attempt can end in (chain skips included): what the
+# user does about that class, not a generic "check your CLIs".
+FIX_BY_CLASS = {
+    "NotInstalled": "install the CLI named above (`llm-router doctor` lists each one)",
+    "Unavailable": "install or configure the provider named above (`llm-router doctor`)",
+    "NotConfigured": "set the endpoint's base URL / key variable, or fix `endpoints` in the policy",
+    "AuthError": "log in to that CLI or check the endpoint's API key (`llm-router doctor`)",
+    "RateLimited": "wait, or raise routing.retries; the chain falls back meanwhile",
+    "ProviderTimeout": "raise routing.call_timeout_s (or cli_idle_timeout_s), or pick a faster model",
+    "ServerError": "check that the server is running (`llm-router doctor`), then try again",
+    "BadOutput": "update the CLI, or check the endpoint's base_url",
+    "EmptyAnswer": "the model answered nothing: raise max_tokens, or route to a stronger model",
+    "TruncatedAnswer": "the server closed the stream early: check its log (often the prompt "
+                       "did not fit its context), or set the model's context_window",
+    "ContextOverflow": "shorten the prompt, or route to a model with a larger context_window",
+    "CoolingDown": "see `llm-router cooldowns`; `llm-router cooldowns clear` ends them now",
+    "BadRequest": "check the model id and options in the policy (`llm-router models`)",
+    "HopLimit": "raise routing.max_hops",
+    "DeadlineExceeded": "raise routing.deadline_s, or pass a longer --timeout",
+}
+
+
+# Classes whose own hint names the exact thing to do (the variable to set, the login command,
+# the package to install): it beats the class's general line.
+OWN_HINT_CLASSES = ("NotConfigured", "NotInstalled", "AuthError")
+
+
+def fix_for(attempts: list) -> str:
+    """One fix line per distinct error class, in the order they happened."""
+    seen = []
+    for attempt in attempts:
+        name = getattr(attempt, "error_class", None) or ""
+        own = getattr(attempt, "hint", "") if name in OWN_HINT_CLASSES else ""
+        fix = own or FIX_BY_CLASS.get(name)
+        if fix and fix not in seen:
+            seen.append(fix)
+    return "; ".join(seen) or "run `llm-router doctor` to see which providers can answer"
+
+
+def cut(text: str, limit: int = 300) -> str:
+    """`text` cut to about `limit` characters at a line or word boundary, never mid-word."""
+    text = (text or "").strip()
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    for sep in ("\n", " "):
+        at = head.rfind(sep)
+        if at >= limit // 2:
+            return head[:at].rstrip() + " …"
+    return head.rstrip() + " …"
 
 
 class AllProvidersFailed(RouterError):
     """Every step of a fallback chain failed; `attempts` holds one record per try."""
 
     def __init__(self, attempts: list) -> None:
-        lines = [f"  {a.provider}/{a.model}: {a.error_class}: {a.message}" for a in attempts]
+        lines = [f"  {a.provider}/{a.model}: {a.error_class}: {cut(a.message)}" for a in attempts]
         super().__init__(
             "every provider in the chain failed:\n" + "\n".join(lines) if lines
             else "no provider in the chain is available",
-            "run `llm-router doctor` to see which CLIs are installed and logged in",
+            fix_for(attempts),
         )
         self.attempts = attempts
 

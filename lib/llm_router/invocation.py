@@ -109,7 +109,8 @@ def describe_steps(steps: list[Step], settings: dict, provider_for: Callable = r
         callable_now = usable and left <= 0
         usable_count += callable_now
         rows.append({**step.as_dict(), "available": usable, "why": why,
-                     "cooling_down_s": round(left), "within_max_hops":
+                     "cooling_down_s": round(left), "cooldown_key": cooldown_key(step),
+                     "within_max_hops":
                      callable_now and usable_count <= int(settings["max_hops"])})
     return rows
 
@@ -196,7 +197,7 @@ def _context(call: Call, decision: Decision, pol: dict) -> dict:
 def _row(call: Call, decision: Decision, attempt: Attempt, pol: dict) -> dict:
     """One ledger row: the keys accounting.record() documents, plus its optional ones."""
     result = attempt.result
-    usage = result.usage if result else Usage()
+    usage = result.usage if result else Usage.unknown()  # no answer: no figures, not 0
     raw = result.raw if result else {}
     return {"session_id": call.session_id, "task": decision.task, "tier": decision.tier,
             "requested_model": decision.model_key, "model_used": attempt.model_key,

@@ -38,7 +38,7 @@ def configure(parser) -> None:
 
 
 def run(args) -> int:
-    checks = [*_core_checks(), *_cli_checks(), *_endpoint_checks()]
+    checks = [*_core_checks(), *_cli_checks(), *_endpoint_checks(), *_cooldown_checks()]
     if args.json:
         import json
 
@@ -156,8 +156,37 @@ def _endpoint_checks() -> list[tuple]:
         key_env = endpoint.get("api_key_env")
         if not base:
             checks.append((WARN, f"endpoint {name}", "no base URL", f"set {endpoint.get('base_url_env')}"))
-        elif key_env and not os.environ.get(key_env) and not base.startswith(("http://127.", "http://localhost")):
+        elif key_env and not os.environ.get(key_env) and not endpoint.get("api_key_optional"):
             checks.append((WARN, f"endpoint {name}", f"{base}; {key_env} is not set", f"export {key_env}=..."))
         else:
-            checks.append((OK, f"endpoint {name}", base, ""))
+            checks.append(_endpoint_answers(name, endpoint))
     return checks
+
+
+def _endpoint_answers(name: str, endpoint: dict) -> tuple:
+    """A configured local endpoint is probed (GET its model list, 2 s): configured is not
+    the same as running. Remote ones are not probed (doctor makes no calls off this machine)."""
+    from .. import providers
+    from ..io.http1 import loopback
+    from ..providers import _http
+
+    base = _http.endpoint(endpoint)[0]
+    if not loopback(base):
+        return (OK, f"endpoint {name}", f"{base} (configured; not probed: not on this machine)", "")
+    provider = providers.get("anthropic-http" if endpoint.get("kind") == "anthropic" else "openai-http")
+    if provider.probe(endpoint):
+        return (OK, f"endpoint {name}", f"{base} answers", "")
+    return (WARN, f"endpoint {name}", f"{base} does not answer (GET {provider._models_url(base)})",
+            "start the server, or fix the endpoint's base URL")
+
+
+def _cooldown_checks() -> list[tuple]:
+    from .cooldowns import store
+
+    try:
+        active = store().active()
+    except RouterError as exc:
+        return [(WARN, "cooldowns", exc.message, exc.hint)]
+    return [(WARN, "cooldown", (f"{key}: skipped for {entry['remaining_s']} s more "
+                                f"(last error {entry.get('last_error') or '?'})"),
+             f"llm-router cooldowns clear '{key}'") for key, entry in active.items()]

@@ -38,7 +38,7 @@ def _step_line(step: dict) -> str:
     if not step["available"]:
         state = "unavailable"
     elif step["cooling_down_s"]:
-        state = f"cooling down {step['cooling_down_s']} s"
+        state = f"cooling down {step['cooling_down_s']} s ({step['cooldown_key']})"
     else:
         state = "available" if step["within_max_hops"] else "beyond max_hops"
     model = step["model"] or "(provider default)"

@@ -9,7 +9,7 @@ Usage, cost and latency of external calls, from the ledger (<data dir>/ledger.sq
   --sessions  the latest calls that left a provider session id (to resume with that CLI)
   --plot      also draw cost and calls per day into a PNG (no extra packages needed)
   --reset     show how many rows would be deleted; with --yes, delete them all
-"calls" are attempts that reached a provider (skipped ones - not installed, not logged in -
+"calls" are attempts that reached a provider (skipped ones - unavailable, cooling down, too long -
 are counted apart); latency percentiles are over successful calls.
 """
 
@@ -57,6 +57,7 @@ def run(args) -> int:
         else:
             total, rows = ledger.aggregate(conn, since_ts, args.by)
         total["errors"] = ledger.failures_by_class(conn, since_ts) if total["failures"] else {}
+        total["skips"] = ledger.failures_by_class(conn, since_ts, "skipped") if total["skipped"] else {}
         if args.plot:
             days = ledger.daily(conn, since_ts) if conn is not None else []
             _plot(args.plot, days, since_ts, since_label, total)
@@ -190,7 +191,9 @@ def _footnotes(total: dict) -> list[str]:
         notes.append(f"{total['unpriced_calls']} successful calls have no dollar cost "
                      "(subscriptions count tokens and quota units instead)")
     if total["skipped"]:
-        notes.append(f"{total['skipped']} attempts skipped (provider not installed or not logged in)")
+        why = ", ".join(f"{name} {n}" for name, n in (total.get("skips") or {}).items())
+        notes.append(f"{total['skipped']} attempts skipped before a call ({why or 'reasons unknown'}; "
+                     "CoolingDown: see `llm-router cooldowns`)")
     notes.append("Claude saved (est.): tokens this work would have used on the Claude tier it replaced, "
                  "at that tier's list price; an estimate, not a measurement")
     return notes

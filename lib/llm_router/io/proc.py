@@ -127,12 +127,15 @@ def output_cap(max_output_mb, label: str) -> int:
 
 def run(argv: list, *, stdin: bytes | None, env: dict, timeout: float, cwd: str | None = None,
         on_line=None, on_stderr_line=None, label: str = "",
-        install_hint: str = "", max_output: int = MAX_OUTPUT_BYTES) -> Completed:
+        install_hint: str = "", max_output: int = MAX_OUTPUT_BYTES,
+        idle_timeout: float | None = None) -> Completed:
     """Run argv to completion or until `timeout` seconds pass (then kill its group and raise
     ProviderTimeout) or it prints more than `max_output` bytes on stdout or on stderr (then
     kill its group and raise OutputTooLarge). `on_line`/`on_stderr_line` get each complete
     line as soon as it arrives; an exception raised there stops the child (that is how a
-    provider cuts a CLI's own retry loop short) and propagates to the caller."""
+    provider cuts a CLI's own retry loop short) and propagates to the caller. `idle_timeout`:
+    a child that has printed nothing at all (stdout or stderr) after that many seconds is
+    stopped the same way."""
     label = label or os.path.basename(argv[0])
     if cwd and not os.path.isdir(cwd):  # else Popen's error would read like a missing binary
         raise BadRequest(f"{label}: the working directory {cwd} does not exist",
@@ -148,7 +151,8 @@ def run(argv: list, *, stdin: bytes | None, env: dict, timeout: float, cwd: str 
     try:
         guard.install()
         pump = _Pump(child, stdin, _Lines(on_line), _Lines(on_stderr_line, STDERR_KEEP), max_output)
-        timed_out = not pump.run(started + timeout)
+        idle_until = started + idle_timeout if idle_timeout and idle_timeout < timeout else None
+        timed_out = not pump.run(started + timeout, idle_until)
     finally:
         _kill_group(child)
         _live_groups.discard(child.pid)
@@ -161,6 +165,10 @@ def run(argv: list, *, stdin: bytes | None, env: dict, timeout: float, cwd: str 
             f"if an answer that long is expected, raise providers.{label}.max_output_mb in the "
             f"policy (default {MAX_OUTPUT_BYTES // _MIB}); otherwise ask for a shorter answer",
             provider=label, detail=stderr[-DETAIL_CHARS:])
+    if timed_out and idle_until is not None and pump.silent:
+        raise ProviderTimeout(f"{label} printed nothing at all within {idle_timeout:g} s (killed)",
+                              "raise routing.cli_idle_timeout_s, or check that the CLI starts "
+                              "(`llm-router doctor`)", provider=label)
     if timed_out:
         raise ProviderTimeout(f"{label} gave no answer within {timeout:g} s (killed)",
                               "raise routing.call_timeout_s, or pick a faster model",
@@ -417,13 +425,18 @@ class _Pump:
         self.poller.register(fd, events)
         self.open.add(fd)
 
-    def run(self, deadline: float) -> bool:
-        """True when the child finished; False when the deadline passed first."""
+    @property
+    def silent(self) -> bool:
+        return not self.stdout and not self.stderr
+
+    def run(self, deadline: float, idle_until: float | None = None) -> bool:
+        """True when the child finished; False when the deadline passed first, or `idle_until`
+        while the child had printed nothing yet."""
         while self.open:
             if self.overflowed:
                 return True  # stop reading at once; run() kills the group
             now = time.monotonic()
-            if now >= deadline:
+            if now >= deadline or (idle_until is not None and now >= idle_until and self.silent):
                 return False
             if self._pipes_held_too_long(now):
                 break  # the child is gone; a grandchild keeps the pipe: stop waiting

@@ -10,6 +10,10 @@ Options every CLI provider reads from request.options:
   args         list of extra arguments appended to the command line
   max_retries  how many of its own retries the CLI may make before we stop it (per CLI default)
   max_output_mb  stdout and stderr cap in MiB each (default 32): past it the CLI is killed
+  idle_timeout_s  stop the CLI when it has printed nothing at all (stdout or stderr) for this
+               long, well before the step's timeout (the chain passes routing.cli_idle_timeout_s);
+               not applied to a run that prints only at its end (PRINTS_ONLY_AT_END)
+A run that ends with no answer text is an EmptyAnswer, never a success.
 
 Scope (request.scope, see base.SCOPES): each provider's command() maps "read-only" to its CLI's
 own mechanism and leaves "write" as it always was. The policy's `args` and `env` come after our
@@ -20,7 +24,7 @@ mapping (`loosening_args`, `loosening_env`): a read-only agent never runs with w
 import os
 import time
 
-from ..errors import BadOutput, NotConfigured, NotInstalled, ProviderError
+from ..errors import BadOutput, EmptyAnswer, NotConfigured, NotInstalled, ProviderError
 from ..io import fastjson, proc
 from .base import Request, Result, Usage
 
@@ -133,6 +137,15 @@ class Reader:
         return self.provider.max_retries(self.request.options)
 
 
+# CLIs whose non-streaming output is one object printed when the run ends (see idle_timeout).
+PRINTS_ONLY_AT_END = ("claude", "gemini")
+
+
+def _seconds(value) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
+        and value > 0 else None
+
+
 class CLIProvider:
     name = ""
     transport = "cli"
@@ -171,10 +184,23 @@ class CLIProvider:
                             env=proc.child_env({**env, **(options.get("env") or {})}),
                             on_line=reader.line, on_stderr_line=reader.stderr_line,
                             label=self.name, install_hint=f"npm install -g {self.npm_package}",
-                            max_output=proc.output_cap(options.get("max_output_mb"), self.name))
+                            max_output=proc.output_cap(options.get("max_output_mb"), self.name),
+                            idle_timeout=self.idle_timeout(request))
             result = reader.finish(done)
+            if not (result.text or "").strip():
+                raise EmptyAnswer(f"{self.name}: the CLI finished (exit {done.returncode}) "
+                                  "without any answer text", "try again, or route to another model",
+                                  provider=self.name, detail=done.stderr[-proc.DETAIL_CHARS:])
             result.latency_ms = int((time.monotonic() - started) * 1000)
             return result
+
+    def idle_timeout(self, request: Request) -> float | None:
+        """The no-output bound (options idle_timeout_s), for runs whose output shows progress.
+        `claude -p --output-format json` and `gemini -o json` print their one answer at the
+        very end, so silence there is normal work: only their streaming runs get it."""
+        if not request.stream and self.name in PRINTS_ONLY_AT_END:
+            return None
+        return _seconds((request.options or {}).get("idle_timeout_s"))
 
     def max_retries(self, options: dict) -> int:
         value = options.get("max_retries", self.default_max_retries)

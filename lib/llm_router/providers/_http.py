@@ -10,6 +10,8 @@ Endpoint settings come in request.options (the router merges the policy's `endpo
   base_url       the API base, e.g. https://openrouter.ai/api/v1
   base_url_env   or the name of an env var holding it (for local servers: OLLAMA_BASE_URL ...)
   api_key_env    the name of the env var holding the key; the key itself is never in the policy
+  api_key_optional  true for servers that need no key (Ollama, llama.cpp, a keyless LiteLLM
+                 proxy): the key is sent when the variable is set, and nothing when it is not
   headers        extra request headers (OpenRouter attribution ...)
   timeout_s      the endpoint's own cap on one call, when lower than the router's timeout
   env            a dict consulted before os.environ for those variables (tests use it)
@@ -18,7 +20,16 @@ Endpoint settings come in request.options (the router merges the policy's `endpo
 import os
 import time
 
-from ..errors import BadOutput, NotConfigured, ProviderError, ProviderTimeout, ServerError
+from ..errors import (
+    BadOutput,
+    BadRequest,
+    ContextOverflow,
+    NotConfigured,
+    ProviderError,
+    ProviderTimeout,
+    ServerError,
+    cut,
+)
 from ..io import fastjson
 from . import _classify
 
@@ -39,9 +50,25 @@ def endpoint(options: dict) -> tuple[str, str, str]:
         wanted = options.get("base_url_env")
         return "", "", f"set {wanted}" if wanted else "the endpoint has no base_url or base_url_env"
     key = _env(options, options.get("api_key_env"))
-    if options.get("api_key_env") and not key:
+    if options.get("api_key_env") and not key and not options.get("api_key_optional"):
         return "", "", f"set {options['api_key_env']} (the API key for {base})"
     return base, key, ""
+
+
+def probe(url: str, headers: dict, timeout: float = 2.0) -> bool:
+    """A cheap GET (a model list): True when the server answers 2xx. Ends a cooldown early."""
+    import urllib.request
+
+    from ..io.http1 import loopback
+
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, **headers},
+                                     method="GET")
+    handlers = [urllib.request.ProxyHandler({})] if loopback(url) else []
+    try:
+        with urllib.request.build_opener(*handlers).open(request, timeout=timeout) as response:
+            return 200 <= response.status < 300
+    except (OSError, ValueError):
+        return False
 
 
 def available(options: dict) -> tuple[bool, str]:
@@ -87,7 +114,7 @@ def post(url: str, payload: dict, headers: dict, timeout: float, provider: str,
 
 def _status_error(response, url: str, provider: str, login_hint: str) -> ProviderError:
     if response.status >= 400:
-        return http_error(response.status, response.headers, response, provider, login_hint)
+        return http_error(response.status, response.headers, response, provider, login_hint, url)
     # urllib would follow it, re-sending the POST as a GET without its body: never useful
     return NotConfigured(f"{provider}: {url} answers {response.status}, a redirect to "
                          f"{response.headers.get('location', '(no location)')}",
@@ -107,12 +134,13 @@ def _post_urllib(url: str, body: bytes, headers: dict, timeout: float, provider:
     try:
         return urllib.request.build_opener(*handlers).open(request, timeout=timeout)
     except urllib.error.HTTPError as exc:
-        raise http_error(exc.code, exc.headers, exc, provider, login_hint) from exc
+        raise http_error(exc.code, exc.headers, exc, provider, login_hint, url) from exc
     except (urllib.error.URLError, OSError) as exc:
         raise transport_error(exc, url, provider) from exc
 
 
-def http_error(status: int, headers, body, provider: str, login_hint: str) -> ProviderError:
+def http_error(status: int, headers, body, provider: str, login_hint: str,
+               url: str = "") -> ProviderError:
     """An HTTP error response as our error, with the body's message and `retry-after`. `body`
     is what `read(limit)` is called on (the response, or urllib's HTTPError)."""
     try:
@@ -120,9 +148,53 @@ def http_error(status: int, headers, body, provider: str, login_hint: str) -> Pr
     except OSError:
         raw = ""
     message, code = error_message(raw)
-    return _classify.error_for_status(status, message or f"HTTP {status}", provider=provider,
-                                      login_hint=login_hint, detail=raw[:2000], code=code,
-                                      retry_after=retry_after(headers.get("retry-after")))
+    error = _classify.error_for_status(status, cut(message) or f"HTTP {status}", provider=provider,
+                                       login_hint=login_hint, detail=raw[:2000], code=code,
+                                       retry_after=retry_after(headers.get("retry-after")))
+    return refine(error, status, url)
+
+
+# What servers say when the prompt is longer than the model's context: OpenAI's
+# context_length_exceeded, llama.cpp's "exceed context window" / "n_ctx", LiteLLM's
+# ContextWindowExceededError, vLLM's "maximum context length", Anthropic's "prompt is too long".
+_OVERFLOW_WORDS = ("context_length_exceeded", "context window", "context length",
+                   "contextwindowexceeded", "maximum context", "n_ctx", "prompt is too long",
+                   "too many tokens", "exceeds the context")
+
+
+def refine(error: ProviderError, status: int | None, url: str = "") -> ProviderError:
+    """Sharper classes than the status alone gives: a context overflow (another model with a
+    larger window may take it) and a 404 on a base URL that lacks its API version path."""
+    text = f"{error.message} {error.detail}".lower()
+    if status in (400, 413, 422, 500) and any(word in text for word in _OVERFLOW_WORDS):
+        return ContextOverflow(error.message, "shorten the prompt, or set the model's "
+                               "context_window in the policy so the router skips it",
+                               provider=error.provider, detail=error.detail)
+    if status == 404 and isinstance(error, BadRequest) and _unversioned_path(url):
+        said = error.message.removeprefix(f"{error.provider}: ")
+        return NotConfigured(f"{error.provider}: {url} answered 404 ({said}): the base URL "
+                             "lacks the API's version path", "end the endpoint's base URL with "
+                             "its version, e.g. http://127.0.0.1:8080/v1", provider=error.provider,
+                             detail=error.detail)
+    return error
+
+
+def _unversioned_path(url: str) -> bool:
+    """True when the URL has a path and none of its parts names an API version (/v1,
+    /api/paas/v4, /v1beta ...): a base URL like http://host:8080/api that lost its /v1."""
+    path = (url or "").split("://", 1)[-1].partition("/")[2].strip("/")
+    return bool(path) and not any(part[:1] == "v" and part[1:2].isdigit()
+                                  for part in path.split("/"))
+
+
+def with_version(base: str) -> str:
+    """An OpenAI-style base URL given as the bare server (http://host:port) gets its /v1:
+    every OpenAI-compatible server (Ollama, llama.cpp, vLLM, LiteLLM) serves it there. A URL
+    that already has a path is left as written."""
+    scheme, sep, rest = base.partition("://")
+    if sep and "/" not in rest.rstrip("/"):
+        return f"{scheme}://{rest.rstrip('/')}/v1"
+    return base
 
 
 def transport_error(exc, url: str, provider: str) -> ProviderError:
@@ -178,8 +250,9 @@ def body_error(body: dict, provider: str, login_hint: str, status=None) -> Provi
     if status is None and isinstance(error, dict):
         status = next((value for value in (error.get("status"), error.get("code"))
                        if isinstance(value, int) and 400 <= value <= 599), None)
-    return _classify.error_for_status(status, message, provider=provider, login_hint=login_hint,
-                                      detail=raw[:2000], code=code)
+    return refine(_classify.error_for_status(status, cut(message), provider=provider,
+                                             login_hint=login_hint, detail=raw[:2000], code=code),
+                  status)
 
 
 def retry_after(value) -> float | None:
@@ -261,6 +334,15 @@ def parse_event(data: str, provider: str) -> dict:
     return value
 
 
+class _ProbeRequest:
+    """Just what `_headers` reads from a request."""
+
+    stream = False
+
+    def __init__(self, options: dict) -> None:
+        self.options = options
+
+
 class HTTPProvider:
     """What both HTTP providers do around their own wire format: find the endpoint, POST, read
     the reply whole or streamed, and time it. A subclass supplies `name`, `_url(base)`,
@@ -272,6 +354,16 @@ class HTTPProvider:
 
     def available(self, options: dict) -> tuple[bool, str]:
         return available(options)
+
+    def probe(self, options: dict) -> bool:
+        """GET the endpoint's model list, with the same key a call would send."""
+        base, key, _ = endpoint(options or {})
+        if not base:
+            return False
+        request_options = {**(options or {}), "headers": {}}
+        headers = self._headers(_ProbeRequest(request_options), key)
+        headers.pop("Accept", None)
+        return probe(self._models_url(base), headers)
 
     def run(self, request, timeout: float):
         options = request.options or {}

@@ -17,6 +17,7 @@ env), plus
 """
 
 
+from ..errors import TruncatedAnswer
 from . import _http
 from .base import Request, Result, Usage, count
 
@@ -31,6 +32,9 @@ class AnthropicHTTPProvider(_http.HTTPProvider):
 
     def _url(self, base: str) -> str:
         return f"{base}/messages" if base.endswith("/v1") else f"{base}/v1/messages"
+
+    def _models_url(self, base: str) -> str:
+        return f"{base}/models" if base.endswith("/v1") else f"{base}/v1/models"
 
     def _payload(self, request: Request) -> dict:
         return _payload(request)
@@ -54,7 +58,7 @@ class AnthropicHTTPProvider(_http.HTTPProvider):
         return self._result(text, body, body.get("usage") or {})
 
     def _read_stream(self, response, request: Request, deadline: float) -> Result:
-        parts, message, usage = [], {}, {}
+        parts, message, usage, stopped = [], {}, {}, False
         for _, data in _http.sse_events(response, deadline, self.name):
             event = _http.parse_event(data, self.name)
             kind = event.get("type")
@@ -73,7 +77,11 @@ class AnthropicHTTPProvider(_http.HTTPProvider):
                 usage.update(event.get("usage") or {})
                 message["stop_reason"] = (event.get("delta") or {}).get("stop_reason")
             elif kind == "message_stop":
+                stopped = True
                 break
+        if not stopped and not message.get("stop_reason"):
+            raise TruncatedAnswer(f"{self.name}: the stream closed before message_stop",
+                                  "check the server's log, then try again", provider=self.name)
         return self._result("".join(parts), message, usage)
 
     def _raise_if_error(self, body: dict) -> None:
@@ -84,11 +92,13 @@ class AnthropicHTTPProvider(_http.HTTPProvider):
         raise _http.body_error(body, self.name, self.login_hint, status=_ERROR_STATUS.get(kind))
 
     def _result(self, text: str, message: dict, usage: dict) -> Result:
+        figures = Usage.unknown() if not usage else Usage(
+            input_tokens=count(usage.get("input_tokens")),
+            output_tokens=count(usage.get("output_tokens")),
+            cached_tokens=count(usage.get("cache_read_input_tokens")),
+            cache_write_tokens=count(usage.get("cache_creation_input_tokens")))
         return Result(text=text, model=str(message.get("model") or ""), provider=self.name,
-                      usage=Usage(input_tokens=count(usage.get("input_tokens")),
-                                  output_tokens=count(usage.get("output_tokens")),
-                                  cached_tokens=count(usage.get("cache_read_input_tokens")),
-                                  cache_write_tokens=count(usage.get("cache_creation_input_tokens"))),
+                      usage=figures,
                       raw={"id": message.get("id"), "stop_reason": message.get("stop_reason")})
 
 

@@ -47,8 +47,18 @@ class Usage(_Record):
         self.cache_write_tokens = cache_write_tokens
         self.reasoning_tokens = reasoning_tokens  # the part of output_tokens spent on reasoning
 
+    @classmethod
+    def unknown(cls) -> Usage:
+        """The provider reported no usage: every figure None (the ledger stores NULL, not 0)."""
+        return cls(None, None, None, None, None)
+
+    def reported(self) -> bool:
+        """False when no figure is known or all are 0 (no answer ever costs 0 output tokens)."""
+        return any(self._values().values())
+
     def __add__(self, other: Usage) -> Usage:
-        return Usage(*(a + b for a, b in zip(self._values().values(), other._values().values(), strict=True)))
+        return Usage(*(None if a is None and b is None else (a or 0) + (b or 0)
+                       for a, b in zip(self._values().values(), other._values().values(), strict=True)))
 
     def as_dict(self) -> dict:
         return self._values()

@@ -2,7 +2,8 @@
 Z.AI's paas/v4): `POST {base_url}/chat/completions` with `Authorization: Bearer <key>`.
 
 Streaming asks for `stream_options.include_usage`, so usage arrives in a last chunk with empty
-`choices` just before `data: [DONE]`; comment lines (OpenRouter's ": OPENROUTER PROCESSING"
+`choices` just before `data: [DONE]` (a server that sends none leaves every figure None, never
+0); a stream that closes with neither a finish_reason nor `[DONE]` is a TruncatedAnswer; comment lines (OpenRouter's ": OPENROUTER PROCESSING"
 keep-alives) are skipped, and an `error` object inside the stream is classified like an HTTP
 error. Non-streaming reads one JSON body. Usage: prompt_tokens includes cached tokens, so
 cached ones are split out; completion_tokens already includes reasoning. Cost: OpenRouter's
@@ -17,6 +18,7 @@ env), plus max_tokens, temperature, and extra_body (a dict merged into the reque
 """
 
 
+from ..errors import TruncatedAnswer
 from . import _http
 from .base import Request, Result, Usage, count
 
@@ -25,7 +27,10 @@ class OpenAIHTTPProvider(_http.HTTPProvider):
     name = "openai-http"
 
     def _url(self, base: str) -> str:
-        return f"{base}/chat/completions"
+        return f"{_http.with_version(base)}/chat/completions"
+
+    def _models_url(self, base: str) -> str:
+        return f"{_http.with_version(base)}/models"
 
     def _headers(self, request: Request, key: str) -> dict:
         headers = {"Accept": "text/event-stream" if request.stream else "application/json",
@@ -49,9 +54,10 @@ class OpenAIHTTPProvider(_http.HTTPProvider):
                             choices[0].get("finish_reason"))
 
     def _read_stream(self, response, request: Request, deadline: float) -> Result:
-        parts, last, usage, finish = [], {}, None, None
+        parts, last, usage, finish, done = [], {}, None, None, False
         for _, data in _http.sse_events(response, deadline, self.name):
             if data.strip() == "[DONE]":
+                done = True
                 break
             chunk = _http.parse_event(data, self.name)
             self._raise_if_error(chunk)
@@ -63,6 +69,11 @@ class OpenAIHTTPProvider(_http.HTTPProvider):
                     parts.append(text)
                     if request.on_text:
                         request.on_text(text)
+        if not done and finish is None:
+            raise TruncatedAnswer(f"{self.name}: the stream closed after {len(parts)} text "
+                                  "chunks with no finish_reason and no [DONE]",
+                                  "check the server's log: it often means the prompt did not "
+                                  "fit its context window", provider=self.name)
         cost = usage.get("cost") if isinstance(usage, dict) else None
         return self._result("".join(parts), last, usage, cost, finish)
 
@@ -73,7 +84,7 @@ class OpenAIHTTPProvider(_http.HTTPProvider):
 
     def _result(self, text: str, body: dict, usage, cost, finish) -> Result:
         return Result(text=text, model=str(body.get("model") or ""), provider=self.name,
-                      usage=_usage(usage if isinstance(usage, dict) else {}),
+                      usage=_usage(usage) if isinstance(usage, dict) and usage else Usage.unknown(),
                       cost_usd=_float(cost), session_id=None,
                       raw={"id": body.get("id"), "finish_reason": finish})
 

@@ -2,10 +2,15 @@
 
 For each step of the chain (router.Step), in order:
   provider unavailable (available() false)  -> skipped, its reason recorded
-  provider+model cooling down               -> skipped, time left recorded
+  prompt does not fit the step's context_window -> skipped (ContextOverflow), with the estimate
+  what failed (URL or CLI) + model cooling down -> one cheap probe (an HTTP endpoint's
+                                   GET /models); if it answers, the cooldown ends and the step
+                                   is called, else skipped with the time left
   call it, timeout = min(call_timeout_s, time left before the chain's deadline)
-    ok                          -> done
-    action "skip"  (NotInstalled, NotConfigured, AuthError)  -> next step at once
+    ok with non-empty text      -> done
+    ok but no text              -> EmptyAnswer: never a success, next step at once
+    action "skip"  (NotInstalled, NotConfigured, AuthError, EmptyAnswer, ContextOverflow)
+                                -> next step at once
     action "retry" (RateLimited, ProviderTimeout, ServerError, BadOutput)
                                 -> same step again, up to `retries` more times, after a capped
                                    exponential backoff with jitter; a RateLimited with
@@ -16,6 +21,8 @@ For each step of the chain (router.Step), in order:
 The chain is bounded by max_hops (steps actually called) and by one deadline (deadline_s).
 A stream that already wrote text is never retried or continued elsewhere: the text cannot
 be taken back, so a failure after the first delta ends the chain.
+Anything else that ends a call (the reader closed our stdout, Ctrl-C) is still recorded as an
+attempt before it propagates: the server did the work, and the ledger says so.
 Sleep, clock and jitter are injected so tests run in milliseconds.
 """
 
@@ -27,8 +34,8 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (hot path
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-from ..errors import AllProvidersFailed, ProviderError, RateLimited, RouterError
-from ..providers.base import Request, Result
+from ..errors import AllProvidersFailed, EmptyAnswer, ProviderError, RateLimited, RouterError
+from ..providers.base import Request, Result, Usage
 from . import cooldown
 from .router import Record, Step
 
@@ -37,7 +44,8 @@ class Attempt(Record):
     """One call of a step (or one skipped step): what the ledger, --json and errors show."""
 
     __slots__ = ("provider", "model", "model_key", "outcome", "error_class", "message",
-                 "latency_ms", "fallback_position", "step", "retry", "transport", "detail", "result")
+                 "latency_ms", "fallback_position", "step", "retry", "transport", "detail", "result",
+                 "hint")
 
     def __init__(self, step: Step, outcome: str, error_class: str | None = None,
                  message: str = "", latency_ms: int = 0, fallback_position: int = 0,
@@ -53,6 +61,7 @@ class Attempt(Record):
         self.transport = step.transport
         self.detail = detail  # ProviderError.detail: stderr tail or body excerpt, redacted
         self.result = result
+        self.hint = ""  # the error's own fix line (errors.fix_for uses it for some classes)
 
     def as_dict(self) -> dict:
         return {"provider": self.provider, "model": self.model, "model_key": self.model_key,
@@ -119,6 +128,7 @@ class Chain:
                  on_attempt: Callable[[Attempt], None] | None = None,
                  before_text: Callable[[Step], None] | None = None) -> None:
         self.settings = settings
+        self.prompt = ""  # the request's prompt, for the context-window check
         self.cooldowns = cooldowns
         self.sleep, self.clock, self.jitter = sleep, clock, jitter
         self.provider_for = provider_for
@@ -128,6 +138,7 @@ class Chain:
     def run(self, steps: list[Step], request: Request) -> tuple[Result, list[Attempt]]:
         """The first answer along `steps`, and every attempt made; AllProvidersFailed if none."""
         attempts: list[Attempt] = []
+        self.prompt = request.prompt
         deadline = self.clock() + float(self.settings["deadline_s"])
         hops = 0
         for step in steps:
@@ -154,10 +165,19 @@ class Chain:
         if not usable:
             self._note(attempts, step, "Unavailable", why)
             return None
-        left = self.cooldowns.remaining(self._key(step)) if self.cooldowns else 0.0
+        overflow = context_overflow(step, self.prompt)
+        if overflow:
+            self._note(attempts, step, "ContextOverflow", overflow)
+            return None
+        key = self._key(step)
+        left = self.cooldowns.remaining(key) if self.cooldowns else 0.0
+        if left > 0 and probe(provider, step):
+            self.cooldowns.clear(key)  # it answers again: no reason to wait out the rest
+            left = 0.0
         if left > 0:
             self._note(attempts, step, "CoolingDown",
-                       f"cooling down for {left:.0f} s more after repeated failures")
+                       f"{key} is cooling down for {left:.0f} s more after repeated failures "
+                       f"({self.cooldowns.last_error(key) or 'errors'})")
             return None
         return provider
 
@@ -171,16 +191,28 @@ class Chain:
             sink = _TextSink(step, request.on_text, self.before_text) if request.on_text else None
             started = self.clock()
             try:
-                result = provider.run(request.replace(model=step.model, options=step.options,
+                result = provider.run(request.replace(model=step.model, options=self._options(step),
                                               on_text=sink), timeout)
+                if not (result.text or "").strip():
+                    raise empty_answer(step, result)
             except ProviderError as exc:
                 self._record(attempts, step, "error", exc, started, retry)
                 if (not self._should_retry(step, exc, sink, attempts) or retry == retries
                         or not self._wait(exc, retry, deadline)):
                     return None
                 continue
+            except BaseException as exc:  # the caller's own failure, e.g. a closed stdout
+                self._record(attempts, step, "error", None, started, retry,
+                             interrupted=type(exc).__name__)
+                raise
             return self._succeeded(step, result, started, retry, attempts)
         return None
+
+    def _options(self, step: Step) -> dict:
+        """The step's options; a CLI step also gets the chain's no-output bound."""
+        if step.transport != "cli" or not self.settings.get("cli_idle_timeout_s"):
+            return step.options
+        return {"idle_timeout_s": self.settings["cli_idle_timeout_s"], **step.options}
 
     def _should_retry(self, step: Step, exc: ProviderError, sink: _TextSink | None,
                       attempts: list[Attempt]) -> bool:
@@ -228,19 +260,27 @@ class Chain:
                    attempts: list[Attempt]) -> Result:
         if self.cooldowns:
             self.cooldowns.success(self._key(step))
+        if not result.usage.reported():
+            result.usage = Usage.unknown()  # the server gave no figures: NULL, never 0
         attempt = self._record(attempts, step, "ok", None, started, retry, result)
         if not result.latency_ms:
             result.latency_ms = attempt.latency_ms
         return result
 
     def _record(self, attempts: list[Attempt], step: Step, outcome: str, exc: ProviderError | None,
-                started: float, retry: int, result: Result | None = None) -> Attempt:
+                started: float, retry: int, result: Result | None = None,
+                interrupted: str = "") -> Attempt:
         latency_ms = int((self.clock() - started) * 1000)
-        if exc is None:
+        if interrupted:
+            attempt = Attempt(step, outcome, interrupted, "the call was cut short on our side "
+                              "(the reader went away or the run was interrupted)", latency_ms,
+                              len(attempts), retry)
+        elif exc is None:
             attempt = Attempt(step, outcome, None, "", latency_ms, len(attempts), retry, "", result)
         else:
             attempt = Attempt(step, outcome, type(exc).__name__, exc.message, latency_ms,
                               len(attempts), retry, exc.detail)
+            attempt.hint = exc.hint
         return self._add(attempts, attempt)
 
     def _note(self, attempts: list[Attempt], step: Step, error_class: str, message: str) -> None:
@@ -258,4 +298,50 @@ class Chain:
 
 
 def cooldown_key(step: Step) -> str:
-    return cooldown.entry_key(step.provider, step.model, step.options.get("endpoint"))
+    """What failed: an HTTP endpoint's resolved URL or a CLI's binary, with the model. Two
+    endpoint names for one server share a cooldown; one name moved to another URL does not."""
+    return cooldown.entry_key(step.provider, step.model, failing_target(step))
+
+
+def failing_target(step: Step) -> str:
+    if step.transport == "http":
+        from ..providers import _http
+
+        base = _http.endpoint(step.options)[0]
+        return base or str(step.options.get("endpoint") or "")
+    return str(step.options.get("binary") or step.provider)
+
+
+def context_overflow(step: Step, prompt: str) -> str:
+    """Why the prompt cannot fit this step's context_window ("" when it fits or none is set).
+    Room is kept for the reply: max_tokens, at most a quarter of the window."""
+    window = step.options.get("context_window")
+    if not isinstance(window, int) or isinstance(window, bool) or window <= 0:
+        return ""
+    from .taskdetect import estimate_tokens
+
+    tokens = estimate_tokens(prompt or "")
+    reply = step.options.get("max_tokens")
+    reply = min(reply if isinstance(reply, int) and reply > 0 else window // 8, window // 4)
+    if tokens + reply <= window:
+        return ""
+    return (f"the prompt (~{tokens} tokens, estimated as UTF-8 bytes/4) plus {reply} tokens "
+            f"for the reply does not fit {step.model_key}'s context_window of {window}; not sent")
+
+
+def empty_answer(step: Step, result: Result) -> EmptyAnswer:
+    why = (result.raw or {}).get("finish_reason") or (result.raw or {}).get("stop_reason")
+    return EmptyAnswer(f"{step.provider}: {step.model or 'the model'} answered no text"
+                       + (f" (finish reason: {why})" if why else ""),
+                       "raise max_tokens, or route to a stronger model", provider=step.provider)
+
+
+def probe(provider, step: Step) -> bool:
+    """One cheap check that a cooled-down target answers again; False when it has none."""
+    check = getattr(provider, "probe", None)
+    if check is None:
+        return False
+    try:
+        return bool(check(step.options))
+    except Exception:  # a probe never fails the chain; the cooldown just stays
+        return False

@@ -1,6 +1,6 @@
 """Persisted cooldowns: `cooldowns.json` in the data dir.
 
-Shape: {"<provider> <model>[ @<endpoint>]": {"failures": int, "until": epoch seconds,
+Shape: {"<provider> <model> @<what failed>": {"failures": int, "until": epoch seconds,
          "last_error": error class name, "updated": epoch seconds}}
 
 A provider+model that fails with a retryable error `threshold` times in a row is put on a
@@ -27,8 +27,9 @@ from ..io import fastjson, fileio
 FILE_NAME = "cooldowns.json"
 
 
-def entry_key(provider: str, model: str, endpoint: str | None = None) -> str:
-    return f"{provider} {model}" + (f" @{endpoint}" if endpoint else "")
+def entry_key(provider: str, model: str, target: str | None = None) -> str:
+    """`target` is what failed: an endpoint's URL or a CLI's binary (routing.chain.cooldown_key)."""
+    return f"{provider} {model}" + (f" @{target}" if target else "")
 
 
 class Cooldowns:
@@ -43,6 +44,31 @@ class Cooldowns:
     def remaining(self, key: str) -> float:
         """Seconds left on this key's cooldown; 0 when it may be called."""
         return max(0.0, _number(self._entries().get(key), "until") - self.clock())
+
+    def last_error(self, key: str) -> str:
+        entry = self._entries().get(key)
+        return str(entry.get("last_error") or "") if isinstance(entry, dict) else ""
+
+    def active(self) -> dict[str, dict]:
+        """{key: entry with `remaining_s`} for every key cooling down now."""
+        now = self.clock()
+        return {key: {**entry, "remaining_s": round(_number(entry, "until") - now)}
+                for key, entry in self._entries().items() if _number(entry, "until") > now}
+
+    def pending(self) -> dict[str, dict]:
+        """{key: entry} for keys with failures counted but no cooldown in force yet."""
+        now = self.clock()
+        return {key: entry for key, entry in self._entries().items()
+                if _number(entry, "failures") and _number(entry, "until") <= now}
+
+    def clear(self, key: str | None = None) -> list[str]:
+        """End one key's cooldown (and its failure count), or every one; the keys removed."""
+        with fileio.locked(self.path):
+            entries = self._read()
+            gone = [k for k in entries if key is None or k == key]
+            if gone:
+                self._write({k: v for k, v in entries.items() if k not in gone})
+        return gone
 
     def failures(self, key: str) -> int:
         return int(_number(self._entries().get(key), "failures"))

@@ -42,6 +42,7 @@ DEFAULTS = {
     "retry_after_max_s": 60.0,
     "cooldown_after_failures": 3,
     "cooldown_s": 300.0,
+    "cli_idle_timeout_s": 120.0,  # a CLI step that prints nothing at all this long is stopped
 }
 
 RuleMatcher = "Callable[[dict], tuple[int, dict] | None]"  # annotation only
@@ -249,7 +250,8 @@ def build_steps(policy: dict, model_key: str, task_fallbacks: tuple = (),
             if ident in seen or (only_provider and via["provider"] != only_provider):
                 continue
             seen.add(ident)
-            steps.append(Step(len(steps), key, via["provider"], via["model"], step_options(policy, via)))
+            steps.append(Step(len(steps), key, via["provider"], via["model"],
+                              step_options(policy, via, models.get(key))))
     return steps
 
 
@@ -257,12 +259,18 @@ def provider_options(policy: dict, provider: str) -> dict:
     return json_copy(policy.get("providers", {}).get(provider, {}))
 
 
-def step_options(policy: dict, via: dict) -> dict:
-    """`providers.<name>`, overlaid by the named endpoint's settings, overlaid by via.options."""
+# Model-level settings every via of that model gets (a via's own options still win).
+MODEL_OPTIONS = ("max_tokens", "temperature", "context_window")
+
+
+def step_options(policy: dict, via: dict, model: dict | None = None) -> dict:
+    """`providers.<name>`, overlaid by the named endpoint's settings, by the model's own
+    MODEL_OPTIONS, then by via.options."""
     options = provider_options(policy, via["provider"])
     endpoint = via.get("endpoint")
     if endpoint:
         options.update(json_copy(policy.get("endpoints", {}).get(endpoint, {})))
         options["endpoint"] = endpoint
+    options.update({name: (model or {})[name] for name in MODEL_OPTIONS if name in (model or {})})
     options.update(json_copy(via.get("options", {})))
     return options

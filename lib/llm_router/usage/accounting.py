@@ -43,9 +43,10 @@ def record(attempt: dict) -> None:
     input_tokens, output_tokens, cached_tokens, cache_write_tokens, reasoning_tokens,
     cost_usd (provider-reported or None), latency_ms, fallback_position, one_shot, prompt_sha256.
 
-    Token convention: input_tokens counts every prompt token, cached_tokens and
-    cache_write_tokens are the parts of it read from / written to a prompt cache;
-    output_tokens counts every generated token, reasoning_tokens the part spent thinking.
+    Token convention (providers.base.Usage): input_tokens are the prompt tokens billed at the
+    full price, cached_tokens and cache_write_tokens those read from / written to a prompt
+    cache (the three do not overlap); output_tokens counts every generated token,
+    reasoning_tokens the part spent thinking. A figure the provider did not give is None.
     fallback_position is 0 for the first model of a chain; record that attempt even when it
     is "skipped": budgets count delegations by it.
 

@@ -408,14 +408,17 @@ def percentile(ordered: list[int], pct: int) -> int | None:
     return ordered[max(rank, 1) - 1]
 
 
-def failures_by_class(conn: sqlite3.Connection, since_ts: float) -> dict[str, int]:
-    """{error class: count} of failed attempts, most frequent first."""
+def failures_by_class(conn: sqlite3.Connection, since_ts: float,
+                      outcome: str = "error") -> dict[str, int]:
+    """{error class: count} of failed (or, with outcome="skipped", skipped) attempts, most
+    frequent first."""
     first = _first_id(conn, since_ts)
     if first is None:
         return {}
     counts = conn.execute(
         "SELECT COALESCE(error_class, '?'), COUNT(*) FROM calls "
-        "WHERE outcome = 'error' AND id >= ? AND +ts >= ? GROUP BY error_class", (first, since_ts))
+        "WHERE outcome = ? AND id >= ? AND +ts >= ? GROUP BY error_class",
+        (outcome, first, since_ts))
     return dict(sorted(counts, key=lambda pair: (-pair[1], pair[0])))
 
 

@@ -1,14 +1,18 @@
 """What a call cost, and what it would have cost on Claude.
 
 Prices are USD per million tokens, from config/prices.json deep-merged with the policy's
-`pricing` section (same shape). Token convention (what providers put in an attempt):
-  input_tokens   every prompt token, cached ones included;
-  cached_tokens  the part of input_tokens served from a prompt cache (cheaper);
-  cache_write_tokens  the part of input_tokens written to a cache (dearer on Anthropic);
+`pricing` section (same shape). Token convention (providers.base.Usage: each provider converts
+its own report to it; the three input figures do not overlap):
+  input_tokens   prompt tokens billed at the full input price (cached ones NOT included);
+  cached_tokens  prompt tokens served from a prompt cache (cheaper);
+  cache_write_tokens  prompt tokens written to a cache (dearer on Anthropic);
   output_tokens  every generated token, reasoning included;
   reasoning_tokens  the part of output_tokens spent thinking.
+A figure the provider did not report is None and counts as nothing known.
 Cost rules, in order: a subscription plan -> None (we never invent dollars for a flat fee);
-a provider-reported cost -> that ("provider"); a table price -> computed ("table"); else None.
+a provider-reported cost above 0 -> that ("provider"); a table price -> computed ("table");
+else None. A reported 0.0 is what opencode says for any model it has no price for (a local
+llama.cpp one included), so it only counts when the table agrees that the model is free.
 Standard library only: this runs on the invoke path.
 """
 
@@ -61,12 +65,9 @@ def token_cost(price: dict, usage: dict) -> float:
     cached = tokens["cached_tokens"]
     written = tokens["cache_write_tokens"]
     reasoning = tokens["reasoning_tokens"]
-    # The convention is "parts included in the totals". A provider that reports the parts on
-    # top (more cached than input, more reasoning than output) is read that way instead, so a
-    # parser that got it wrong undercounts nothing.
-    fresh = tokens["input_tokens"] - cached - written
-    if fresh < 0:
-        fresh = tokens["input_tokens"]
+    fresh = tokens["input_tokens"]  # already without the cached and written parts
+    # Output does include reasoning. A provider that reports more reasoning than output
+    # counted it on top instead, so that reading undercounts nothing.
     plain_out = tokens["output_tokens"] - reasoning
     if plain_out < 0:
         plain_out = tokens["output_tokens"]
@@ -87,7 +88,7 @@ def attempt_cost(attempt: dict, table: dict) -> tuple[float | None, str | None]:
     if is_subscription(table, attempt.get("provider"), model, provider_model):
         return None, None
     reported = attempt.get("cost_usd")
-    if isinstance(reported, (int, float)) and not isinstance(reported, bool) and reported >= 0:
+    if isinstance(reported, (int, float)) and not isinstance(reported, bool) and reported > 0:
         return float(reported), "provider"
     price = price_for(table, model, provider_model)
     if price is None or not _has_tokens(attempt):
@@ -104,14 +105,15 @@ def _has_tokens(attempt: dict) -> bool:
 def claude_saved(attempt: dict, tier: str | None, table: dict) -> tuple[int | None, float | None]:
     """(tokens, usd) this call would have used on the Claude tier it replaced: an estimate.
 
-    Only successful calls to a non-Claude model save anything. Tokens = the call's input +
-    output (the same prompt and a comparable answer); dollars use that tier's list price,
-    all input counted fresh."""
+    Only successful calls to a non-Claude model save anything. Tokens = the call's whole
+    prompt (fresh + cached + written) + output (the same prompt and a comparable answer);
+    dollars use that tier's list price, all input counted fresh."""
     if attempt.get("outcome") != "ok":
         return None, None
     if str(attempt.get("model_used") or "").startswith("claude/"):
         return None, None  # Claude itself answered (delegate with external mode off)
-    tokens_in = max(int(attempt.get("input_tokens") or 0), 0)
+    tokens_in = sum(max(int(attempt.get(name) or 0), 0)
+                    for name in ("input_tokens", "cached_tokens", "cache_write_tokens"))
     tokens_out = max(int(attempt.get("output_tokens") or 0), 0)
     if not tokens_in and not tokens_out:
         return None, None
