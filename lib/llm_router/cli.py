@@ -25,6 +25,9 @@ COMMANDS = {
     "pa": ("pa", "the /pa command's back end (reads its arguments on stdin)"),
     "tier-agents": ("tier_agents", "suggest or set model tiers for your own subagents"),
     "stats": ("stats", "usage, cost and latency of external calls"),
+    "jobs": ("jobs", "run a call in the background: start, status, result, cancel, list, prune"),
+    "consensus": ("consensus", "ask several models the same question in parallel, blinded"),
+    "review": ("review", "have several models review your git diff; merged, ranked findings"),
 }
 
 
