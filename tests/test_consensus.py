@@ -1,0 +1,109 @@
+"""llm-router consensus end to end: bin/llm-router with fake models that take 1, 2 and 3 s."""
+
+import json
+import os
+import subprocess
+import time
+
+import pytest
+from conftest import BIN
+from mocks.fake_models import fake_models_env, policy_for, recorded
+
+ANSWERS = {"a": "Alpha thinks tabs.", "b": "Bravo thinks spaces.", "c": "Charlie thinks both."}
+
+
+@pytest.fixture
+def setup(tmp_path, data_dir):
+    (data_dir / "model-policy.json").write_text(json.dumps(policy_for(["a", "b", "c", "judge"])))
+
+    def make(plan: dict) -> dict:
+        return {**os.environ, **fake_models_env(tmp_path, plan)}
+
+    return make
+
+
+def consensus(env: dict, *args: str) -> tuple[subprocess.CompletedProcess, float]:
+    began = time.monotonic()
+    out = subprocess.run([str(BIN), "consensus", *args], env=env, capture_output=True, text=True,
+                         timeout=60, stdin=subprocess.DEVNULL)
+    return out, time.monotonic() - began
+
+
+def test_three_models_answer_in_parallel_labelled_with_who_answered(setup):
+    env = setup({m: {"delay": d, "text": ANSWERS[m]} for m, d in (("a", 1), ("b", 2), ("c", 3))})
+    out, wall = consensus(env, "--models", "f/a,f/b,f/c", "-p", "tabs or spaces?", "--json")
+    report = json.loads(out.stdout)
+    assert out.returncode == 0 and report["answered"] == report["asked"] == 3
+    assert [(m["model"], m["text"]) for m in report["members"]] == [
+        ("f/a", ANSWERS["a"]), ("f/b", ANSWERS["b"]), ("f/c", ANSWERS["c"])]
+    assert wall < 1 + 2 + 3  # the sum is what asking one after another costs
+    assert wall < 3 + 2.5, wall  # the slowest model plus process start-up, under a loaded machine
+    assert all(r["scope"] == "read-only" for r in recorded(env))
+
+
+def test_no_model_sees_another_models_answer(setup):
+    env = setup({m: {"delay": 0.2 * i, "text": ANSWERS[m]} for i, m in enumerate("abc")})
+    out, _ = consensus(env, "--models", "f/a,f/b,f/c", "-p", "tabs or spaces?")
+    assert out.returncode == 0
+    requests = recorded(env)
+    assert sorted(r["model"] for r in requests) == ["a", "b", "c"]
+    for request in requests:
+        assert request["prompt"] == "tabs or spaces?"
+        assert not any(text in request["prompt"] for text in ANSWERS.values())
+    assert len({r["pid"] for r in requests}) == 3  # each in a process of its own
+
+
+def test_one_failing_model_does_not_sink_the_run(setup):
+    env = setup({"a": {"text": ANSWERS["a"]}, "b": {"error": "AuthError"}, "c": {"text": ANSWERS["c"]}})
+    out, _ = consensus(env, "--models", "f/a,f/b,f/c", "-p", "q")
+    assert out.returncode == 5, out.stderr
+    assert "# Consensus: 2 of 3 models answered" in out.stdout
+    assert "[External: f/a]" in out.stdout and ANSWERS["c"] in out.stdout
+    assert "- f/b: AuthError: b failed on purpose" in out.stdout
+
+
+def test_none_answering_exits_1(setup):
+    env = setup({m: {"error": "ServerError"} for m in "ab"})
+    out, _ = consensus(env, "--models", "f/a,f/b", "-p", "q", "--json")
+    assert out.returncode == 1 and json.loads(out.stdout)["answered"] == 0
+
+
+def test_synthesis_sees_every_labelled_answer_and_the_question(setup):
+    env = setup({**{m: {"text": ANSWERS[m]} for m in "ab"}, "judge": {"text": "They disagree."}})
+    out, _ = consensus(env, "--models", "f/a,f/b", "--synthesize", "f/judge", "-p", "tabs or spaces?")
+    assert out.returncode == 0
+    assert "## Synthesis by \N{ELECTRIC PLUG} [External: f/judge]\nThey disagree." in out.stdout
+    [judge] = [r for r in recorded(env) if r["model"] == "judge"]
+    assert "## Answer from f/a\nAlpha thinks tabs." in judge["prompt"]
+    assert "## Answer from f/b\nBravo thinks spaces." in judge["prompt"]
+    assert "tabs or spaces?" in judge["prompt"] and "Disagreements" in judge["prompt"]
+
+
+def test_models_default_to_the_policy_and_tiers_map_through_it(setup):
+    env = setup({})
+    out, _ = consensus(env, "-p", "q", "--json")
+    assert [m["requested"] for m in json.loads(out.stdout)["members"]] == ["f/a", "f/b", "f/c", "f/judge"]
+    out, _ = consensus(env, "--tiers", "opus,haiku", "-p", "q", "--json")
+    assert [m["requested"] for m in json.loads(out.stdout)["members"]] == ["f/a"]  # both map to f/a
+
+
+@pytest.mark.parametrize("args, says", [
+    (("--models", "f/a,nope/x", "-p", "q"), "unknown model key(s): nope/x"),
+    (("--models", "f/a", "--synthesize", "nope/y", "-p", "q"), "nope/y"),
+    (("--tiers", "giant", "-p", "q"), "unknown tier 'giant'"),
+    (("--models", "f/a"), "no prompt given"),
+])
+def test_mistakes_are_usage_errors(setup, args, says):
+    out, _ = consensus(setup({}), *args)
+    assert out.returncode == 2 and says in out.stderr and "Traceback" not in out.stderr
+
+
+def test_consensus_in_the_background_is_collected_with_jobs_result(setup):
+    env = setup({m: {"text": ANSWERS[m], "delay": 0.5} for m in "ab"})
+    out, wall = consensus(env, "--models", "f/a,f/b", "-p", "q", "--background", "--json")
+    job = json.loads(out.stdout)
+    assert out.returncode == 0 and wall < 2.5
+    got = subprocess.run([str(BIN), "jobs", "result", job["id"], "--wait", "30"], env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert got.returncode == 0, got.stderr
+    assert "# Consensus: 2 of 2 models answered" in got.stdout and ANSWERS["b"] in got.stdout
