@@ -204,9 +204,10 @@ def stale_reason(job_id: str, state: dict, now: float) -> str | None:
                            and started != state.get("pid_start")):
         return f"its worker (pid {pid}) is gone without recording a result"
     age = heartbeat_age(job_id, now)
-    if age is None or age > STALE_AFTER_S:
-        seen = "never" if age is None else f"{age:.0f} s ago"
-        return f"its worker (pid {pid}) last gave a heartbeat {seen} (bound {STALE_AFTER_S:g} s)"
+    if age is None:  # the worker writes it before "running"; count from the start if it went
+        age = now - (state.get("started_at") or now)
+    if age > STALE_AFTER_S:
+        return f"its worker (pid {pid}) last gave a heartbeat {age:.0f} s ago (bound {STALE_AFTER_S:g} s)"
     deadline = state.get("deadline_s")
     if deadline and now - (state.get("started_at") or now) > float(deadline) + 60:
         return f"it ran past its deadline of {float(deadline):g} s"

@@ -26,13 +26,13 @@ def deadline_s(pol: dict) -> float:
 
 def run(job_id: str) -> int:
     request = store.request(job_id)
+    store.touch_heartbeat(job_id)  # before "running": a status in between must not see it silent
     state = store.update_state(job_id, {"state": "running", "pid": os.getpid(),
                                         "pid_start": store.process_start(os.getpid()),
                                         "started_at": time.time(),
                                         "deadline_s": request.get("deadline_s")})
     if state.get("state") != "running":  # cancelled before it began
         return 0
-    store.touch_heartbeat(job_id)
     stop = threading.Event()
     threading.Thread(target=_beat, args=(job_id, stop), daemon=True).start()
     try:

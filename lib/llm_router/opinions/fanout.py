@@ -28,7 +28,12 @@ def member_argv(model_key: str, timeout_s: float, cwd: str | None) -> list[str]:
 
 
 def ask_all(prompt: str, model_keys: list[str], timeout_s: float, cwd: str | None = None) -> list[dict]:
-    """One result dict per model key, in the same order (see commands/consensus.member_result)."""
+    """One result dict per model key, in the same order (see opinions/consensus.member)."""
+    return ask_each([(key, prompt) for key in model_keys], timeout_s, cwd)
+
+
+def ask_each(calls: list[tuple[str, str]], timeout_s: float, cwd: str | None = None) -> list[dict]:
+    """(model key, prompt) pairs, all at once; one result dict per pair, in the same order."""
     import subprocess
     import threading
 
@@ -36,8 +41,8 @@ def ask_all(prompt: str, model_keys: list[str], timeout_s: float, cwd: str | Non
     env["LLM_ROUTER_HOME"] = paths.data_dir()
     if paths.CALLER_UMASK is not None:
         env[paths.CALLER_UMASK_VAR] = format(paths.CALLER_UMASK, "o")
-    data = prompt.encode("utf-8", "surrogatepass")
-    children, results = [], [None] * len(model_keys)
+    model_keys = [key for key, _prompt in calls]
+    children, results = [], [None] * len(calls)
     started = time.monotonic()
     for key in model_keys:  # spawned from this one thread; only the waiting is parallel
         children.append(subprocess.Popen(member_argv(key, timeout_s, cwd), stdin=subprocess.PIPE,
@@ -45,6 +50,7 @@ def ask_all(prompt: str, model_keys: list[str], timeout_s: float, cwd: str | Non
                                          start_new_session=True, close_fds=True))
 
     def collect(index: int) -> None:
+        data = calls[index][1].encode("utf-8", "surrogatepass")
         results[index] = _collect(children[index], model_keys[index], data, timeout_s + MEMBER_GRACE_S,
                                   started)
 
