@@ -107,3 +107,16 @@ def test_consensus_in_the_background_is_collected_with_jobs_result(setup):
                          capture_output=True, text=True, timeout=60)
     assert got.returncode == 0, got.stderr
     assert "# Consensus: 2 of 2 models answered" in got.stdout and ANSWERS["b"] in got.stdout
+
+
+def test_the_second_opinion_agent_runs_only_review_or_consensus_with_the_prompt_on_stdin():
+    import frontmatter
+    from conftest import ROOT
+
+    post = frontmatter.load(str(ROOT / "agents" / "second-opinion.md"))
+    assert (post["tools"], post["model"]) == ("Bash", "haiku")
+    commands = [line.strip() for line in post.content.splitlines() if line.startswith("    \"${CLAUDE")]
+    assert commands == ['"${CLAUDE_PLUGIN_ROOT}/bin/llm-router" review',
+                        '"${CLAUDE_PLUGIN_ROOT}/bin/llm-router" review --base \'<ref>\'',
+                        '"${CLAUDE_PLUGIN_ROOT}/bin/llm-router" consensus <<\'LLM_ROUTER_TASK_EOF\'']
+    assert "timeout: 600000" in post.content
