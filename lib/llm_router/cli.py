@@ -34,7 +34,8 @@ COMMANDS = {
 # Commands that run on a hot path (Claude Code waits on them) and need only the standard
 # library; the places in them that may import a third-party package enable site first.
 # Every other command gets the venv's site-packages up front (see setup/sitepkgs.py).
-NO_SITE = frozenset({"invoke", "delegate", "route", "mode", "pa", "models", "intent", "stats"})
+NO_SITE = frozenset({"invoke", "delegate", "route", "mode", "pa", "models", "intent", "stats",
+                     "jobs", "consensus", "review"})
 
 
 def build_parser(chosen: str | None):
