@@ -177,3 +177,19 @@ def test_shard_keeps_every_character_of_a_huge_single_line():
     files = [("min.js", "diff --git a/min.js b/min.js\n@@ -1 +1 @@\n+" + "x" * 5000 + "\n")]
     shards = diffinput.shard(files, 1200)
     assert "".join(t for s in shards for _p, t in s).count("x") == 5000
+
+
+def test_staged_reviews_only_the_index(env, repo):
+    (repo / "staged.py").write_text("x = 1\n")
+    git(repo, "add", "staged.py")
+    fake = env({"r2": {"text": R2}})
+    report = json.loads(review(fake, repo, "--models", "f/r2", "--staged", "--json").stdout)
+    assert report["files"] == ["staged.py"] and report["mode"] == "staged changes"
+    with_base = json.loads(review(fake, repo, "--models", "f/r2", "--staged", "--base", "main", "--json").stdout)
+    assert sorted(with_base["files"]) == ["app.py", "staged.py"]  # util.py's change is not staged
+
+
+def test_a_diff_past_the_shard_cap_stops_with_a_way_to_narrow_it(env, repo):
+    (repo / "huge.py").write_text("".join(f"v{n} = {n}\n" for n in range(20000)))
+    out = review(env({}), repo, "--models", "f/r1", "--untracked", "--budget", "1000")
+    assert out.returncode == 2 and "more than 16 parts" in out.stderr and "--paths" in out.stderr

@@ -5,9 +5,10 @@
 Reviews your change with several models at once, read-only, and merges what they find.
 Input: `git diff <merge-base of HEAD and --base>` (committed and uncommitted changes to tracked
 files) with 10 lines of context; --base defaults to the upstream branch, else main, else master.
---staged reviews only what is staged; --untracked adds files git does not track yet; --paths
-limits the diff. Over --budget characters (default 60000) the diff is reviewed in parts cut by
-file, and the output says so; nothing is left out.
+--staged reviews only what is staged (with --base: the branch's commits plus what is staged);
+--untracked adds files git does not track yet; --paths limits the diff. Over --budget characters (default 60000) the diff is reviewed in parts cut by
+file, and the output says so; nothing is left out (past 16 parts it stops and says how to
+narrow it).
 Models: --models, else --tiers through claude_to_external_map, else policy consensus.models.
 
 Output: a table of findings ranked by severity, then by how many models raised each, then each

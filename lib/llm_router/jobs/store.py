@@ -56,7 +56,7 @@ def create(request: dict) -> str:
     paths.ensure_data_dir()
     os.makedirs(root(), mode=0o700, exist_ok=True)
     while True:
-        job_id = time.strftime("%m%d-%H%M%S-", time.gmtime()) + secrets.token_hex(3)
+        job_id = time.strftime("%Y%m%d-%H%M%S-", time.gmtime()) + secrets.token_hex(3)
         try:
             os.mkdir(folder(job_id), 0o700)  # atomic: two starters never get the same folder
             break
@@ -228,7 +228,8 @@ def last_line(job_id: str) -> str | None:
 
 
 def prune(older_than_s: float, now: float | None = None) -> list[str]:
-    """Remove finished (or stale) jobs that ended more than `older_than_s` seconds ago."""
+    """Remove finished jobs (and stale ones whose worker is gone) that ended more than
+    `older_than_s` seconds ago."""
     import shutil
 
     now = time.time() if now is None else now
@@ -237,6 +238,8 @@ def prune(older_than_s: float, now: float | None = None) -> list[str]:
         state = status(job_id, now)
         if state["state"] not in (*FINAL, "stale"):
             continue
+        if state["state"] == "stale" and state.get("pid") and process_start(int(state["pid"])):
+            continue  # silent but alive: `cancel` it first, its folder is still in use
         ended = state.get("ended_at") or state.get("created_at") or now
         if now - ended >= older_than_s:
             shutil.rmtree(folder(job_id), ignore_errors=True)

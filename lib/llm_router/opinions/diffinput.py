@@ -14,6 +14,7 @@ from ..errors import UsageError
 
 CONTEXT_LINES = 10
 DEFAULT_BUDGET = 60_000  # characters of diff per reviewer call
+MAX_SHARDS = 16  # reviewer calls per model; past it the review stops and says how to narrow it
 GIT_TIMEOUT_S = 60
 
 
@@ -70,14 +71,20 @@ def base_commit(root: str, base: str | None) -> tuple[str, str, str]:
 
 def collect(root: str, base: str | None, staged: bool, untracked: bool, paths: list[str]) -> dict:
     """The whole diff, split per file: {"base", "merge_base", "files": [(path, text)], "mode"}."""
-    name, _commit, merge = base_commit(root, base)
+    if staged and base is None:  # only what is staged: the index against HEAD
+        name, merge = "HEAD", resolve("HEAD", root) or ""
+        if not merge:
+            raise UsageError("this repository has no commit yet", "commit once, then ask for a review")
+    else:
+        name, _commit, merge = base_commit(root, base)
     spec = ["--", *paths] if paths else []
     args = ["diff", "--no-ext-diff", "--no-textconv", "--no-color", f"--unified={CONTEXT_LINES}"]
     text = git([*args, "--cached", merge, *spec] if staged else [*args, merge, *spec], root)
     files = split_files(text)
     if untracked:
         files += untracked_files(root, paths)
-    mode = "staged changes" if staged else "committed and uncommitted changes"
+    mode = ("staged changes" if base is None else "committed and staged changes") if staged \
+        else "committed and uncommitted changes"
     return {"base": name, "merge_base": merge, "files": files,
             "mode": mode + (" plus untracked files" if untracked else "")}
 
@@ -112,6 +119,10 @@ def shard(files: list[tuple[str, str]], budget: int) -> list[list[tuple[str, str
     pieces: list[tuple[str, str]] = []
     for path, text in files:
         pieces += [(path, part) for part in split_big(text, budget)] if len(text) > budget else [(path, text)]
+    total = sum(len(text) for _path, text in pieces)
+    if total > budget * MAX_SHARDS:
+        raise UsageError(f"the diff is {total} characters: more than {MAX_SHARDS} parts of {budget}",
+                         "narrow it with --paths, or raise --budget (characters per reviewer call)")
     shards: list[list[tuple[str, str]]] = []
     size = budget + 1
     for path, text in pieces:
