@@ -120,3 +120,22 @@ def test_the_second_opinion_agent_runs_only_review_or_consensus_with_the_prompt_
                         '"${CLAUDE_PLUGIN_ROOT}/bin/llm-router" review --base \'<ref>\'',
                         '"${CLAUDE_PLUGIN_ROOT}/bin/llm-router" consensus <<\'LLM_ROUTER_TASK_EOF\'']
     assert "timeout: 600000" in post.content
+
+
+def test_a_hung_model_is_killed_at_its_own_deadline_and_the_others_still_answer(tmp_path, data_dir,
+                                                                                   monkeypatch):
+    from llm_router.jobs.store import process_start
+    from llm_router.opinions import fanout
+
+    (data_dir / "model-policy.json").write_text(json.dumps(policy_for(["a", "hang"])))
+    env = fake_models_env(tmp_path, {"a": {"text": "fast"}, "hang": {"delay": 60}})
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(fanout, "MEMBER_GRACE_S", 1.0)  # the fake ignores its deadline: the backstop acts
+    began = time.monotonic()
+    fast, hung = fanout.ask_all("q", ["f/a", "f/hang"], timeout_s=1.0)
+    assert time.monotonic() - began < 10
+    assert (fast["ok"], fast["text"]) == (True, "fast")
+    assert (hung["ok"], hung["error_class"]) == (False, "ProviderTimeout")
+    [hung_request] = [r for r in recorded(env) if r["model"] == "hang"]
+    assert process_start(hung_request["pid"]) is None  # its member process was killed
