@@ -88,6 +88,8 @@ def test_job_files_are_0600_and_its_folder_0700(fake, data_dir):
     assert {p.name: oct(stat.S_IMODE(p.stat().st_mode)) for p in folder.iterdir()} == \
         {name: "0o600" for name in names}
     assert (folder / "output.txt").read_text() == "two parts"
+    request = json.loads((folder / "request.json").read_text())
+    assert "prompt" not in request and request["prompt_chars"] == 1  # not kept once the call ran
 
 
 def test_a_worker_killed_mid_run_is_reported_stale_not_running(fake):

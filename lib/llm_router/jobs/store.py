@@ -1,7 +1,8 @@
 """Background jobs on disk: one folder per job under <data dir>/jobs/, nothing shared.
 
     jobs/<id>/            0700
-      request.json        what to run (kind, prompt, route options, cwd, label, deadline)
+      request.json        what to run (kind, prompt, route options, cwd, label, deadline); the
+                          worker replaces the prompt by its hash once the call has run
       state.json          queued | running | done | failed | cancelled, pid, times, model
       output.txt          streamed text as it arrives
       answer.json         the final answer (the same object as `invoke --json`)

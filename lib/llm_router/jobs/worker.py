@@ -52,10 +52,27 @@ def run(job_id: str) -> int:
         return 1
     finally:
         stop.set()
+        _forget_prompt(job_id, request)
     store.write_file(job_id, "answer.json", payload)
     store.update_state(job_id, {"state": "done", "ended_at": time.time(),
                                 "model": payload.get("model"), "exit_code": payload.get("exit_code", 0)})
     return 0
+
+
+def _forget_prompt(job_id: str, request: dict) -> None:
+    """The prompt was needed to run the call, not after it: keep its hash and length only, so a
+    secret pasted into a prompt does not sit in the data dir until the job is pruned."""
+    if "prompt" not in request:
+        return
+    from ..io.digest import sha256_hex
+
+    prompt = request.pop("prompt")
+    request.update(prompt_sha256=sha256_hex(prompt.encode("utf-8", "surrogatepass")),
+                   prompt_chars=len(prompt))
+    try:
+        store.write_file(job_id, "request.json", request)
+    except OSError:
+        pass
 
 
 def _beat(job_id: str, stop: threading.Event) -> None:
