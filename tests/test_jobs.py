@@ -9,7 +9,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from conftest import BIN, run_cli
+from conftest import run_cli
 from llm_router.jobs import store
 from mocks.fake_models import fake_models_env, policy_for, spawned
 from test_chain import fakes  # noqa: F401 - the fixture is used by name

@@ -23,7 +23,7 @@ def git(args: list[str], cwd: str, check: bool = True) -> str:
 
     try:
         done = subprocess.run(["git", "-c", "core.quotepath=off", *args], cwd=cwd, capture_output=True,
-                              timeout=GIT_TIMEOUT_S, stdin=subprocess.DEVNULL)
+                              timeout=GIT_TIMEOUT_S, stdin=subprocess.DEVNULL, check=False)
     except FileNotFoundError as exc:
         raise UsageError("git is not installed", "install git to use `llm-router review`") from exc
     except subprocess.TimeoutExpired as exc:

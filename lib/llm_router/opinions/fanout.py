@@ -98,7 +98,9 @@ def failed(key: str, error_class: str, message: str, started: float) -> dict:
 
 
 def _kill_group(child) -> None:
+    """SIGTERM the member's group (it then kills its CLI's group), SIGKILL after a second."""
     import signal
+    import subprocess
 
     for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
@@ -108,7 +110,7 @@ def _kill_group(child) -> None:
         try:
             child.wait(1.0)
             return
-        except Exception:  # TimeoutExpired: escalate
+        except subprocess.TimeoutExpired:
             continue
 
 
