@@ -75,6 +75,8 @@ def test_result_before_the_end_says_not_finished_with_exit_4(fake):
     job_id = start(env, "--model", "f/slow", "-p", "x")
     out = run_cli("jobs", "result", job_id, env=env)
     assert out.returncode == 4 and "still" in out.stderr and "--wait 540" in out.stderr
+    out = run_cli("jobs", "result", job_id, "--wait", "900", env=env)
+    assert out.returncode == 0 and "waiting at most 540 s, not 900" in out.stderr
 
 
 def test_job_files_are_0600_and_its_folder_0700(fake, data_dir):

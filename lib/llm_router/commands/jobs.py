@@ -155,6 +155,9 @@ def result(args) -> int:
     if not args.wait >= 0:
         raise UsageError(f"--wait {args.wait}: expected seconds >= 0", "pass --wait 0 .. 540")
     folder = store.existing(args.id)
+    if args.wait > WAIT_CAP_S:
+        print(f"llm-router jobs: waiting at most {WAIT_CAP_S:g} s, not {args.wait:g} (the Bash tool "
+              f"stops a command at 600 s); ask again to keep waiting", file=sys.stderr)
     state = wait_for_end(args.id, min(args.wait, WAIT_CAP_S))
     if state["state"] == "done":
         payload = store.read_json(os.path.join(folder, "answer.json")) or {}
