@@ -139,3 +139,20 @@ def test_a_hung_model_is_killed_at_its_own_deadline_and_the_others_still_answer(
     assert (hung["ok"], hung["error_class"]) == (False, "ProviderTimeout")
     [hung_request] = [r for r in recorded(env) if r["model"] == "hang"]
     assert process_start(hung_request["pid"]) is None  # its member process was killed
+
+
+def test_cancelling_a_consensus_job_kills_every_member_and_what_they_started(setup):
+    from llm_router.jobs.store import process_start
+    from mocks.fake_models import spawned
+
+    env = setup({"a": {"spawn": True, "delay": 60}, "b": {"spawn": True, "delay": 60}})
+    out, _ = consensus(env, "--models", "f/a,f/b", "-p", "q", "--background", "--json")
+    job = json.loads(out.stdout)["id"]
+    deadline = time.monotonic() + 20
+    while len(spawned(env)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    members = [r["pid"] for r in recorded(env)]
+    assert len(spawned(env)) == 2 and all(process_start(pid) for pid in members + spawned(env))
+    done = subprocess.run([str(BIN), "jobs", "cancel", job], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert [pid for pid in members + spawned(env) if process_start(pid)] == []
