@@ -304,7 +304,7 @@ def test_malformed_input_is_left_alone(bad):
 def test_tier_table_matches_the_agent_files():
     expected = {f"llm-router:{p.stem}": frontmatter.load(str(p))["model"] for p in AGENTS.glob("*.md")}
     assert agent_redirect.shipped_tiers() == expected
-    assert len(expected) == 6
+    assert len(expected) == 7
 
 
 @pytest.mark.parametrize("frontmatter_text, model", [
@@ -389,6 +389,7 @@ SPEC = {
     "reviewer": ("sonnet", {"Read", "Grep", "Glob", "Bash"}),
     "architect": ("opus", {"Read", "Grep", "Glob"}),
     "external-delegate": ("haiku", {"Bash"}),
+    "second-opinion": ("haiku", {"Bash"}),
 }
 
 
@@ -407,7 +408,7 @@ def test_shipped_agent_frontmatter(name):
     assert len(meta["description"]) > 60
     assert not {"hooks", "mcpServers", "permissionMode"} & set(meta)  # ignored for plugin agents
     assert len(post.content.strip()) > 200
-    if name != "external-delegate":
+    if name not in ("external-delegate", "second-opinion"):  # relays: used when asked for
         assert "use proactively" in meta["description"].lower()
 
 
@@ -479,3 +480,9 @@ def test_from_event_reads_project_agent_tools_for_the_scope(project_dir, data_di
     (project_dir / ".claude" / "agents" / "fixer.md").write_text("---\nname: fixer\ntools: Read, Edit\n---\n")
     assert job_of(agent_redirect.from_event(event(subagent_type="reader")))["scope"] == "read-only"
     assert job_of(agent_redirect.from_event(event(subagent_type="fixer")))["scope"] == "write"
+
+
+def test_second_opinion_is_never_redirected():
+    # its one command already asks external models; the relay would keep it from running
+    output = decide(call("llm-router:second-opinion"), pol=policy(external_for="all"))
+    assert output is None

@@ -17,7 +17,8 @@ LAYERS = [
     {"setup"},                                       # the plugin's venv
     {"state", "policy", "trust", "presets", "providers", "intent", "subagents", "handoff"},
     {"routing", "usage"},                            # which model; what it cost
-    {"invocation"},                                  # decide, precheck, run, record
+    {"invocation", "jobs", "opinions"},              # decide, precheck, run, record; background
+                                                     # jobs; consensus and review
     {"hooks"},                                       # Claude Code's hook events
     {"commands", "cli", "__main__"},                 # the command line
 ]

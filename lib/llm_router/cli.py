@@ -26,13 +26,17 @@ COMMANDS = {
     "tier-agents": ("tier_agents", "suggest or set model tiers for your own subagents"),
     "stats": ("stats", "usage, cost and latency of external calls"),
     "cooldowns": ("cooldowns", "list the providers and endpoints skipped after failures, or clear them"),
+    "jobs": ("jobs", "run a call in the background: start, status, result, cancel, list, prune"),
+    "consensus": ("consensus", "ask several models the same question in parallel, blinded"),
+    "review": ("review", "have several models review your git diff; merged, ranked findings"),
 }
 
 
 # Commands that run on a hot path (Claude Code waits on them) and need only the standard
 # library; the places in them that may import a third-party package enable site first.
 # Every other command gets the venv's site-packages up front (see setup/sitepkgs.py).
-NO_SITE = frozenset({"invoke", "delegate", "route", "mode", "pa", "models", "intent", "stats"})
+NO_SITE = frozenset({"invoke", "delegate", "route", "mode", "pa", "models", "intent", "stats",
+                     "jobs", "consensus", "review"})
 
 
 def build_parser(chosen: str | None):

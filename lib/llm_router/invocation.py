@@ -169,6 +169,10 @@ def run_decision(pol: dict, decision: Decision, call: Call,
                  sleep: Callable[[float], None] = time.sleep) -> tuple[Result, list[Attempt], Decision]:
     settings = router.settings(pol)
     if call.timeout:
+        # a deadline past the policy's (a background job's, jobs.deadline_s) is the caller's to
+        # spend: one long call may use it, rather than being cut at call_timeout_s
+        if float(call.timeout) > float(settings["deadline_s"]):
+            settings["call_timeout_s"] = float(call.timeout)
         settings["deadline_s"] = float(call.timeout)
     chain = Chain(settings, cooldowns=_cooldowns(settings), sleep=sleep,
                   on_attempt=lambda attempt: accounting.record(_row(call, decision, attempt, pol)),

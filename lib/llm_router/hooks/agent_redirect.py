@@ -54,6 +54,8 @@ DEFAULT_FOR = "tiered"
 # external_for values from narrowest to widest: a project file may only move down this list.
 FOR_ORDER = ("none", "plugin", "tiered", "all")
 DELEGATE = "external-delegate"
+# This plugin's agents whose own work is already a call to external models: never redirected.
+NOT_REDIRECTED = (DELEGATE, "second-opinion")
 HEADER_PREFIX = "[llm-router "
 # Claude Code's own agents with a known fixed tier (Explore runs on haiku); others inherit.
 BUILTIN_TIERS = {"Explore": "haiku"}
@@ -83,8 +85,8 @@ def plan(tool_input: dict, policy: dict, plugin_name: str = "llm-router",
     prompt = tool_input.get("prompt")
     if not isinstance(agent, str) or not isinstance(prompt, str):
         return None
-    if agent == f"{plugin_name}:{DELEGATE}" or prompt.startswith(HEADER_PREFIX):
-        return None  # already the relay, or already redirected once
+    if agent in {f"{plugin_name}:{name}" for name in NOT_REDIRECTED} or prompt.startswith(HEADER_PREFIX):
+        return None  # the relay, second-opinion (it runs llm-router itself), or already redirected
     known = {**{name: {"model": tier} for name, tier in BUILTIN_TIERS.items()},
              **shipped_agents(plugin_name), **(agents or {})}
     settings = policy.get("agents") or {}
