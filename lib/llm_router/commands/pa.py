@@ -16,7 +16,13 @@ import sys
 from .. import state
 
 USAGE = ("usage: /pa --external on|off|status | --stats | --tier-agents [--apply] | "
-         "--once <request> | <request>")
+         "--once <request> | --background <request> | --jobs | --result ID | --cancel ID | "
+         "--review [--base REF] [--staged] [--focus TEXT] [--models A,B] | <request>")
+# /pa words that map onto a `llm-router` subcommand; the rest of the words are its arguments
+# (an argv list given to cli.main in this process: never a shell command line).
+SUBCOMMANDS = {"--stats": ["stats", "--compact"], "--tier-agents": ["tier-agents"],
+               "--jobs": ["jobs", "list"], "--result": ["jobs", "result"],
+               "--cancel": ["jobs", "cancel"], "--review": ["review"]}
 
 
 def configure(parser) -> None:
@@ -58,10 +64,10 @@ def _dispatch(text: str) -> None:
     words = _split(text)
     if words[:1] == ["--external"]:
         return _external(words[1:])
-    if words[:1] == ["--stats"]:
-        return _run_command(["stats", "--compact", *words[1:]])
-    if words[:1] == ["--tier-agents"]:
-        return _run_command(["tier-agents", *words[1:]])
+    if words[:1] and words[0] in SUBCOMMANDS:
+        return _run_command([*SUBCOMMANDS[words[0]], *words[1:]])
+    if words[:1] == ["--background"]:
+        return _background(text[len("--background"):].strip())
     if words[:1] == ["--once"]:
         return _answer(text[len("--once"):].strip(), one_shot=True)
     if words[:1] in (["--help"], ["-h"]) or not text:
@@ -92,6 +98,17 @@ def _run_command(argv: list[str]) -> None:
     code = main(argv)
     if code:
         print(f"llm-router could not run `llm-router {' '.join(argv)}` (exit {code}); see the message above.")
+
+
+def _background(request: str) -> None:
+    """A background job through the tier map's default route; its id is how to collect it."""
+    if not request:
+        print(USAGE)
+        return None
+    _run_command(["jobs", "start", "--label", "/pa --background", "-p", request])
+    print("Collect the answer with `/pa --result <id>` (the id printed above); "
+          "`/pa --jobs` lists your jobs, `/pa --cancel <id>` stops one.")
+    return None
 
 
 def _asks_for_once(text: str) -> bool:
