@@ -109,17 +109,31 @@ def test_consensus_in_the_background_is_collected_with_jobs_result(setup):
     assert "# Consensus: 2 of 2 models answered" in got.stdout and ANSWERS["b"] in got.stdout
 
 
-def test_the_second_opinion_agent_runs_only_review_or_consensus_with_the_prompt_on_stdin():
+def test_the_second_opinion_agent_runs_only_the_commands_its_job_gives_it():
     import frontmatter
     from conftest import ROOT
 
     post = frontmatter.load(str(ROOT / "agents" / "second-opinion.md"))
     assert (post["tools"], post["model"]) == ("Bash", "haiku")
-    commands = [line.strip() for line in post.content.splitlines() if line.startswith("    \"${CLAUDE")]
-    assert commands == ['"${CLAUDE_PLUGIN_ROOT}/bin/llm-router" review',
-                        '"${CLAUDE_PLUGIN_ROOT}/bin/llm-router" review --base \'<ref>\'',
-                        '"${CLAUDE_PLUGIN_ROOT}/bin/llm-router" consensus <<\'LLM_ROUTER_TASK_EOF\'']
+    # no command text of its own: the hook hands it `review --job ID` and `consensus --job ID`
+    assert "llm-router\" " not in post.content and "<<" not in post.content
+    assert "`review:`" in post.content and "`consensus:`" in post.content
     assert "timeout: 600000" in post.content
+
+
+def test_a_second_opinion_job_runs_once_through_consensus(tmp_path, data_dir):
+    from llm_router import handoff
+
+    (data_dir / "model-policy.json").write_text(json.dumps(policy_for(["a", "b"])))
+    env = {**os.environ, **fake_models_env(tmp_path, {"a": {"echo": True}, "b": {"text": "B"}})}
+    job = handoff.create("which queue is better?", tier="haiku", agent="llm-router:second-opinion",
+                         cwd=str(tmp_path), session_id=None, scope="read-only", kind="second-opinion")
+    run = [str(BIN), "consensus", "--job", job]
+    out = subprocess.run(run, env=env, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert out.returncode == 0, out.stderr
+    assert "echo: which queue is better?" in out.stdout
+    again = subprocess.run(run, env=env, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert again.returncode == 2 and "already run" in again.stderr
 
 
 def test_a_hung_model_is_killed_at_its_own_deadline_and_the_others_still_answer(tmp_path, data_dir,

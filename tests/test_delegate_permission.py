@@ -114,3 +114,38 @@ def test_a_job_file_that_is_not_a_regular_file_is_not_allowed(data_dir):
     folder.mkdir(exist_ok=True)
     os.symlink("/dev/zero", folder / f"{job_id}.json")
     assert not allowed(handoff.command(job_id, str(data_dir), str(ROOT)), data_dir)
+
+
+# ---- the second-opinion agent: its job runs through `review --job` or `consensus --job` ----
+
+OPINION = "llm-router:second-opinion"
+
+
+@pytest.fixture
+def opinion_job(data):
+    return handoff.create("review my change", tier="haiku", agent=OPINION, cwd="/tmp",
+                          session_id=SESSION, scope="read-only", data_dir=str(data),
+                          kind="second-opinion")
+
+
+@pytest.mark.parametrize("verb", ["review", "consensus"])
+def test_second_opinion_runs_its_own_job_exactly(opinion_job, data, verb):
+    command = handoff.command(opinion_job, str(data), str(ROOT), verb)
+    assert allowed(command, data, agent=OPINION)
+    assert not allowed(command, data)  # the relay may not run it
+    assert not allowed(command, data, agent="llm-router:explorer")
+    for crafted in (command + "; touch pwned", command + " --base main", command + " -p x",
+                    command.replace(verb, "delegate"), "FOO=1 " + command,
+                    command.replace(verb, verb + " --background")):
+        assert not allowed(crafted, data, agent=OPINION), crafted
+
+
+def test_jobs_do_not_cross_kinds(job, opinion_job, data):
+    relay_id, relay_command = job
+    # a relay job through the second-opinion's verbs, or its own command from that agent: no
+    assert not allowed(handoff.command(relay_id, str(data), str(ROOT), "review"), data, agent=OPINION)
+    assert not allowed(relay_command, data, agent=OPINION)
+    # a second-opinion job through `delegate`, from the relay: no
+    assert not allowed(handoff.command(opinion_job, str(data), str(ROOT)), data)
+    with pytest.raises(Exception, match="not a relay job"):
+        handoff.consume(opinion_job, session_id=SESSION, data_dir=str(data))

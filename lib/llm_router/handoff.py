@@ -48,19 +48,28 @@ def program(plugin_root: str | None = None) -> str:
     return os.path.join(plugin_root or paths.plugin_root(), "bin", "llm-router")
 
 
-def command(job_id: str, data_dir: str, plugin_root: str | None = None) -> str:
-    """The one shell command that runs job `job_id`; byte for byte what the hook approves."""
+# Which subcommands may run a job of which kind: the relay's jobs run through `delegate`; the
+# second-opinion agent's through `review` or `consensus` (it picks one for its task).
+VERBS = {"relay": ("delegate",), "second-opinion": ("review", "consensus")}
+
+
+def command(job_id: str, data_dir: str, plugin_root: str | None = None, verb: str = "delegate") -> str:
+    """The one shell command that runs job `job_id` through `verb`; byte for byte what the hook
+    approves."""
     import shlex
 
     if not is_job_id(job_id):
         raise ValueError(f"not a relay job id: {job_id!r}")
+    if not any(verb in verbs for verbs in VERBS.values()):
+        raise ValueError(f"not a job subcommand: {verb!r}")
     return (f"LLM_ROUTER_HOME={shlex.quote(data_dir)} {shlex.quote(program(plugin_root))} "
-            f"delegate --job {job_id}")
+            f"{verb} --job {job_id}")
 
 
 def create(prompt: str, *, tier: str, agent: str, cwd: str, session_id: str | None,
-           scope: str, data_dir: str | None = None, now: float | None = None) -> str:
-    """Store a job and return its id."""
+           scope: str, data_dir: str | None = None, now: float | None = None,
+           kind: str = "relay") -> str:
+    """Store a job of `kind` (a key of VERBS) and return its id."""
     import secrets
 
     if scope not in SCOPES:
@@ -72,7 +81,7 @@ def create(prompt: str, *, tier: str, agent: str, cwd: str, session_id: str | No
     _write(os.path.join(folder, f"{job_id}.json"), {
         "id": job_id, "prompt": prompt, "tier": tier, "agent": agent, "cwd": cwd,
         "data_dir": os.path.abspath(data_dir or paths.data_dir()), "session_id": session_id or "",
-        "scope": scope, "created_at": created})
+        "scope": scope, "created_at": created, "kind": kind})
     return job_id
 
 
@@ -91,8 +100,10 @@ def pending(job_id: str, data_dir: str | None = None) -> dict | None:
     return _read(os.path.join(jobs_dir(data_dir), f"{job_id}.json"))
 
 
-def consume(job_id: str, session_id: str | None = None, data_dir: str | None = None) -> dict:
-    """Take job `job_id` once and return it; UsageError if it is unknown, used or foreign.
+def consume(job_id: str, session_id: str | None = None, data_dir: str | None = None,
+            kind: str = "relay") -> dict:
+    """Take job `job_id` once and return it; UsageError if it is unknown, used, foreign or of
+    another kind (a relay job never runs as a review, nor the other way round).
 
     `session_id` (the caller's CLAUDE_CODE_SESSION_ID, when it has one) must match the
     session the job was made for.
@@ -109,6 +120,9 @@ def consume(job_id: str, session_id: str | None = None, data_dir: str | None = N
         if session_id and job.get("session_id") and job["session_id"] != session_id:
             raise UsageError(f"relay job {job_id} belongs to another Claude Code session",
                              "a job runs only in the session whose Agent call made it")
+        if job.get("kind", "relay") != kind:
+            raise UsageError(f"job {job_id} is a {job.get('kind')} job, not a {kind} job",
+                             "run only the exact command llm-router's hook gave the agent")
         used = os.path.join(folder, f"{job_id}.used")
         os.replace(path, used)  # from here on the job is taken, whatever happens next
         _write(used, {"id": job_id, "session_id": job.get("session_id", ""), "used_at": time.time()})

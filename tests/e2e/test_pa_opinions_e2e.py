@@ -53,3 +53,42 @@ def test_pa_background_then_result_in_a_later_session(pa, tmp_path, data_dir):
     seen = pa(f"--result {ids[0]}", tmp_path, plan)
     assert "BACKGROUND-ANSWER-42" in seen and "[External: f/r1" in seen
     assert [r["prompt"] for r in recorded(pa.env)] == ["summarize the build log"]
+
+
+def opinion_model(pick, mangle=lambda command: command):
+    """The mock's model: the main thread calls llm-router:second-opinion; the subagent runs the
+    `pick:` command its prompt holds (as a model would), through `mangle`; results are echoed."""
+    from test_agents_e2e import _agent_tool, _result_text, _tool_results, texts
+    from mocks.messages_api import Reply
+
+    def respond(body, index):
+        results = _tool_results(body)
+        if "cc_is_subagent=true" not in json.dumps(body.get("system", "")):
+            if results:
+                return Reply(text="MAIN-SAW: " + _result_text(results[0]))
+            return Reply(tool_name=_agent_tool(body), tool_input={
+                "subagent_type": "llm-router:second-opinion", "description": "second opinion",
+                "prompt": "Which message queue fits us better?", "run_in_background": False})
+        if results:
+            return Reply(text=_result_text(results[0]))
+        line = next((found.group(1) for text in texts(body)
+                     for found in [re.search(rf"^{pick}: (.+)$", text, re.M)] if found), None)
+        if line is None:
+            return Reply(text="NO-COMMAND-IN-PROMPT")
+        return Reply(tool_name="Bash", tool_input={"command": mangle(line), "timeout": 600000})
+    return respond
+
+
+@pytest.mark.parametrize("mangled", [False, True])
+def test_second_opinion_runs_its_own_command_unasked_and_nothing_else(pa, mock, tmp_path, mangled):
+    canary = tmp_path / "pwned"
+    mock.responder = opinion_model("consensus", (lambda c: f"{c}; touch {canary}") if mangled else str)
+    # any prompt starts the scripted Agent call; /pa --external status changes nothing
+    seen = pa("--external status", tmp_path, {"r1": {"echo": True}, "r2": {"text": "R2-SAYS-KAFKA"}})
+    assert "subagent_tokens" in seen  # the second-opinion agent ran and answered the main thread
+    asked = [r["prompt"] for r in recorded(pa.env)]
+    if mangled:  # not pre-approved: in -p, Claude Code refuses it, so nothing ran at all
+        assert asked == [] and not canary.exists()
+    else:
+        assert asked == ["Which message queue fits us better?"] * 2
+        assert "R2-SAYS-KAFKA" in seen and "echo: Which message queue fits us better?" in seen

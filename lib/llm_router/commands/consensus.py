@@ -41,6 +41,7 @@ def configure(parser) -> None:
                         help="each model's own deadline (default policy consensus.timeout_s, 300)")
     parser.add_argument("--background", action="store_true", help="run as a background job; print its id")
     parser.add_argument("--member", metavar="KEY", help=argparse.SUPPRESS)  # one model, for fanout.py
+    parser.add_argument("--job", metavar="ID", help="the second-opinion agent's job (its question and cwd)")
 
 
 def run(args) -> int:
@@ -48,8 +49,11 @@ def run(args) -> int:
     from ..opinions import consensus
     from .invoke import checked_cwd, read_prompt
 
-    prompt = read_prompt(args)
-    cwd = checked_cwd(args.cwd)
+    if args.job:
+        job = job_of(args, "consensus")
+        prompt, cwd = job["prompt"], checked_cwd(job.get("cwd") or None)
+    else:
+        prompt, cwd = read_prompt(args), checked_cwd(args.cwd)
     if args.member:
         print(fastjson.dumps(consensus.member(args.member, prompt, args.timeout, cwd)))
         return 0
@@ -71,3 +75,20 @@ def run(args) -> int:
     else:
         sys.stdout.write(consensus.render(report))
     return report["exit_code"]
+
+
+def job_of(args, verb: str) -> dict:
+    """The second-opinion job `args.job`, taken once (handoff.consume); it carries the task and
+    the cwd, so no other input may be given with it."""
+    from .. import handoff
+    from ..errors import UsageError
+
+    given = [flag for flag, value in (("-p", getattr(args, "prompt", None)),
+                                      ("--prompt-file", getattr(args, "prompt_file", None)),
+                                      ("--cwd", getattr(args, "cwd", None))) if value]
+    if given or getattr(args, "background", False):
+        extra = ", ".join(given) or "--background"
+        raise UsageError(f"--job takes its task and cwd from the job, not from {extra}",
+                         f"run `llm-router {verb} --job ID` alone")
+    return handoff.consume(args.job, session_id=os.environ.get("CLAUDE_CODE_SESSION_ID"),
+                           kind="second-opinion")

@@ -50,6 +50,7 @@ def configure(parser) -> None:
     parser.add_argument("--cwd", metavar="DIR", help="the repository (default: the current directory)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--background", action="store_true", help="run as a background job; print its id")
+    parser.add_argument("--job", metavar="ID", help="the second-opinion agent's job (its task is the focus)")
 
 
 def run(args) -> int:
@@ -60,6 +61,11 @@ def run(args) -> int:
 
     if args.budget is not None and args.budget < 1000:
         raise UsageError(f"--budget {args.budget}: too small", "pass at least 1000 characters")
+    if args.job:
+        from .consensus import job_of
+
+        job = job_of(args, "review")
+        args.cwd, args.focus = job.get("cwd") or None, job["prompt"]
     cwd = os.path.abspath(checked_cwd(args.cwd) or os.getcwd())
     root = diffinput.repo_root(cwd)
     diffinput.base_commit(root, args.base)  # a missing --base is a usage error now, not in a job

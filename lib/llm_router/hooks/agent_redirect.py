@@ -54,8 +54,9 @@ DEFAULT_FOR = "tiered"
 # external_for values from narrowest to widest: a project file may only move down this list.
 FOR_ORDER = ("none", "plugin", "tiered", "all")
 DELEGATE = "external-delegate"
+SECOND_OPINION = "second-opinion"
 # This plugin's agents whose own work is already a call to external models: never redirected.
-NOT_REDIRECTED = (DELEGATE, "second-opinion")
+NOT_REDIRECTED = (DELEGATE, SECOND_OPINION)
 HEADER_PREFIX = "[llm-router "
 # Claude Code's own agents with a known fixed tier (Explore runs on haiku); others inherit.
 BUILTIN_TIERS = {"Explore": "haiku"}
@@ -208,6 +209,32 @@ def _output(tool_input: dict, chosen: dict, policy: dict, plugin_name: str, job_
     }}
 
 
+def second_opinion(event: dict, tool_input: dict, plugin_name: str = "llm-router") -> dict | None:
+    """Store the second-opinion agent's task as a job and give the agent the two exact commands
+    that may run it (review or consensus), so its one Bash call is pre-approved and no text
+    anyone wrote is ever part of it. Read-only: reviewers and consensus members never write."""
+    prompt = tool_input.get("prompt")
+    if not isinstance(prompt, str) or prompt.startswith(HEADER_PREFIX):
+        return None
+    from .. import handoff, paths
+
+    data = os.path.abspath(paths.data_dir())
+    session = event.get("session_id")
+    job_id = handoff.create(prompt, tier="haiku", agent=f"{plugin_name}:{SECOND_OPINION}",
+                            cwd=event.get("cwd") or os.getcwd(),
+                            session_id=session if isinstance(session, str) else None,
+                            scope="read-only", data_dir=data, kind="second-opinion")
+    review, consensus = (handoff.command(job_id, data, verb=verb) for verb in ("review", "consensus"))
+    updated = {**tool_input, "prompt": (f"{HEADER_PREFIX}job {job_id}]\nreview: {review}\n"
+                                        f"consensus: {consensus}\n\nTask:\n{prompt}")}
+    return {"hookSpecificOutput": {
+        "hookEventName": "PreToolUse",
+        "permissionDecision": "allow",
+        "permissionDecisionReason": f"llm-router: {SECOND_OPINION} gets its job {job_id}",
+        "updatedInput": updated,
+    }}
+
+
 def relay_prompt(job_id: str, command: str) -> str:
     """All the relay sees: a marker line (also the loop guard) and the command to run."""
     return f"{HEADER_PREFIX}job {job_id}]\n{command}"
@@ -323,6 +350,9 @@ def from_event(event: dict, plugin_name: str = "llm-router") -> dict | None:
     """PreToolUse event in, hook output (or None) out: reads mode, policy and agent tables."""
     if event.get("tool_name") not in ("Agent", "Task"):
         return None
+    tool_input = event.get("tool_input") or {}
+    if isinstance(tool_input, dict) and tool_input.get("subagent_type") == f"{plugin_name}:{SECOND_OPINION}":
+        return second_opinion(event, tool_input, plugin_name)  # whatever the mode: it asks for it
     from .. import state
 
     current, _warning = state.load_mode()
