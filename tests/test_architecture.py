@@ -15,9 +15,9 @@ LAYERS = [
     {"errors", "paths", "redact", "__init__"},      # no llm_router imports at all
     {"io", "log"},                                   # files, processes, sockets, JSON
     {"setup"},                                       # the plugin's venv
-    {"state", "policy", "trust", "providers", "intent", "subagents", "handoff"},
+    {"state", "policy", "trust", "providers", "intent", "subagents", "handoff", "threads"},
     {"routing", "usage"},                            # which model; what it cost
-    {"invocation"},                                  # decide, precheck, run, record
+    {"invocation", "brief"},                         # decide, precheck, run, record; the brief
     {"hooks"},                                       # Claude Code's hook events
     {"commands", "cli", "__main__"},                 # the command line
 ]
