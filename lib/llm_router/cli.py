@@ -25,6 +25,7 @@ COMMANDS = {
     "pa": ("pa", "the /pa command's back end (reads its arguments on stdin)"),
     "tier-agents": ("tier_agents", "suggest or set model tiers for your own subagents"),
     "stats": ("stats", "usage, cost and latency of external calls"),
+    "threads": ("threads", "list, show or prune the threads --continue can resume"),
 }
 
 
