@@ -362,3 +362,65 @@ def test_transcript_lines_only_for_write_scope_and_redacted(tmp_path, repo):
     assert "noted" not in text
     text, _ = brief.build("x", str(repo), "write", str(transcript), {"brief": {"transcript_lines": 0}})
     assert "noted" not in text
+
+
+# ---- the relay: a resumed agent reaches the same thread -------------------------------------
+
+def test_a_relay_job_maps_its_agent_to_the_thread_and_a_resume_continues_it(five, capsys, data_dir):
+    from llm_router import handoff, state
+    from llm_router.hooks import agent as agent_hook
+    from llm_router.hooks import agent_redirect
+
+    state.set_mode(True)
+    session = "sess-1"
+    monkey_env = {"CLAUDE_CODE_SESSION_ID": session}
+    os.environ.update(monkey_env)
+    try:
+        job_id = handoff.create("investigate", tier="haiku", agent="llm-router:explorer",
+                                cwd=str(data_dir), session_id=session, scope="read-only",
+                                transcript_path="/nowhere.jsonl")
+        command = handoff.command(job_id, os.path.abspath(str(data_dir)))
+        # the relay subagent's Bash call, as its PreToolUse event carries it
+        out = agent_hook.handle({"tool_name": "Bash", "tool_input": {"command": command},
+                                 "session_id": session, "agent_id": "a1b2c3", "cwd": str(data_dir),
+                                 "agent_type": "llm-router:external-delegate"})
+        assert out["hookSpecificOutput"]["permissionDecision"] == "allow"
+        assert cli.main(["delegate", "--job", job_id]) == 0
+        first = re.search(r"thread ([a-z2-7]{5})\]", capsys.readouterr().out).group(1)
+        assert threads.agent_thread("a1b2c3") == first
+        # SendMessage to that agent: the message becomes a job that continues the thread
+        out = agent_redirect.from_event({"tool_name": "SendMessage", "session_id": session,
+                                         "cwd": str(data_dir),
+                                         "tool_input": {"to": "a1b2c3", "message": "now fix it"}})
+        message = out["hookSpecificOutput"]["updatedInput"]["message"]
+        assert "now fix it" not in message  # the relay sees only the job line and its command
+        second_job = message.split("\n")[0].removeprefix("[llm-router job ").removesuffix("]")
+        assert handoff.pending(second_job)["continue"] == first
+        assert handoff.pending(second_job)["scope"] == "read-only"
+        assert cli.main(["delegate", "--job", second_job]) == 0
+        out = capsys.readouterr().out
+        assert f"thread {first}]" in out
+        assert contains(five["codex"].argv, ["exec", "resume", "01a2"])
+        assert five["codex"].stdin == b"now fix it"
+        assert len(threads.load(first)["turns"]) == 2
+        # an Agent call with `resume` naming the agent continues the thread too
+        out = agent_redirect.decide({"prompt": "and test it", "subagent_type": "llm-router:explorer",
+                                     "resume": "a1b2c3"}, True, json.loads(
+                                         (data_dir / "model-policy.json").read_text()) | {
+                                         "agents": {"external_for": "plugin"}},
+                                     cwd=str(data_dir), session_id=session, data_dir=str(data_dir))
+        job_line = out["hookSpecificOutput"]["updatedInput"]["prompt"].split("\n")[0]
+        job = handoff.pending(job_line.removeprefix("[llm-router job ").removesuffix("]"))
+        assert job["continue"] == first
+    finally:
+        os.environ.pop("CLAUDE_CODE_SESSION_ID", None)
+
+
+def test_a_message_to_an_unknown_agent_is_left_alone(data_dir):
+    from llm_router.hooks import agent_redirect
+
+    event = {"tool_name": "SendMessage", "tool_input": {"to": "zzz", "message": "hi"}}
+    assert agent_redirect.resumed_agent(event, True, str(data_dir)) is None
+    threads.remember_agent("zzz", "aaaaa")  # mapped, but the thread is gone
+    assert agent_redirect.resumed_agent(event, True, str(data_dir)) is None
+    assert agent_redirect.resumed_agent(event, False, str(data_dir)) is None

@@ -217,6 +217,22 @@ def _agent_path(agent_id: str, data_dir: str | None) -> str:
                         sha256_hex(agent_id.encode("utf-8", "surrogatepass")))
 
 
+def remember_job_agent(job_id: str, agent_id: object, data_dir: str | None = None) -> None:
+    """The relay agent `agent_id` runs job `job_id` (seen by the Bash hook inside it), so the
+    job's thread can be mapped to that agent once `delegate --job` knows it."""
+    if isinstance(agent_id, str) and 0 < len(agent_id) <= 200:
+        fileio.atomic_write_bytes(_agent_path("job:" + job_id, data_dir),
+                                  agent_id.encode("utf-8", "surrogatepass"), 0o600)
+
+
+def job_agent(job_id: str, data_dir: str | None = None) -> str | None:
+    try:
+        return fileio.read_regular(_agent_path("job:" + job_id, data_dir), 400).decode(
+            "utf-8", "surrogatepass") or None
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
 def remember_agent(agent_id: str, thread_id: str, data_dir: str | None = None) -> None:
     if not agent_id or not is_thread_id(thread_id):
         return

@@ -126,12 +126,23 @@ def _run_job(args) -> int:
     except AllProvidersFailed as exc:
         out.failure(exc)
         raise
-    if job.get("agent_id") and turn.thread_id:
-        from .. import threads
-
-        threads.remember_agent(job["agent_id"], turn.thread_id)
+    _remember_agent(args.job, turn.thread_id)
     _final(out, result, attempts, decision, scope, turn)
     return 0
+
+
+def _remember_agent(job_id: str, thread_id: str | None) -> None:
+    """Map the relay agent that ran this job to the job's thread, for a later resume."""
+    from .. import threads
+
+    agent_id = threads.job_agent(job_id)
+    if agent_id and thread_id:
+        try:
+            threads.remember_agent(agent_id, thread_id)
+        except OSError as exc:
+            from ..log import log_problem
+
+            log_problem(f"relay job {job_id}: agent {agent_id} not mapped to thread {thread_id}: {exc}")
 
 
 def _final(out: Output, result, attempts: list, decision, scope: str, turn=None) -> None:
