@@ -424,3 +424,17 @@ def test_a_message_to_an_unknown_agent_is_left_alone(data_dir):
     threads.remember_agent("zzz", "aaaaa")  # mapped, but the thread is gone
     assert agent_redirect.resumed_agent(event, True, str(data_dir)) is None
     assert agent_redirect.resumed_agent(event, False, str(data_dir)) is None
+
+
+def test_pa_continue_sends_the_message_into_the_thread(five, capsys):
+    first = invoke(capsys, "--model", "t/codex", "-p", "investigate")
+    assert cli.main(["pa", "--", "--continue", first["thread"], "now fix it"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"\N{ELECTRIC PLUG} [External: t/codex \N{MIDDLE DOT} thread {first['thread']}]\n")
+    assert contains(five["codex"].argv, ["exec", "resume", "01a2"]) and five["codex"].stdin == b"now fix it"
+    os.unlink(five["codex"].path)
+    assert cli.main(["pa", "--", "--continue", first["thread"], "again"]) == 0  # /pa always exits 0
+    assert "--allow-switch" in capsys.readouterr().out
+    assert cli.main(["pa", "--", "--continue", first["thread"], "--allow-switch", "again"]) == 0
+    assert "switched from t/codex" in capsys.readouterr().out
+    assert five["gemini"].stdin.decode().endswith("again")
