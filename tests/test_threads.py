@@ -237,6 +237,8 @@ def test_allow_switch_continues_on_the_next_model_with_a_summary(five, capsys):
 def test_allow_switch_needs_continue(five, capsys):
     assert cli.main(["invoke", "--allow-switch", "-p", "x"]) == 2
     assert "--allow-switch needs --continue" in capsys.readouterr().err
+    assert cli.main(["invoke", "--continue", "aaaaa", "--model", "t/gemini", "-p", "x"]) == 2
+    assert "--continue takes the thread's own model" in capsys.readouterr().err
 
 
 def test_a_failed_call_leaves_no_empty_thread(five, capsys):

@@ -278,6 +278,10 @@ def make_turn(args, prompt: str, cwd: str | None, scope: str, transcript_path: s
 
     if args.allow_switch and not args.continue_id:
         raise UsageError("--allow-switch needs --continue ID", "add --continue ID, or drop --allow-switch")
+    routed = [f"--{name}" for name in ("task", "tier", "model") if getattr(args, name, None)]
+    if args.continue_id and routed and getattr(args, "command", "") == "invoke":
+        raise UsageError(f"--continue takes the thread's own model; {', '.join(routed)} cannot "
+                         "choose another", "drop " + ", ".join(routed) + " (or start a new thread)")
     turn = Turn(args.continue_id, args.allow_switch)
     if args.brief and not args.continue_id:
         from .. import brief
