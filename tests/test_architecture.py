@@ -15,10 +15,10 @@ LAYERS = [
     {"errors", "paths", "redact", "__init__"},      # no llm_router imports at all
     {"io", "log"},                                   # files, processes, sockets, JSON
     {"setup"},                                       # the plugin's venv
-    {"state", "policy", "trust", "presets", "providers", "intent", "subagents", "handoff"},
+    {"state", "policy", "trust", "presets", "providers", "intent", "subagents", "handoff", "threads"},
     {"routing", "usage"},                            # which model; what it cost
-    {"invocation", "jobs", "opinions"},              # decide, precheck, run, record; background
-                                                     # jobs; consensus and review
+    {"invocation", "jobs", "opinions", "brief"},     # decide, precheck, run, record; background
+                                                     # jobs; consensus and review; the brief
     {"hooks"},                                       # Claude Code's hook events
     {"commands", "cli", "__main__"},                 # the command line
 ]

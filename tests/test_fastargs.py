@@ -12,7 +12,8 @@ PIECES = [
     ["--task", "reasoning"], ["--model", "zai/glm-4.7"], ["--model="], ["-p", "hello world"],
     ["--prompt", "ünïcödé $(rm -rf /) `x` \"q\""], ["--prompt-file", "f.txt"], ["--prompt-file=-"],
     ["--cwd", "/tmp"], ["--timeout", "2.5"], ["--timeout=30"], ["--scope", "read-only"],
-    ["--scope=write"],
+    ["--scope=write"], ["--continue", "k3f9a"], ["--continue=k3f9a", "--allow-switch"],
+    ["--brief"], ["--no-brief"], ["--allow-switch"],
 ]
 # Lines argparse must see: help, bad values, abbreviations, conflicts, odd shapes.
 TO_ARGPARSE = [
@@ -20,6 +21,7 @@ TO_ARGPARSE = [
     ["--timeout", "-1"], ["--timeout", "soon"], ["--mod", "x"], ["extra"], ["-p", "-dash"],
     ["-p", "a", "--prompt-file", "f"], ["--json=yes"], ["-p=x"], ["--", "-p", "x"], ["-pX"],
     ["--unknown"], ["-p"], ["--scope", "none"], ["--scope"], ["--scope", "read"],
+    ["--brief", "--no-brief"], ["--no-brief=1"], ["--continue"], ["--cont", "x"],
 ]
 
 

@@ -4,6 +4,7 @@ relay handoff, /pa without shell text; issue 11.1: one data dir)."""
 
 import json
 import os
+import re
 import stat
 import subprocess
 import threading
@@ -140,7 +141,8 @@ def test_the_allowed_command_can_only_run_its_job(relay_world):
     proc = run_sh(command, world)
     assert proc.returncode == 0, proc.stderr.decode()
     # the job's scope (make_job: read-only) shows in the indicator
-    assert proc.stdout.decode().startswith("🔌 [External: copilot/claude-haiku-4.5 · read-only]\n")
+    assert re.match(r"🔌 \[External: copilot/claude-haiku-4\.5 · read-only · thread [a-z2-7]{5}\]\n",
+                    proc.stdout.decode())
     calls = fake_copilot.calls(world["log"])
     assert len(calls) == 1 and calls[0]["stdin"] == task.encode()  # byte for byte
     assert calls[0]["cwd"] == str(world["cwd"])

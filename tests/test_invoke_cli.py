@@ -8,6 +8,7 @@ Most tests run cli.main() in-process with fake providers in the real registry (f
 
 import io
 import json
+import re
 import os
 import select
 import subprocess
@@ -241,17 +242,20 @@ def test_delegate_with_external_mode_off_runs_claude_with_the_tier(fakes, capsys
 def test_delegate_with_external_mode_on_shows_the_indicator(fakes, capsys):
     state.set_mode(True)
     code, out, _ = run_main(capsys, "delegate", "--tier", "haiku", "-p", "summarize")
-    assert code == 0 and out == "\N{ELECTRIC PLUG} [External: t/two]\nanswer from gemini\n"
+    assert code == 0 and re.fullmatch(r"\N{ELECTRIC PLUG} \[External: t/two \N{MIDDLE DOT} thread "
+                                      r"[a-z2-7]{5}\]\nanswer from gemini\n", out)
     code, out, _ = run_main(capsys, "delegate", "--tier", "haiku", "-p", "summarize", "--json")
     payload = json.loads(out)
     assert payload["external"] is True and payload["model"] == "t/two"
+    assert re.fullmatch(r"[a-z2-7]{5}", payload["thread"])
 
 
 def test_delegate_stream_puts_the_indicator_before_the_first_delta(fakes, capsys):
     state.set_mode(True)
     fakes("gemini", FakeProvider("gemini", ["ab"], deltas=["a", "b"]))
     code, out, _ = run_main(capsys, "delegate", "--tier", "haiku", "--stream", "-p", "x")
-    assert code == 0 and out == "\N{ELECTRIC PLUG} [External: t/two]\nab\n"
+    assert code == 0 and re.fullmatch(r"\N{ELECTRIC PLUG} \[External: t/two \N{MIDDLE DOT} thread "
+                                      r"[a-z2-7]{5}\]\nab\n", out)
 
 
 # ---- scope ------------------------------------------------------------------------------
@@ -268,12 +272,14 @@ def test_invoke_scope_reaches_the_provider_and_the_json(fakes, capsys):
 def test_delegate_read_only_shows_the_scope_in_the_indicator(fakes, capsys):
     state.set_mode(True)
     code, out, _ = run_main(capsys, "delegate", "--tier", "haiku", "--scope", "read-only", "-p", "x")
-    assert code == 0 and out == "\N{ELECTRIC PLUG} [External: t/two \N{MIDDLE DOT} read-only]\nanswer from gemini\n"
+    assert code == 0 and re.fullmatch(r"\N{ELECTRIC PLUG} \[External: t/two \N{MIDDLE DOT} read-only "
+                                      r"\N{MIDDLE DOT} thread [a-z2-7]{5}\]\nanswer from gemini\n", out)
     assert fakes.table["gemini"].requests[-1].scope == "read-only"
     fakes("gemini", FakeProvider("gemini", ["ab"], deltas=["a", "b"]))
     code, out, _ = run_main(capsys, "delegate", "--tier", "haiku", "--scope=read-only", "--stream",
                             "-p", "x")
-    assert out == "\N{ELECTRIC PLUG} [External: t/two \N{MIDDLE DOT} read-only]\nab\n"
+    assert re.fullmatch(r"\N{ELECTRIC PLUG} \[External: t/two \N{MIDDLE DOT} read-only "
+                        r"\N{MIDDLE DOT} thread [a-z2-7]{5}\]\nab\n", out)
 
 
 def test_delegate_with_external_mode_off_passes_the_scope_to_claude(fakes, capsys):

@@ -29,6 +29,7 @@ COMMANDS = {
     "jobs": ("jobs", "run a call in the background: start, status, result, cancel, list, prune"),
     "consensus": ("consensus", "ask several models the same question in parallel, blinded"),
     "review": ("review", "have several models review your git diff; merged, ranked findings"),
+    "threads": ("threads", "list, show or prune the threads --continue can resume"),
 }
 
 

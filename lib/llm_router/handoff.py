@@ -68,8 +68,12 @@ def command(job_id: str, data_dir: str, plugin_root: str | None = None, verb: st
 
 def create(prompt: str, *, tier: str, agent: str, cwd: str, session_id: str | None,
            scope: str, data_dir: str | None = None, now: float | None = None,
-           kind: str = "relay") -> str:
-    """Store a job of `kind` (a key of VERBS) and return its id."""
+           kind: str = "relay", continue_thread: str | None = None,
+           transcript_path: str | None = None) -> str:
+    """Store a job of `kind` (a key of VERBS) and return its id. `continue_thread`: the thread
+    a resumed agent answered in before (threads.agent_thread), so `delegate --job` continues
+    it; `transcript_path`: the Claude Code transcript the hook saw, for the brief (only its
+    path is stored)."""
     import secrets
 
     if scope not in SCOPES:
@@ -81,7 +85,8 @@ def create(prompt: str, *, tier: str, agent: str, cwd: str, session_id: str | No
     _write(os.path.join(folder, f"{job_id}.json"), {
         "id": job_id, "prompt": prompt, "tier": tier, "agent": agent, "cwd": cwd,
         "data_dir": os.path.abspath(data_dir or paths.data_dir()), "session_id": session_id or "",
-        "scope": scope, "created_at": created, "kind": kind})
+        "scope": scope, "created_at": created, "kind": kind, "continue": continue_thread or None,
+        "transcript_path": transcript_path if isinstance(transcript_path, str) else None})
     return job_id
 
 

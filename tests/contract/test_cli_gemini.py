@@ -108,3 +108,18 @@ def test_read_only_in_an_untrusted_folder_is_refused_in_seconds(cli, tmp_path):
     with pytest.raises(NotConfigured, match="never passes --skip-trust"):
         cli.run(MODEL, scope="read-only", cwd=tmp_path)
     assert time.monotonic() - started < ERROR_BUDGET_S
+
+
+# ---- threads (issue 16): `--continue` resumes this CLI's own session -------------------------
+
+def test_a_thread_resumes_its_own_session(cli):
+    """The second call goes through the resume flag with the first call's session id, and the
+    request that reaches the model carries the first turn: the CLI restored its conversation."""
+    first = cli.run(MODEL, prompt="remember the word TANGERINE", persist_session=True)
+    assert first.session_id
+    before = len(cli.backend.posts())
+    second = cli.run(MODEL, prompt="which word was it?", resume=first.session_id,
+                     persist_session=True)
+    assert second.text == "MOCK-REPLY pong"
+    bodies = [r.text for r in cli.backend.posts()[before:]]
+    assert any("TANGERINE" in body and "which word was it?" in body for body in bodies)

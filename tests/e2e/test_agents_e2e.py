@@ -126,7 +126,7 @@ def test_mode_on_work_reaches_the_external_model_of_the_tier(claude, mock, fake_
     final = main_thread(mock)[-1].text()
     # explorer has only Read/Grep/Glob: the task goes out read-only, and copilot gets no write tools
     assert "--allow-all-tools" not in calls[0]["argv"] and "--deny-tool=write" in calls[0]["argv"]
-    line = "[External: copilot/claude-haiku-4.5 \N{MIDDLE DOT} read-only]"
+    line = "[External: copilot/claude-haiku-4.5 \N{MIDDLE DOT} read-only \N{MIDDLE DOT} thread "
     escaped = "\\ud83d\\udd0c " + line.replace("\N{MIDDLE DOT}", "\\u00b7")  # as JSON may carry it
     assert "\N{ELECTRIC PLUG} " + line in final or escaped in final
     assert "EXTERNAL-ANSWER from claude-haiku-4.5" in final

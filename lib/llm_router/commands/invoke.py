@@ -1,14 +1,21 @@
 """llm-router invoke [--task T | --tier T | --model KEY] [-p TEXT | --prompt-file F | stdin]
                     [--json] [--stream] [--timeout S] [--cwd DIR] [--scope read-only|write]
+                    [--continue ID [--allow-switch]] [--brief | --no-brief]
 
 --scope: what the model's CLI may do in --cwd. read-only: read and search only, each CLI held
 to it by its own sandbox or permission flags (README, "Scopes"); write (the default): as before.
+
+--continue ID: the next message of thread ID (README, "Threads"): the same model on the same
+provider, through that CLI's own resume flag. When that provider cannot run now it is an error,
+unless --allow-switch: then the route's next model answers, given a summary of the thread.
+--brief (the default for delegate, not for invoke): the first turn of a thread starts with a
+bounded brief of the repository (root, branch, files the task names, git status, diff stat).
 
 Output:
   plain            the answer's text
   --json           ONE object: model (the model key that answered), provider, provider_model,
                    text, usage, latency_ms, cost_usd, session_id, task, tier, reason, scope,
-                   attempts
+                   thread, switched_from, brief, attempts
   --stream         text deltas written and flushed as they arrive
   --json --stream  JSON Lines: one {"delta": "..."} per text delta as it arrives, then the
                    same final object as --json on the last line
@@ -39,6 +46,25 @@ def configure(parser) -> None:
     add_route_args(parser)
     add_prompt_args(parser)
     add_run_args(parser)
+    add_continue_arg(parser)
+    add_thread_args(parser, brief_default=False)
+
+
+def add_continue_arg(parser) -> None:
+    parser.add_argument("--continue", dest="continue_id", metavar="ID",
+                        help="send this message into thread ID (`llm-router threads list`)")
+
+
+def add_thread_args(parser, brief_default: bool) -> None:
+    parser.add_argument("--allow-switch", action="store_true",
+                        help="with --continue: if the thread's provider cannot run now, continue "
+                             "on the route's next model with a summary of the thread")
+    brief = parser.add_mutually_exclusive_group()
+    brief.add_argument("--brief", dest="brief", action="store_true", default=brief_default,
+                       help="start a new thread with a bounded brief of the repository"
+                            + (" (default)" if brief_default else ""))
+    brief.add_argument("--no-brief", dest="brief", action="store_false",
+                       help="send the prompt alone" + ("" if brief_default else " (default)"))
 
 
 def add_route_args(parser) -> None:
@@ -93,14 +119,30 @@ RUN_SPEC = {"--stream": ("stream", "flag"), "--timeout": ("timeout", seconds),
 PROMPT_DEFAULTS = {"prompt": None, "prompt_file": None, "json": False, "cwd": None,
                    "stream": False, "timeout": None, "scope": DEFAULT_SCOPE}
 EXCLUSIVE = (("prompt", "prompt_file"),)
+CONTINUE_SPEC = {"--continue": ("continue_id", "value")}
+THREAD_SPEC = {"--allow-switch": ("allow_switch", "flag"), "--brief": ("brief", "flag"),
+               "--no-brief": ("brief", "off")}
+
+
+def thread_defaults(brief: bool) -> dict:
+    return {"continue_id": None, "allow_switch": False, "brief": brief}
+
+
+def both_brief_flags(argv: list[str]) -> bool:
+    """--brief and --no-brief together: argparse's exclusive group rejects that."""
+    names = {a.partition("=")[0] for a in argv}
+    return "--brief" in names and "--no-brief" in names
 
 
 def fast_parse(argv: list[str]):
     """argparse's result for a plain command line, or None (see io/fastargs.py)."""
     from ..io.fastargs import parse
 
-    return parse(argv, {**ROUTE_SPEC, **PROMPT_SPEC, **RUN_SPEC},
-                 {"command": "invoke", "task": None, "tier": None, "model": None, **PROMPT_DEFAULTS},
+    if both_brief_flags(argv):
+        return None
+    return parse(argv, {**ROUTE_SPEC, **PROMPT_SPEC, **RUN_SPEC, **CONTINUE_SPEC, **THREAD_SPEC},
+                 {"command": "invoke", "task": None, "tier": None, "model": None, **PROMPT_DEFAULTS,
+                  **thread_defaults(False)},
                  exclusive=EXCLUSIVE)
 
 
@@ -135,9 +177,10 @@ class Output:
     """Writes an answer the way the flags ask: plain, JSON, streamed, or JSON Lines."""
 
     def __init__(self, as_json: bool, stream: bool, indicator: bool = False,
-                 scope: str = DEFAULT_SCOPE) -> None:
+                 scope: str = DEFAULT_SCOPE, turn=None) -> None:
         self.as_json, self.stream, self.indicator = as_json, stream, indicator
         self.scope = scope
+        self.turn = turn  # invocation.Turn: the thread named on the indicator line
         self.streamed = False
         self.ends_with_newline = True
 
@@ -148,7 +191,7 @@ class Output:
     def before_text(self, step) -> None:
         """Called once before the first delta: the external-model indicator goes first."""
         if self.indicator and not self.as_json and step.provider != "claude":
-            self._write(indicator_line(step.model_key, self.scope))
+            self._write(indicator_line(step.model_key, self.scope, *self._thread()))
 
     def final(self, payload: dict, text: str) -> None:
         ledger_error = unrecorded_warning()
@@ -157,10 +200,14 @@ class Output:
             return
         if not self.streamed:
             if self.indicator and payload.get("external"):
-                self._write(indicator_line(payload["model"], self.scope))
+                self._write(indicator_line(payload["model"], self.scope, *self._thread()))
             self._write(text)
         if not self.ends_with_newline:
             self._write("\n")
+
+    def _thread(self) -> tuple:
+        turn = self.turn
+        return (turn.thread_id, turn.switched_from) if turn is not None else (None, None)
 
     def failure(self, exc: AllProvidersFailed) -> None:
         ledger_error = unrecorded_warning()
@@ -192,14 +239,23 @@ def unrecorded_warning() -> str | None:
     return errors[0].message
 
 
-def indicator_line(model_key: str, scope: str = DEFAULT_SCOPE) -> str:
-    """`🔌 [External: key]`, with ` · read-only` inside the brackets for a read-only task (the
-    skill and the relay match the prefix; write, the usual case, keeps the line as it was)."""
-    shown = "" if scope == DEFAULT_SCOPE else f" \N{MIDDLE DOT} {scope}"
-    return f"\N{ELECTRIC PLUG} [External: {model_key}{shown}]\n"
+def indicator_line(model_key: str, scope: str = DEFAULT_SCOPE, thread_id: str | None = None,
+                   switched_from: str | None = None) -> str:
+    """`🔌 [External: key · thread k3f9]`, with ` · read-only` before the thread for a read-only
+    task and ` · switched from KEY` after it when a continue changed model (the skill and the
+    relay match the `🔌 [External: ` prefix)."""
+    parts = [model_key]
+    if scope != DEFAULT_SCOPE:
+        parts.append(scope)
+    if thread_id:
+        parts.append(f"thread {thread_id}")
+    if switched_from:
+        parts.append(f"switched from {switched_from}")
+    return "\N{ELECTRIC PLUG} [External: " + " \N{MIDDLE DOT} ".join(parts) + "]\n"
 
 
-def result_payload(result, attempts: list, decision, scope: str = DEFAULT_SCOPE) -> dict:
+def result_payload(result, attempts: list, decision, scope: str = DEFAULT_SCOPE,
+                   turn=None) -> dict:
     """The --json object for a successful call."""
     used = next((a for a in reversed(attempts) if a.outcome == "ok"), None)
     return {"model": used.model_key if used else decision.model_key,
@@ -209,21 +265,46 @@ def result_payload(result, attempts: list, decision, scope: str = DEFAULT_SCOPE)
             "latency_ms": result.latency_ms, "cost_usd": result.cost_usd,
             "session_id": result.session_id, "task": decision.task, "tier": decision.tier,
             "reason": decision.reason, "scope": scope,
+            "thread": turn.thread_id if turn else None,
+            "switched_from": turn.switched_from if turn else None,
+            "brief": turn.brief_info if turn else None,
             "attempts": [a.as_dict() for a in attempts]}
+
+
+def make_turn(args, prompt: str, cwd: str | None, scope: str, transcript_path: str | None = None):
+    """The invocation.Turn for --continue/--allow-switch/--brief (the brief only on a new
+    thread: a continued one already has its context)."""
+    from ..invocation import Turn
+
+    if args.allow_switch and not args.continue_id:
+        raise UsageError("--allow-switch needs --continue ID", "add --continue ID, or drop --allow-switch")
+    routed = [f"--{name}" for name in ("task", "tier", "model") if getattr(args, name, None)]
+    if args.continue_id and routed and getattr(args, "command", "") == "invoke":
+        raise UsageError(f"--continue takes the thread's own model; {', '.join(routed)} cannot "
+                         "choose another", "drop " + ", ".join(routed) + " (or start a new thread)")
+    turn = Turn(args.continue_id, args.allow_switch)
+    if args.brief and not args.continue_id:
+        from .. import brief
+
+        turn.brief, turn.brief_info = brief.build(prompt, cwd or os.getcwd(), scope,
+                                                  transcript_path)
+    return turn
 
 
 def run(args) -> int:
     from .. import invocation
 
     prompt = read_prompt(args)
-    out = Output(args.json, args.stream, scope=args.scope)
+    cwd = checked_cwd(args.cwd)
+    turn = make_turn(args, prompt, cwd, args.scope)
+    out = Output(args.json, args.stream, scope=args.scope, turn=turn)
     try:
         result, attempts, decision = invocation.answer(
             prompt, task=args.task, tier=args.tier, model=args.model,
-            cwd=checked_cwd(args.cwd), stream=args.stream, on_text=out.delta, timeout=args.timeout,
-            scope=args.scope)
+            cwd=cwd, stream=args.stream, on_text=out.delta, timeout=args.timeout,
+            scope=args.scope, turn=turn)
     except AllProvidersFailed as exc:
         out.failure(exc)
         raise
-    out.final(result_payload(result, attempts, decision, args.scope), result.text)
+    out.final(result_payload(result, attempts, decision, args.scope, turn), result.text)
     return 0

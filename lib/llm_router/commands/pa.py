@@ -16,8 +16,8 @@ import sys
 from .. import state
 
 USAGE = ("usage: /pa --external on|off|status | --stats | --tier-agents [--apply] | "
-         "--once <request> | --background <request> | --jobs | --result ID | --cancel ID | "
-         "--review [--base REF] [--staged] [--focus TEXT] [--models A,B] | <request>")
+         "--once <request> | --continue ID [--allow-switch] <message> | --background <request> | "
+         "--jobs | --result ID | --cancel ID | --review [--base REF] [--staged] [--focus TEXT] [--models A,B] | <request>")
 # /pa words that map onto a `llm-router` subcommand; the rest of the words are its arguments
 # (an argv list given to cli.main in this process: never a shell command line).
 SUBCOMMANDS = {"--stats": ["stats", "--compact"], "--tier-agents": ["tier-agents"],
@@ -70,6 +70,8 @@ def _dispatch(text: str) -> None:
         return _background(text[len("--background"):].strip())
     if words[:1] == ["--once"]:
         return _answer(text[len("--once"):].strip(), one_shot=True)
+    if words[:1] == ["--continue"]:
+        return _continue(text[len("--continue"):].strip())
     if words[:1] in (["--help"], ["-h"]) or not text:
         print(USAGE)
         return None
@@ -117,6 +119,34 @@ def _asks_for_once(text: str) -> bool:
     return detect.classify(text)["action"] == "once"
 
 
+def _continue(rest: str) -> None:
+    """`--continue ID [--allow-switch] <message>`: the next message of thread ID, whatever the
+    mode (the user named the thread); the message is the text after the flags, as typed."""
+    thread_id, _, message = rest.partition(" ")
+    message = message.strip()
+    allow_switch = message.startswith("--allow-switch")
+    if allow_switch:
+        message = message[len("--allow-switch"):].strip()
+    if not thread_id or not message:
+        print(USAGE)
+        return None
+    from .. import invocation
+
+    turn = invocation.Turn(thread_id, allow_switch)
+    result, attempts, _decision = invocation.answer(message, turn=turn)
+    _print_answer(result, attempts, turn)
+    return None
+
+
+def _print_answer(result, attempts, turn) -> None:
+    from .invoke import indicator_line
+
+    used = next((a for a in reversed(attempts) if a.outcome == "ok"), None)
+    key = used.model_key if used else result.model
+    sys.stdout.write(indicator_line(key, "write", turn.thread_id, turn.switched_from))
+    print(result.text)
+
+
 def _answer(request: str, one_shot: bool) -> None:
     current, _warning = state.load_mode()
     if not request:
@@ -127,7 +157,7 @@ def _answer(request: str, one_shot: bool) -> None:
         return None
     from .. import invocation
 
-    result, _attempts, _decision = invocation.answer(request, one_shot=one_shot)
-    print(f"🔌 [External: {result.model}]")
-    print(result.text)
+    turn = invocation.Turn()
+    result, attempts, _decision = invocation.answer(request, one_shot=one_shot, turn=turn)
+    _print_answer(result, attempts, turn)
     return None

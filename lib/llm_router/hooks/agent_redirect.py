@@ -115,19 +115,23 @@ def tier_of(own_model: object, call_model: object = None, session_tier: str | No
 def decide(tool_input: dict, mode_enabled: bool, policy: dict, plugin_name: str = "llm-router",
            agents: dict | None = None, cwd: str | None = None, session_id: str | None = None,
            data_dir: str | None = None, session_tier: str | None = None,
-           forced_model: str | None = None) -> dict | None:
-    """The PreToolUse output that redirects this Agent call (after storing its job), or None."""
+           forced_model: str | None = None, transcript_path: str | None = None) -> dict | None:
+    """The PreToolUse output that redirects this Agent call (after storing its job), or None.
+
+    An Agent call that resumes an agent (`resume`: its agent id) whose relay job answered in a
+    thread gets a job that continues that thread (threads.agent_thread)."""
     if not mode_enabled:
         return None
     chosen = plan(tool_input, policy, plugin_name, agents, session_tier, forced_model)
     if chosen is None:
         return None
-    from .. import handoff, paths
+    from .. import handoff, paths, threads
 
     data = os.path.abspath(data_dir or paths.data_dir())
     job_id = handoff.create(tool_input["prompt"], tier=chosen["tier"], agent=chosen["agent"],
                             cwd=cwd or os.getcwd(), session_id=session_id, scope=chosen["scope"],
-                            data_dir=data)
+                            data_dir=data, transcript_path=transcript_path,
+                            continue_thread=threads.agent_thread(tool_input.get("resume"), data))
     return _output(tool_input, chosen, policy, plugin_name, job_id,
                    handoff.command(job_id, data))
 
@@ -346,8 +350,49 @@ def _tool_list(inline: str, following: list) -> list:
 
 # ---- the whole hook step, for the hooks/ shim --------------------------------------------
 
+def resumed_agent(event: dict, mode_enabled: bool, data_dir: str,
+                  plugin_name: str = "llm-router") -> dict | None:
+    """SendMessage to an agent id whose relay job answered in a thread: the message becomes a
+    relay job that continues that thread, and the resumed relay agent gets only the command
+    (as a redirected Agent call does). Anything else: None (the message goes as it is)."""
+    tool_input = event.get("tool_input") or {}
+    to, message = tool_input.get("to"), tool_input.get("message")
+    if isinstance(to, dict):
+        to = to.get("agentId")
+    if not mode_enabled or not isinstance(message, str) or not message.strip():
+        return None
+    from .. import handoff, threads
+
+    thread_id = threads.agent_thread(to, data_dir)
+    if thread_id is None:
+        return None
+    try:
+        scope = threads.load(thread_id, data_dir).get("scope") or "write"
+    except threads.ThreadError:
+        return None
+    session = event.get("session_id")
+    cwd = event.get("cwd") if isinstance(event.get("cwd"), str) else os.getcwd()
+    job_id = handoff.create(message, tier=DEFAULT_TIER, agent=f"{plugin_name}:{DELEGATE}", cwd=cwd,
+                            session_id=session if isinstance(session, str) else None,
+                            scope=scope if scope in handoff.SCOPES else "write",
+                            data_dir=data_dir, continue_thread=thread_id)
+    return {"hookSpecificOutput": {
+        "hookEventName": "PreToolUse",
+        "permissionDecision": "allow",
+        "permissionDecisionReason": f"llm-router: agent {to} continues external thread {thread_id}",
+        "updatedInput": {**tool_input,
+                         "message": relay_prompt(job_id, handoff.command(job_id, data_dir))},
+    }}
+
+
 def from_event(event: dict, plugin_name: str = "llm-router") -> dict | None:
     """PreToolUse event in, hook output (or None) out: reads mode, policy and agent tables."""
+    if event.get("tool_name") == "SendMessage":
+        from .. import paths, state
+
+        current, _warning = state.load_mode()
+        return resumed_agent(event, current["enabled"], os.path.abspath(paths.data_dir()),
+                             plugin_name)
     if event.get("tool_name") not in ("Agent", "Task"):
         return None
     tool_input = event.get("tool_input") or {}
@@ -368,9 +413,11 @@ def from_event(event: dict, plugin_name: str = "llm-router") -> dict | None:
             os.path.join(paths.project_dir(), ".claude", "agents"))}
     session = event.get("session_id")
     forced = os.environ.get("CLAUDE_CODE_SUBAGENT_MODEL")
+    transcript = event.get("transcript_path")
     return decide(event.get("tool_input") or {}, True, policy, plugin_name, agents=extra,
                   cwd=event.get("cwd"), session_id=session if isinstance(session, str) else None,
-                  data_dir=paths.data_dir(), session_tier=session_tier(event), forced_model=forced)
+                  data_dir=paths.data_dir(), session_tier=session_tier(event), forced_model=forced,
+                  transcript_path=transcript if isinstance(transcript, str) else None)
 
 
 def _policy(mode: dict) -> dict:

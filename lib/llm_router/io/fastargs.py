@@ -8,7 +8,8 @@ value that starts with "-", two options of one exclusive group, a missing requir
 returns None and argparse parses the command line as usual, with its own messages. A test
 checks, over many command lines, that a fast parse equals argparse's result.
 
-A spec maps each option string to (dest, kind): kind is "flag" (store_true), "value", a tuple
+A spec maps each option string to (dest, kind): kind is "flag" (store_true), "off"
+(store_false), "value", a tuple
 of allowed values, or a callable that converts the value and raises ValueError to reject it.
 Only long options take an inline "=value" (argparse's handling of "-p=x" varies by version).
 """
@@ -38,10 +39,10 @@ def parse(argv: list[str], spec: dict, defaults: dict, required: tuple = (),
         if entry is None:
             return None  # a positional, -h, an abbreviation, an unknown option: argparse's job
         dest, kind = entry
-        if kind == "flag":
+        if kind in ("flag", "off"):
             if has_inline:
                 return None
-            values[dest] = True
+            values[dest] = kind == "flag"
         else:
             if has_inline:
                 raw = inline

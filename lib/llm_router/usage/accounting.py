@@ -14,7 +14,7 @@ _INT_FIELDS = ("input_tokens", "output_tokens", "cached_tokens", "cache_write_to
                "reasoning_tokens", "latency_ms", "fallback_position")
 _TEXT_FIELDS = ("session_id", "task", "tier", "requested_model", "model_used", "provider",
                 "provider_model", "transport", "outcome", "error_class", "quota_kind",
-                "prompt_sha256", "provider_session_id", "scope")
+                "prompt_sha256", "provider_session_id", "scope", "row_id")
 ERROR_MESSAGE_CHARS = 500
 STDERR_TRACE_CHARS = 2000
 
