@@ -1,6 +1,7 @@
 """Background jobs end to end: bin/llm-router processes with fake models (tests/mocks/fake_models.py)."""
 
 import json
+import re
 import os
 import signal
 import stat
@@ -49,7 +50,9 @@ def test_twelve_jobs_started_at_once_from_twelve_processes_are_each_listed_once(
     for n, job_id in enumerate(ids):
         out = result(env, job_id)
         assert out.returncode == 0, out.stderr
-        assert out.stdout == f"\N{ELECTRIC PLUG} [External: f/a]\necho: prompt number {n}\n"
+        # every external answer is a turn of a thread (issue 16), a job's too
+        assert re.fullmatch(f"\N{ELECTRIC PLUG} \\[External: f/a \N{MIDDLE DOT} thread [a-z2-7]{{5}}\\]\n"
+                            f"echo: prompt number {n}\n", out.stdout), out.stdout
     listed = json.loads(run_cli("jobs", "list", "--json", env=env).stdout)
     assert sorted(job["id"] for job in listed) == sorted(ids)
     assert all(job["state"] == "done" and job["model"] == "f/a" for job in listed)

@@ -440,3 +440,16 @@ def test_pa_continue_sends_the_message_into_the_thread(five, capsys):
     assert cli.main(["pa", "--", "--continue", first["thread"], "--allow-switch", "again"]) == 0
     assert "switched from t/codex" in capsys.readouterr().out
     assert five["gemini"].stdin.decode().endswith("again")
+
+
+def test_jobs_start_continue_runs_the_next_turn_in_the_background(five, capsys):
+    first = invoke(capsys, "--model", "t/codex", "-p", "find the bug")
+    assert cli.main(["jobs", "start", "--json", "--continue", first["thread"], "-p", "now fix it"]) == 0
+    job = json.loads(capsys.readouterr().out)["id"]
+    assert cli.main(["jobs", "result", job, "--wait", "60", "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["thread"] == first["thread"] and answer["model"] == "t/codex"
+    assert contains(five["codex"].argv, PROVIDERS["codex"][3]) and five["codex"].stdin == b"now fix it"
+    assert len(threads.load(first["thread"])["turns"]) == 2
+    # like invoke, a continued job keeps the thread's model
+    assert cli.main(["jobs", "start", "--continue", first["thread"], "--tier", "opus", "-p", "x"]) == 2

@@ -29,7 +29,7 @@ NOT_FINISHED = 4
 
 
 def configure(parser) -> None:
-    from .invoke import _positive, add_prompt_args, add_route_args
+    from .invoke import _positive, add_continue_arg, add_prompt_args, add_route_args
 
     parser.epilog = (f"`result --wait` waits at most {WAIT_CAP_S:g} s (below the Bash tool's 600 s); "
                      "exit 4 means the job has not finished yet.")
@@ -38,6 +38,10 @@ def configure(parser) -> None:
     add_route_args(start)
     add_prompt_args(start)
     start.add_argument("--label", help="a note shown by status and list")
+    add_continue_arg(start)
+    start.add_argument("--allow-switch", action="store_true",
+                       help="with --continue: if the thread's provider cannot run now, continue "
+                            "on the route's next model with a summary of the thread")
     start.add_argument("--timeout", type=_positive, metavar="S",
                        help="the job's deadline (default: policy jobs.deadline_s, 3600 s)")
     status = sub.add_parser("status", help="the state of one job, or of all")
@@ -66,12 +70,13 @@ def fast_parse(argv: list[str]):
     if not argv or argv[0] != "start":
         return None
     from ..io.fastargs import parse
-    from .invoke import EXCLUSIVE, PROMPT_SPEC, ROUTE_SPEC, seconds
+    from .invoke import CONTINUE_SPEC, EXCLUSIVE, PROMPT_SPEC, ROUTE_SPEC, seconds
 
-    spec = {**ROUTE_SPEC, **PROMPT_SPEC, "--label": ("label", "value"), "--timeout": ("timeout", seconds)}
+    spec = {**ROUTE_SPEC, **PROMPT_SPEC, **CONTINUE_SPEC, "--allow-switch": ("allow_switch", "flag"),
+            "--label": ("label", "value"), "--timeout": ("timeout", seconds)}
     defaults = {"command": "jobs", "action": "start", "task": None, "tier": None, "model": None,
                 "prompt": None, "prompt_file": None, "json": False, "cwd": None, "label": None,
-                "timeout": None}
+                "timeout": None, "continue_id": None, "allow_switch": False}
     return parse(argv[1:], spec, defaults, exclusive=EXCLUSIVE)
 
 
@@ -87,13 +92,27 @@ def start(args) -> int:
     prompt = read_prompt(args)
     cwd = os.path.abspath(checked_cwd(args.cwd) or os.getcwd())
     pol = invocation.load_policy()
-    decision = invocation.decide(pol, invocation.make_query(prompt, task=args.task, tier=args.tier,
-                                                            model=args.model, cwd=cwd))
+    model_key = _continued_model(args) if args.continue_id else invocation.decide(
+        pol, invocation.make_query(prompt, task=args.task, tier=args.tier, model=args.model, cwd=cwd)
+    ).model_key
     request = {"kind": "invoke", "prompt": prompt, "task": args.task, "tier": args.tier,
-               "model": args.model, "model_key": decision.model_key, "cwd": cwd,
+               "model": args.model, "model_key": model_key, "cwd": cwd,
+               "continue": args.continue_id, "allow_switch": args.allow_switch,
                "label": args.label, "session_id": os.environ.get("CLAUDE_CODE_SESSION_ID") or None,
                "deadline_s": args.timeout or worker.deadline_s(pol)}
     return launch(request, args.json)
+
+
+def _continued_model(args) -> str:
+    """The model key of thread `--continue ID` (a missing or broken thread fails now, not in
+    the job); like invoke, --continue keeps the thread's model."""
+    from .. import threads
+
+    routed = [f"--{name}" for name in ("task", "tier", "model") if getattr(args, name, None)]
+    if routed:
+        raise UsageError(f"--continue takes the thread's own model; {', '.join(routed)} cannot "
+                         "choose another", "drop " + ", ".join(routed) + " (or start a new thread)")
+    return threads.load(args.continue_id).get("model") or "?"  # ThreadError: a usage error
 
 
 def launch(request: dict, as_json: bool) -> int:
@@ -167,7 +186,8 @@ def result(args) -> int:
             sys.stdout.write(payload["rendered"])
         else:
             if payload.get("external"):
-                sys.stdout.write(indicator_line(payload["model"]))
+                sys.stdout.write(indicator_line(payload["model"], payload.get("scope", "write"),
+                                                payload.get("thread"), payload.get("switched_from")))
             text = payload.get("text", "")
             sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return int(payload.get("exit_code", 0))

@@ -93,12 +93,13 @@ def _fail(job_id: str, error_class: str, message: str, hint: str, attempts: list
 def run_invoke(job_id: str, request: dict) -> dict:
     from .. import invocation
 
+    turn = invocation.Turn(request.get("continue"), bool(request.get("allow_switch")))
     result, attempts, decision = invocation.answer(
         request["prompt"], task=request.get("task"), tier=request.get("tier"),
         model=request.get("model"), cwd=request.get("cwd"), stream=True,
         on_text=lambda text: store.append_output(job_id, text),
         session_id=request.get("session_id"), timeout=request.get("deadline_s"),
-        scope=request.get("scope", "write"))
+        scope=request.get("scope", "write"), turn=turn)
     if not result.text.strip():  # an empty answer is an error, never a success
         from ..errors import BadOutput
 
@@ -110,7 +111,8 @@ def run_invoke(job_id: str, request: dict) -> dict:
             "latency_ms": result.latency_ms, "cost_usd": result.cost_usd,
             "task": decision.task, "tier": decision.tier, "reason": decision.reason,
             "attempts": [a.as_dict() for a in attempts],
-            "external": (result.provider or "") != "claude"}
+            "external": (result.provider or "") != "claude", "scope": request.get("scope", "write"),
+            "thread": turn.thread_id, "switched_from": turn.switched_from}
 
 
 def run_opinion(job_id: str, request: dict) -> dict:
