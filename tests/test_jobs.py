@@ -1,8 +1,8 @@
 """Background jobs end to end: bin/llm-router processes with fake models (tests/mocks/fake_models.py)."""
 
 import json
-import re
 import os
+import re
 import signal
 import stat
 import subprocess
