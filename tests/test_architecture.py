@@ -17,9 +17,9 @@ LAYERS = [
     {"setup"},                                       # the plugin's venv
     {"state", "policy", "providers", "intent", "subagents", "handoff"},
     {"routing", "usage"},                            # which model; what it cost
-    {"invocation"},                                  # decide, precheck, run, record
+    {"invocation", "distill"},                       # decide, precheck, run, record; digest
     {"hooks"},                                       # Claude Code's hook events
-    {"commands", "cli", "__main__"},                 # the command line
+    {"commands", "cli", "__main__", "gateway", "mcp_server"},  # the command line, MCP, export
 ]
 LAYER = {name: depth for depth, names in enumerate(LAYERS) for name in names}
 # Concerns of one layer that must stay apart.

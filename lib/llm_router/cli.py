@@ -25,6 +25,9 @@ COMMANDS = {
     "pa": ("pa", "the /pa command's back end (reads its arguments on stdin)"),
     "tier-agents": ("tier_agents", "suggest or set model tiers for your own subagents"),
     "stats": ("stats", "usage, cost and latency of external calls"),
+    "digest": ("digest", "read large inputs with a cheap model and print a short cited digest"),
+    "export": ("export", "write a LiteLLM proxy config from the policy (export litellm)"),
+    "mcp": ("mcp", "run the stdio MCP server (tools: ask, digest)"),
 }
 
 
