@@ -1,0 +1,119 @@
+"""The stdio MCP server, driven by the official SDK's client over stdio (`llm-router mcp`)."""
+
+import asyncio
+import json
+import os
+import stat
+import sys
+
+import pytest
+
+from conftest import BIN, run_cli
+from mocks.llm_backend import LLMBackend
+from mocks.reading_model import ReadingModel, policy
+
+mcp = pytest.importorskip("mcp", reason="the MCP SDK is in requirements.txt (scripts/test installs it)")
+
+
+def http_policy(url: str) -> dict:
+    return {"external_models": {"mock/gpt": {
+        "tier": "sonnet", "via": [{"provider": "openai-http", "endpoint": "mock", "model": "gpt-x"}]}},
+        "claude_to_external_map": {"sonnet": "mock/gpt"}, "task_routing": {"default": "mock/gpt"},
+        "endpoints": {"mock": {"kind": "openai", "base_url": url + "/v1"}}}
+
+
+def session(data_dir, project_dir, extra_env=None):
+    """Start `llm-router mcp` and return an async context manager yielding the SDK client."""
+    from mcp import Client
+    from mcp.client.stdio import StdioServerParameters
+
+    env = {"PATH": os.environ["PATH"], "LLM_ROUTER_HOME": str(data_dir),
+           "CLAUDE_PLUGIN_DATA": str(data_dir), "LLM_ROUTER_PYTHON": sys.executable,
+           "CLAUDE_PROJECT_DIR": str(project_dir), **(extra_env or {})}
+    return Client(StdioServerParameters(command=str(BIN), args=["mcp"], env=env,
+                                        cwd=str(project_dir)))
+
+
+def call(data_dir, project_dir, name, arguments, extra_env=None):
+    async def go():
+        async with session(data_dir, project_dir, extra_env) as client:
+            listed = await client.list_tools()
+            return listed, await client.call_tool(name, arguments)
+    return asyncio.run(asyncio.wait_for(go(), 60))
+
+
+def test_lists_two_small_tools(data_dir, project_dir):
+    async def go():
+        async with session(data_dir, project_dir) as client:
+            return await client.list_tools()
+    listed = asyncio.run(asyncio.wait_for(go(), 60))
+    assert [t.name for t in listed.tools] == ["ask", "digest"]
+    size = sum(len(json.dumps(t.model_dump(mode="json", by_alias=True, exclude_none=True)))
+               for t in listed.tools)
+    assert size < 1200, size  # the schema bytes themselves; the e2e test measures the context
+
+
+def test_ask_answers_with_indicator_records_ledger_and_ignores_external_mode(data_dir, project_dir):
+    with LLMBackend(reply="MCP-ANSWER 42") as backend:
+        (data_dir / "model-policy.json").write_text(json.dumps(http_policy(backend.url)))
+        _, result = call(data_dir, project_dir, "ask", {"prompt": "six times seven?", "tier": "sonnet"})
+    assert not result.is_error, result.content[0].text
+    assert result.content[0].text == "\N{ELECTRIC PLUG} [External: mock/gpt]\nMCP-ANSWER 42"
+    assert backend.posts()[0].json["messages"][-1]["content"] == "six times seven?"
+    stats = json.loads(run_cli("stats", "--json").stdout)
+    assert stats["total"]["calls"] == 1  # the ledger saw it (external mode was off all along)
+
+
+def test_long_answer_is_cut_with_a_pointer_to_the_saved_whole(data_dir, project_dir):
+    whole = "".join(f"line {i} of a long answer\n" for i in range(2000))
+    with LLMBackend(reply=whole) as backend:
+        (data_dir / "model-policy.json").write_text(json.dumps(http_policy(backend.url)))
+        _, result = call(data_dir, project_dir, "ask", {"prompt": "long", "model": "mock/gpt"},
+                         {"MAX_MCP_OUTPUT_TOKENS": "2000"})
+    text = result.content[0].text
+    assert not result.is_error and len(text) <= 6000
+    assert "[answer cut at" in text and "the whole answer is in" in text
+    saved = text.rsplit("the whole answer is in ", 1)[1].split(":")[0]
+    assert saved.startswith(str(data_dir))
+    assert open(saved).read().endswith(whole)
+    assert stat.S_IMODE(os.stat(saved).st_mode) == 0o600
+
+
+def test_errors_are_tool_errors_with_the_fix(data_dir, project_dir):
+    _, result = call(data_dir, project_dir, "ask", {"prompt": "x", "model": "no/such-model"})
+    assert result.is_error
+    assert "unknown model 'no/such-model'" in result.content[0].text
+    assert "fix:" in result.content[0].text
+
+
+def test_digest_tool(data_dir, project_dir):
+    log = project_dir / "app.log"
+    log.write_text("ok\n" * 50 + "PLANTED the fan stopped\n" + "ok\n" * 50)
+    with ReadingModel() as model:
+        (data_dir / "model-policy.json").write_text(json.dumps(policy(model.url)))
+        _, result = call(data_dir, project_dir, "digest",
+                         {"question": "what broke?", "paths": ["app.log"], "budget": 200})
+    assert not result.is_error, result.content[0].text
+    assert result.content[0].text.endswith(f"- {log}:51: PLANTED the fan stopped")
+
+
+def test_ask_is_read_only_unless_the_server_was_started_with_write():
+    from llm_router.mcp_server.tools import Server
+    from llm_router.providers.base import Result
+    from llm_router.routing.chain import Attempt
+
+    seen = {}
+
+    def answer(prompt, **kwargs):
+        seen.update(kwargs)
+        return Result(text="ok", model="m", provider="p"), [], None
+
+    assert Server(answer=answer).call("ask", {"prompt": "p"}) == (
+        "\N{ELECTRIC PLUG} [External: ?]\nok", False)
+    assert seen["scope"] == "read-only"
+    Server(scope="write", answer=answer).call("ask", {"prompt": "p"})
+    assert seen["scope"] == "write"
+    text, is_error = Server(answer=answer).call("ask", {"prompt": "p", "shell": "rm -rf /"})
+    assert is_error and "unknown argument(s): shell" in text and "fix:" in text
+    text, is_error = Server(answer=answer).call("ask", {})
+    assert is_error and "missing: prompt" in text
