@@ -20,7 +20,12 @@ def configure(parser) -> None:
 
 
 def to_yaml(config: dict, header: str) -> str:
-    from ruamel.yaml import YAML
+    try:
+        from ruamel.yaml import YAML
+    except ImportError as exc:
+        from ..errors import MissingDependency
+
+        raise MissingDependency("ruamel.yaml", "writing the LiteLLM config") from exc
 
     yaml = YAML()
     yaml.default_flow_style = False
