@@ -21,14 +21,14 @@ from ..policy import TIERS
 
 TOOLS = [
     {"name": "ask",
-     "description": "Ask an external model (routed by the llm-router policy); returns its answer.",
+     "description": "Ask an external model (llm-router policy); returns its answer.",
      "inputSchema": {"type": "object", "required": ["prompt"], "properties": {
          "prompt": {"type": "string"},
          "model": {"type": "string", "description": "policy model key"},
          "tier": {"enum": list(TIERS)},
-         "task": {"type": "string", "description": "e.g. reasoning, code-generation"}}}},
+         "task": {"type": "string", "description": "e.g. reasoning"}}}},
     {"name": "digest",
-     "description": "A cheap model reads large files and returns a short digest citing file:line.",
+     "description": "A cheap model reads big files; returns a short digest citing file:line.",
      "inputSchema": {"type": "object", "required": ["question", "paths"], "properties": {
          "question": {"type": "string"},
          "paths": {"type": "array", "items": {"type": "string"}},
