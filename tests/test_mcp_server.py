@@ -117,3 +117,26 @@ def test_ask_is_read_only_unless_the_server_was_started_with_write():
     assert is_error and "unknown argument(s): shell" in text and "fix:" in text
     text, is_error = Server(answer=answer).call("ask", {})
     assert is_error and "missing: prompt" in text
+
+
+@pytest.mark.parametrize("attack", ["absolute", "dotdot", "symlink", "symlink-in-folder"])
+def test_digest_tool_cannot_read_outside_the_project(tmp_path, project_dir, attack):
+    """A prompt-injected model asking the digest tool for a secret outside the project gets a
+    tool error, and no model sees the file."""
+    from llm_router.mcp_server.tools import Server
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("PLANTED-SECRET\n")
+    paths = {"absolute": [str(secret)], "dotdot": ["../secret.txt"]}.get(attack)
+    if attack == "symlink":
+        (project_dir / "link.txt").symlink_to(secret)
+        paths = ["link.txt"]
+    elif attack == "symlink-in-folder":
+        (project_dir / "docs").mkdir()
+        (project_dir / "docs" / "notes.txt").symlink_to(secret)
+        paths = ["docs"]
+    read = []
+    server = Server(cwd=str(project_dir), digest=lambda sources, *a, **k: read.extend(sources))
+    text, is_error = server.call("digest", {"question": "q", "paths": paths})
+    assert is_error and "outside the project" in text and "fix:" in text
+    assert read == []

@@ -29,7 +29,9 @@ def configure(parser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-def read_sources(names: list[str]):
+def read_sources(names: list[str], root: str | None = None):
+    """Sources from files, folders or stdin; with `root`, every file (symlinks resolved) must
+    lie under it, so a caller that names paths (the MCP tool) cannot reach outside the project."""
     from ..distill.chunks import Source
 
     if not names or names == ["-"]:
@@ -37,6 +39,8 @@ def read_sources(names: list[str]):
         return [Source("stdin", data.decode("utf-8", "replace"))]
     sources = []
     for path in _paths(names):
+        if root is not None:
+            _confined(path, root)
         try:
             with open(path, "rb") as handle:
                 data = handle.read()
@@ -45,6 +49,13 @@ def read_sources(names: list[str]):
         if b"\0" not in data[:8192]:  # binary files have nothing to cite by line
             sources.append(Source(path, data.decode("utf-8", "replace")))
     return sources
+
+
+def _confined(path: str, root: str) -> None:
+    real, base = os.path.realpath(path), os.path.realpath(root)
+    if os.path.commonpath([real, base]) != base:
+        raise UsageError(f"{path}: outside the project ({base})",
+                         "name files inside the project; run `llm-router digest` yourself for others")
 
 
 def _paths(names: list[str]) -> list[str]:

@@ -81,7 +81,7 @@ class Server:
             raise UsageError("paths must be a non-empty list of file or folder paths",
                              "pass paths: [\"logs/app.log\"]")
         names = [p if os.path.isabs(p) else os.path.join(self.cwd, p) for p in paths]
-        result = digest(read_sources(names), question, budget=int(budget))
+        result = digest(read_sources(names, root=self.cwd), question, budget=int(budget))
         return fit(indicator(result.model) + result.text)
 
 
