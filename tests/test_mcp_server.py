@@ -140,3 +140,15 @@ def test_digest_tool_cannot_read_outside_the_project(tmp_path, project_dir, atta
     text, is_error = server.call("digest", {"question": "q", "paths": paths})
     assert is_error and "outside the project" in text and "fix:" in text
     assert read == []
+
+
+def test_ask_is_refused_by_the_budget_like_invoke(data_dir, project_dir):
+    with LLMBackend(reply="SHOULD-NOT-BE-ASKED") as backend:
+        pol = http_policy(backend.url)
+        pol["budgets"] = {"daily_usd": 0.0001}
+        pol["pricing"] = {"models": {"mock/gpt": {"input": 1000.0, "output": 1000.0}}}
+        (data_dir / "model-policy.json").write_text(json.dumps(pol))
+        _, result = call(data_dir, project_dir, "ask", {"prompt": "x" * 4000, "model": "mock/gpt"})
+        assert backend.posts() == []
+    assert result.is_error, result.content[0].text
+    assert "budget" in result.content[0].text.lower() and "fix:" in result.content[0].text
