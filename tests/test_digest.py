@@ -41,17 +41,22 @@ def test_digest_cites_planted_lines_within_budget_in_parallel(reader, tmp_path, 
     assert all(len(p) // 4 <= 2000 for p in reader.prompts)  # each fits the 2000-token window
 
 
-def test_digest_over_budget_is_reduced_then_cut_and_says_so(reader, tmp_path, cli):
+@pytest.mark.parametrize("facts,merged_by_model", [(8, True), (1000, False)])
+def test_digest_over_budget_is_reduced_then_cut_and_says_so(reader, tmp_path, cli, facts,
+                                                            merged_by_model):
+    """Findings over the budget go to the model to merge when they fit its window (2000
+    tokens here), else straight to the cut; either way the cut says so."""
     reader.keep = 1000  # the "model" merges nothing away: the cut must happen
-    log = tmp_path / "many.log"
-    log.write_text("".join(f"PLANTED fact number {i} with some words\n" if i % 3 == 0 else "x\n"
-                           for i in range(1, 3000)))
-    proc = cli("digest", str(log), "-q", "facts?", "--budget", "100", "--json")
+    log = tmp_path / "m.log"
+    log.write_text("".join(f"PLANTED fact {i}\n" if i % 3 == 0 else "x\n"
+                           for i in range(1, 3 * facts + 1)))
+    proc = cli("digest", str(log), "-q", "facts?", "--budget", "60", "--json")
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
-    assert out["tokens"] <= 100 and out["cut_to_budget"] and out["reduced_by_model"]
-    assert "[digest cut to the 100-token budget:" in out["digest"]
-    assert any(p.startswith("Merge these findings") for p in reader.prompts)
+    assert out["tokens"] <= 60 and out["cut_to_budget"]
+    assert out["reduced_by_model"] is merged_by_model
+    assert "[digest cut to the 60-token budget:" in out["digest"]
+    assert any(p.startswith("Merge these findings") for p in reader.prompts) is merged_by_model
 
 
 def test_digest_names_chunks_that_failed(reader, tmp_path, cli, data_dir):

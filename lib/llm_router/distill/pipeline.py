@@ -99,7 +99,8 @@ def run(sources: list[chunking.Source], question: str, *, policy: dict, model: s
     findings = [line for text, _ in partials for line in _findings(text)]
     failures = _failures(failed)  # they count against the budget too: never cut them
     room = budget - (estimate_tokens(failures) + 1 if failures else 0)
-    text, reduced, cut = _reduce(findings, question, max(room, 1), ask, calls)
+    text, reduced, cut = _reduce(findings, question, max(room, 1), ask, calls,
+                                 chunking.chunk_tokens(window))
     text = f"{text}\n{failures}" if failures else text
     return Digest(text, key, len(pieces), failed, calls, budget, reduced, cut)
 
@@ -164,15 +165,17 @@ def _findings(text: str) -> list[str]:
     return out
 
 
-def _reduce(findings: list[str], question: str, budget: int, ask, calls: list[dict]):
+def _reduce(findings: list[str], question: str, budget: int, ask, calls: list[dict],
+            window_tokens: int):
     """(text, reduced_by_model, cut): the findings as they are when they fit, else merged by
-    the model; whatever is still over budget is cut at a line, and says so."""
+    the model (when they fit its window); whatever is still over budget is cut at a line, and
+    says so."""
     findings = list(dict.fromkeys(findings))
     if not findings:
         return "No part of the input bears on the question.", False, False
     text = "\n".join(findings)
     reduced = False
-    if estimate_tokens(text) > budget:
+    if budget < estimate_tokens(text) <= window_tokens:
         try:
             merged, call = ask(REDUCE_PROMPT.format(budget=budget, question=question,
                                                     findings=text))
