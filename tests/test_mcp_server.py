@@ -1,10 +1,12 @@
 """The stdio MCP server, driven by the official SDK's client over stdio (`llm-router mcp`)."""
 
-import asyncio
+import importlib.util
 import json
 import os
 import stat
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -12,7 +14,11 @@ from conftest import BIN, run_cli
 from mocks.llm_backend import LLMBackend
 from mocks.reading_model import ReadingModel, policy
 
-mcp = pytest.importorskip("mcp", reason="the MCP SDK is in requirements.txt (scripts/test installs it)")
+if importlib.util.find_spec("mcp") is None:  # found, not imported: see mocks/mcp_client.py
+    if os.environ.get("CI"):
+        pytest.fail("CI must have the MCP SDK: scripts/test installs requirements.txt", pytrace=False)
+    pytestmark = pytest.mark.skip(reason="the MCP SDK is not installed: pip install -r requirements.txt")
+CLIENT = Path(__file__).parent / "mocks" / "mcp_client.py"
 
 
 def http_policy(url: str) -> dict:
@@ -22,34 +28,33 @@ def http_policy(url: str) -> dict:
         "endpoints": {"mock": {"kind": "openai", "base_url": url + "/v1"}}}
 
 
-def session(data_dir, project_dir, extra_env=None):
-    """Start `llm-router mcp` and return an async context manager yielding the SDK client."""
-    from mcp import Client
-    from mcp.client.stdio import StdioServerParameters
+class Result:
+    def __init__(self, item: dict) -> None:
+        self.text, self.is_error = item["text"], item["is_error"]
 
+
+def session(data_dir, project_dir, calls, extra_env=None) -> tuple[list, list]:
+    """Start `llm-router mcp` under the SDK's client (in its own process); (tools, results)."""
     env = {"PATH": os.environ["PATH"], "LLM_ROUTER_HOME": str(data_dir),
            "CLAUDE_PLUGIN_DATA": str(data_dir), "LLM_ROUTER_PYTHON": sys.executable,
            "CLAUDE_PROJECT_DIR": str(project_dir), **(extra_env or {})}
-    return Client(StdioServerParameters(command=str(BIN), args=["mcp"], env=env,
-                                        cwd=str(project_dir)))
+    spec = {"command": str(BIN), "env": env, "cwd": str(project_dir), "calls": calls}
+    proc = subprocess.run([sys.executable, str(CLIENT)], input=json.dumps(spec), text=True,
+                          capture_output=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads(proc.stdout)
+    return out["tools"], [Result(item) for item in out["results"]]
 
 
 def call(data_dir, project_dir, name, arguments, extra_env=None):
-    async def go():
-        async with session(data_dir, project_dir, extra_env) as client:
-            listed = await client.list_tools()
-            return listed, await client.call_tool(name, arguments)
-    return asyncio.run(asyncio.wait_for(go(), 60))
+    tools, results = session(data_dir, project_dir, [[name, arguments]], extra_env)
+    return tools, results[0]
 
 
 def test_lists_two_small_tools(data_dir, project_dir):
-    async def go():
-        async with session(data_dir, project_dir) as client:
-            return await client.list_tools()
-    listed = asyncio.run(asyncio.wait_for(go(), 60))
-    assert [t.name for t in listed.tools] == ["ask", "digest"]
-    size = sum(len(json.dumps(t.model_dump(mode="json", by_alias=True, exclude_none=True)))
-               for t in listed.tools)
+    tools, _ = session(data_dir, project_dir, [])
+    assert [t["name"] for t in tools] == ["ask", "digest"]
+    size = sum(len(json.dumps(t)) for t in tools)
     assert size < 1200, size  # the schema bytes themselves; the e2e test measures the context
 
 
@@ -57,8 +62,8 @@ def test_ask_answers_with_indicator_records_ledger_and_ignores_external_mode(dat
     with LLMBackend(reply="MCP-ANSWER 42") as backend:
         (data_dir / "model-policy.json").write_text(json.dumps(http_policy(backend.url)))
         _, result = call(data_dir, project_dir, "ask", {"prompt": "six times seven?", "tier": "sonnet"})
-    assert not result.is_error, result.content[0].text
-    assert result.content[0].text == "\N{ELECTRIC PLUG} [External: mock/gpt]\nMCP-ANSWER 42"
+    assert not result.is_error, result.text
+    assert result.text == "\N{ELECTRIC PLUG} [External: mock/gpt]\nMCP-ANSWER 42"
     assert backend.posts()[0].json["messages"][-1]["content"] == "six times seven?"
     stats = json.loads(run_cli("stats", "--json").stdout)
     assert stats["total"]["calls"] == 1  # the ledger saw it (external mode was off all along)
@@ -70,7 +75,7 @@ def test_long_answer_is_cut_with_a_pointer_to_the_saved_whole(data_dir, project_
         (data_dir / "model-policy.json").write_text(json.dumps(http_policy(backend.url)))
         _, result = call(data_dir, project_dir, "ask", {"prompt": "long", "model": "mock/gpt"},
                          {"MAX_MCP_OUTPUT_TOKENS": "2000"})
-    text = result.content[0].text
+    text = result.text
     assert not result.is_error and len(text) <= 6000
     assert "[answer cut at" in text and "the whole answer is in" in text
     saved = text.rsplit("the whole answer is in ", 1)[1].split(":")[0]
@@ -82,8 +87,8 @@ def test_long_answer_is_cut_with_a_pointer_to_the_saved_whole(data_dir, project_
 def test_errors_are_tool_errors_with_the_fix(data_dir, project_dir):
     _, result = call(data_dir, project_dir, "ask", {"prompt": "x", "model": "no/such-model"})
     assert result.is_error
-    assert "unknown model 'no/such-model'" in result.content[0].text
-    assert "fix:" in result.content[0].text
+    assert "unknown model 'no/such-model'" in result.text
+    assert "fix:" in result.text
 
 
 def test_digest_tool(data_dir, project_dir):
@@ -93,8 +98,8 @@ def test_digest_tool(data_dir, project_dir):
         (data_dir / "model-policy.json").write_text(json.dumps(policy(model.url)))
         _, result = call(data_dir, project_dir, "digest",
                          {"question": "what broke?", "paths": ["app.log"], "budget": 200})
-    assert not result.is_error, result.content[0].text
-    assert result.content[0].text.endswith(f"- {log}:51: PLANTED the fan stopped")
+    assert not result.is_error, result.text
+    assert result.text.endswith(f"- {log}:51: PLANTED the fan stopped")
 
 
 def test_ask_is_read_only_unless_the_server_was_started_with_write():
@@ -150,5 +155,5 @@ def test_ask_is_refused_by_the_budget_like_invoke(data_dir, project_dir):
         (data_dir / "model-policy.json").write_text(json.dumps(pol))
         _, result = call(data_dir, project_dir, "ask", {"prompt": "x" * 4000, "model": "mock/gpt"})
         assert backend.posts() == []
-    assert result.is_error, result.content[0].text
-    assert "budget" in result.content[0].text.lower() and "fix:" in result.content[0].text
+    assert result.is_error, result.text
+    assert "budget" in result.text.lower() and "fix:" in result.text
