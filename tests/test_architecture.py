@@ -17,10 +17,11 @@ LAYERS = [
     {"setup"},                                       # the plugin's venv
     {"state", "policy", "trust", "presets", "providers", "intent", "subagents", "handoff", "threads"},
     {"routing", "usage"},                            # which model; what it cost
-    {"invocation", "jobs", "opinions", "brief"},     # decide, precheck, run, record; background
-                                                     # jobs; consensus and review; the brief
+    {"invocation", "jobs", "opinions", "brief", "distill"},  # decide, precheck, run, record;
+                                                     # background jobs; consensus and review;
+                                                     # the brief; digest
     {"hooks"},                                       # Claude Code's hook events
-    {"commands", "cli", "__main__"},                 # the command line
+    {"commands", "cli", "__main__", "gateway", "mcp_server"},  # the command line, MCP, export
 ]
 LAYER = {name: depth for depth, names in enumerate(LAYERS) for name in names}
 # Concerns of one layer that must stay apart.

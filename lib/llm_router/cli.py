@@ -30,6 +30,9 @@ COMMANDS = {
     "consensus": ("consensus", "ask several models the same question in parallel, blinded"),
     "review": ("review", "have several models review your git diff; merged, ranked findings"),
     "threads": ("threads", "list, show or prune the threads --continue can resume"),
+    "digest": ("digest", "read large inputs with a cheap model and print a short cited digest"),
+    "export": ("export", "write a LiteLLM proxy config from the policy (export litellm)"),
+    "mcp": ("mcp", "run the stdio MCP server (tools: ask, digest)"),
 }
 
 

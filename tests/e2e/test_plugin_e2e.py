@@ -34,10 +34,13 @@ def first_main_request(mock):
 
 def hook_text(request_text: str) -> list[str]:
     """The llm-router mentions that are not part of Claude Code's listings of the plugin's
-    agents and skills (those list every installed plugin's components, whatever its mode)."""
+    agents, skills and MCP server (those list every installed plugin's components, whatever
+    its mode)."""
     text = request_text.replace("\\n", "\n")
     return [line for line in text.splitlines()
-            if "llm-router" in line and not line.lstrip().startswith("- llm-router:")]
+            if "llm-router" in line and not line.lstrip().startswith("- llm-router:")
+            and line.strip() != "plugin:llm-router:llm-router"
+            and not line.strip().startswith("mcp__plugin_llm-router_llm-router__")]
 
 
 def test_mode_on_announcement_reaches_the_model(claude, mock):
