@@ -124,11 +124,13 @@ def gateway(proxy_bin, tmp_path_factory):
 
 
 @pytest.fixture
-def through_proxy(gateway, data_dir, project_dir):
-    """This test's data dir holds the team policy, and its project the --policy fragment."""
-    (data_dir / "model-policy.json").write_text(json.dumps(gateway["policy"]))
-    (project_dir / ".claude").mkdir()
-    (project_dir / ".claude" / "llm-router.json").write_text(json.dumps(gateway["fragment"]))
+def through_proxy(gateway, data_dir):
+    """This test's user policy is the team policy with the --policy fragment laid over it (a
+    project file could not re-point models at the proxy without `policy trust`)."""
+    from llm_router.policy import deep_merge
+
+    policy = deep_merge(gateway["policy"], gateway["fragment"])
+    (data_dir / "model-policy.json").write_text(json.dumps(policy))
     gateway["backend"].requests.clear()
     return {"LITELLM_BASE_URL": gateway["url"], "LITELLM_API_KEY": MASTER,
             "TEAM_BACKEND_KEY": "not-used-locally"}
