@@ -8,6 +8,7 @@ scripts/test installs, so CI does not build llama-cpp-python twice; `setup --loc
 tested hermetically in tests/test_setup_local.py.
 """
 
+import fcntl
 import json
 import os
 import signal
@@ -107,6 +108,10 @@ def test_the_server_stops_after_the_idle_period(local):
     assert done.returncode == 0, done.stderr
     running = state(local)
     assert running, "no server state after a call"
+    with open(local / "local-model" / "busy") as busy:  # a call in flight holds it shared
+        fcntl.flock(busy, fcntl.LOCK_SH)
+        time.sleep(6)
+        assert alive(running["server_pid"]), "the watchdog stopped a server during a call"
     assert gone_within(running["server_pid"], 30), "the idle server was not stopped"
     assert gone_within(running["pid"], 10) and state(local) is None
     assert "server stopped" in run_cli("doctor").stdout

@@ -136,13 +136,17 @@ def ensure_server(options: dict, timeout: float) -> str:
     from ..io import fileio
 
     wait = min(float(_setting(options, "start_timeout_s")), timeout)
-    with fileio.locked(_file("server"), timeout=wait + 5):
-        state = _read_state()
-        if state and _alive(state.get("pid")) and _answers(state["port"]):
-            return f"http://127.0.0.1:{state['port']}"
-        if state:
-            _stop(state)
-        return _start(options, wait)
+    try:
+        with fileio.locked(_file("server"), timeout=wait + 5):
+            state = _read_state()
+            if state and _alive(state.get("pid")) and _answers(state["port"]):
+                return f"http://127.0.0.1:{state['port']}"
+            if state:
+                _stop(state)
+            return _start(options, wait)
+    except fileio.LockTimeout as exc:
+        raise ProviderTimeout(f"local-llama: another call was still starting the local server after {wait + 5:g} s",
+                              f"try again, or read {_file('server.log')}", provider="local-llama") from exc
 
 
 def _stop(state: dict) -> None:
@@ -201,7 +205,7 @@ def _start(options: dict, wait: float) -> str:
                                  start_new_session=True, env=proc.child_env())
     finally:
         os.close(log)
-    first.wait(10)  # the watchdog forks and this first process exits at once
+    first.wait(30)  # the watchdog forks and this first process exits at once
     return _wait_ready(port, wait)
 
 
