@@ -128,3 +128,16 @@ def test_a_server_killed_between_calls_is_started_again(local):
     assert second.stdout.strip()
     new = state(local)
     assert new and new["server_pid"] != old["server_pid"] and alive(new["server_pid"])
+
+
+def test_a_server_whose_watchdog_was_killed_is_replaced_not_left_running(local):
+    first = run_cli("invoke", "--model", SHORT, "-p", "Say yes.", timeout=300)
+    assert first.returncode == 0, first.stderr
+    old = state(local)
+    os.kill(old["pid"], signal.SIGKILL)  # the watchdog alone: its server lives on, unwatched
+    assert gone_within(old["pid"], 10) and alive(old["server_pid"])
+    second = run_cli("invoke", "--model", SHORT, "-p", "Say no.", timeout=300)
+    assert second.returncode == 0, second.stderr
+    assert gone_within(old["server_pid"], 10), "the unwatched server was left running"
+    new = state(local)
+    assert new and new["pid"] != old["pid"] and alive(new["server_pid"])

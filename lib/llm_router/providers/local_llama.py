@@ -154,7 +154,7 @@ def _stop(state: dict) -> None:
     import signal
 
     pgid = state.get("pgid")
-    if isinstance(pgid, int) and pgid > 1 and _alive(state.get("pid")):
+    if isinstance(pgid, int) and pgid > 1 and any(_in_group(state.get(key), pgid) for key in ("pid", "server_pid")):
         try:
             os.killpg(pgid, signal.SIGKILL)
         except OSError:
@@ -163,6 +163,15 @@ def _stop(state: dict) -> None:
         os.unlink(_file("server.json"))
     except OSError:
         pass
+
+
+def _in_group(pid, pgid: int) -> bool:
+    """pid is alive and still in that process group (a watchdog killed alone leaves its server
+    running; a recycled pid in another group is never signalled)."""
+    try:
+        return isinstance(pid, int) and pid > 0 and os.getpgid(pid) == pgid
+    except OSError:
+        return False
 
 
 def stop_server() -> bool:
