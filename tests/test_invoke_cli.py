@@ -377,7 +377,7 @@ class Fake:
                       usage=Usage(3, 4))
 
 
-for _name in ("opencode", "gemini", "codex", "copilot", "claude", "openai-http", "anthropic-http"):
+for _name in ("opencode", "gemini", "codex", "copilot", "claude", "openai-http", "anthropic-http", "local-llama"):
     globals()["P_" + _name.replace("-", "_")] = type("P", (Fake,), {"name": _name})
 '''
 

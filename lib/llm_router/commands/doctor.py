@@ -38,7 +38,7 @@ def configure(parser) -> None:
 
 
 def run(args) -> int:
-    checks = [*_core_checks(), *_cli_checks(), *_endpoint_checks(), *_cooldown_checks()]
+    checks = [*_core_checks(), *_cli_checks(), *_endpoint_checks(), _local_model_check(), *_cooldown_checks()]
     if args.json:
         import json
 
@@ -178,6 +178,18 @@ def _endpoint_answers(name: str, endpoint: dict) -> tuple:
         return (OK, f"endpoint {name}", f"{base} answers", "")
     return (WARN, f"endpoint {name}", f"{base} does not answer (GET {provider._models_url(base)})",
             "start the server, or fix the endpoint's base URL")
+
+
+def _local_model_check() -> tuple:
+    from ..providers import local_llama
+    from ..setup import local_model
+
+    if not local_model.is_installed():
+        return (OK, "local model", "not installed (optional: `llm-router setup --local`)", "")
+    running = local_llama.status()
+    state = (f"server running on 127.0.0.1:{running['port']}, pid {running.get('server_pid')}"
+             if running else "server stopped (starts on the first call)")
+    return (OK, "local model", f"installed ({local_model.gguf_path()}); {state}", "")
 
 
 def _cooldown_checks() -> list[tuple]:

@@ -9,6 +9,7 @@ REGISTRY = {
     "claude": "llm_router.providers.claude:ClaudeProvider",
     "openai-http": "llm_router.providers.openai_http:OpenAIHTTPProvider",
     "anthropic-http": "llm_router.providers.anthropic_http:AnthropicHTTPProvider",
+    "local-llama": "llm_router.providers.local_llama:LocalLlamaProvider",
 }
 
 _instances: dict = {}
