@@ -50,7 +50,7 @@ def choose_model(policy: dict, model: str | None) -> str:
             raise UsageError(f"--model: unknown model '{model}'",
                              "use a key from `llm-router models`: " + ", ".join(sorted(models)))
         return model
-    local = sorted(key for key in models if key.startswith("local/"))
+    local = sorted(key for key in models if key.startswith("local/") and _usable(policy, key))
     if local:
         return local[0]
     key = policy.get("claude_to_external_map", {}).get("haiku")
@@ -58,6 +58,15 @@ def choose_model(policy: dict, model: str | None) -> str:
         raise UsageError("no cheap model to read with: the policy maps no haiku tier",
                          "pass --model KEY, or set claude_to_external_map.haiku")
     return key
+
+
+def _usable(policy: dict, key: str) -> bool:
+    """Whether a step of model `key` can run now (a shipped local model that `setup --local`
+    has not installed is not: the digest then reads with the haiku tier's model)."""
+    from ..routing.chain import check_available
+    from ..routing.router import build_steps
+
+    return any(check_available(step)[1] for step in build_steps(policy, key) if step.model_key == key)
 
 
 class Digest:
