@@ -15,7 +15,7 @@ from llm_router.hooks import session_start
 SHIPPED = json.loads((ROOT / "config" / "model-policy.json").read_text())
 
 
-@pytest.mark.parametrize("name", ["copilot", "gemini", "glm"])
+@pytest.mark.parametrize("name", ["codex", "copilot", "gemini", "glm", "local"])
 def test_shipped_presets_bind_every_tier_to_one_vendors_models(name):
     tiers = presets.effective(SHIPPED, name)["claude_to_external_map"]
     vendors = {SHIPPED["external_models"][key]["vendor"] for key in tiers.values()}
@@ -34,17 +34,37 @@ def test_a_preset_naming_an_unknown_model_is_a_config_error():
 
 
 @pytest.mark.parametrize("name", ["codex", "local"])
-def test_a_vendor_with_no_configured_model_is_a_clear_error(name):
+def test_a_vendor_whose_preset_the_user_removed_is_a_clear_error(name):
+    without = {**SHIPPED, "presets": {k: v for k, v in SHIPPED["presets"].items() if k != name}}
     with pytest.raises(UsageError) as caught:
-        presets.resolve(SHIPPED, name)
+        presets.resolve(without, name)
     text = caught.value.user_text()
     assert f"no {name} model configured" in text and "external_models" in text
     assert "copilot, gemini, glm" in text  # and what can be used instead
 
 
+def test_a_vendor_with_no_preset_at_all_names_the_ones_there_are():
+    with pytest.raises(UsageError) as caught:
+        presets.resolve(SHIPPED, "openrouter")
+    assert "no preset named 'openrouter'" in caught.value.user_text()
+    assert "codex, copilot, gemini, glm, local" in caught.value.user_text()
+
+
 def test_vendor_words_mean_presets():
     assert [presets.canonical(w) for w in ("Z.AI", "GitHub Copilot", "ollama", " Gemini ", "", None)] == [
         "glm", "copilot", "local", "gemini", None, None]
+    # GPT models come from OpenAI's own CLI
+    assert {presets.canonical(w) for w in ("gpt", "GPT-5", "ChatGPT", "openai", "codex")} == {"codex"}
+
+
+def test_every_vendor_word_the_detector_reports_means_a_preset_or_says_so():
+    registry = json.loads((ROOT / "component-registry.json").read_text())
+    vendors = registry["components"]["external-mode-toggle"]["vendors"]
+    for vendor, words in vendors.items():
+        for word in [vendor, *words]:
+            name = presets.canonical(word)
+            assert name in SHIPPED["presets"] or vendor in ("opencode", "openrouter", "litellm", "qwen",
+                                                             "deepseek", "mistral", "kimi", "grok"), word
 
 
 def test_mode_on_prefer_binds_tiers_status_shows_it_and_off_clears_it():
@@ -64,11 +84,21 @@ def test_mode_on_prefer_binds_tiers_status_shows_it_and_off_clears_it():
     assert state.load_mode()[0]["prefer"] is None  # a new mode session starts without one
 
 
-def test_mode_on_prefer_codex_fails_and_changes_nothing():
-    proc = run_cli("mode", "on", "--prefer", "codex")
+def test_mode_on_prefer_a_vendor_without_a_preset_fails_and_changes_nothing():
+    proc = run_cli("mode", "on", "--prefer", "openrouter")
     assert proc.returncode == 2
-    assert "no 'codex' preset" in proc.stderr and "fix:" in proc.stderr
+    assert "no preset named 'openrouter'" in proc.stderr and "fix:" in proc.stderr
     assert state.load_mode()[0]["enabled"] is False
+
+
+def test_mode_on_prefer_gpt_binds_codex_and_local_binds_the_local_model():
+    assert run_cli("mode", "on", "--prefer", "gpt").returncode == 0
+    assert state.load_mode()[0]["prefer"] == "codex"
+    status = json.loads(run_cli("mode", "status", "--json").stdout)
+    assert set(status["tier_map"].values()) == {"codex/gpt-5.2"}
+    assert run_cli("mode", "on", "--prefer", "ollama").returncode == 0
+    status = json.loads(run_cli("mode", "status", "--json").stdout)
+    assert status["prefer"] == "local" and set(status["tier_map"].values()) == {"local/gemma3-270m"}
 
 
 def test_routing_reads_the_preset_through_the_tier_map():
@@ -104,10 +134,15 @@ def test_an_enable_without_a_vendor_keeps_the_plain_map():
 
 
 def test_an_enable_naming_a_vendor_without_models_switches_nothing():
-    out = prompt_hook._enable({"action": "enable", "trigger": "use codex", "vendor": "codex"})
+    out = prompt_hook._enable({"action": "enable", "trigger": "use openrouter", "vendor": "openrouter"})
     assert state.load_mode()[0]["enabled"] is False
-    assert "stays OFF" in out["systemMessage"] and "no 'codex' preset" in out["systemMessage"]
+    assert "stays OFF" in out["systemMessage"] and "no preset named 'openrouter'" in out["systemMessage"]
     assert out["hookSpecificOutput"]["additionalContext"].startswith(prompt_hook.APPLIED)
+
+
+def test_an_enable_naming_gpt_binds_the_codex_preset():
+    out = prompt_hook._enable({"action": "enable", "trigger": "use gpt from now on", "vendor": "gpt"})
+    assert state.load_mode()[0]["prefer"] == "codex" and "codex/gpt-5.2" in out["systemMessage"]
 
 
 def test_a_preset_removed_from_the_policy_does_not_break_the_hooks(data_dir):
@@ -117,3 +152,28 @@ def test_a_preset_removed_from_the_policy_does_not_break_the_hooks(data_dir):
     assert "opus→copilot/gpt-5.2" in out["systemMessage"]
     with pytest.raises(UsageError, match="no preset named 'glm'"):
         invocation.load_policy()  # but a delegated call says so instead of routing elsewhere
+
+
+@pytest.mark.parametrize("typed, prefer", [
+    ("--external on --prefer gemini", "gemini"), ("--external=on --prefer=GPT", "codex"),
+    ("--external on --prefer github copilot", "copilot"), ("--external on", None)])
+def test_pa_external_on_takes_a_preset(typed, prefer):
+    proc = run_cli("pa", "--", *typed.split())
+    assert proc.returncode == 0, proc.stderr
+    assert state.load_mode()[0] == {**state.load_mode()[0], "enabled": True, "prefer": prefer}
+    if prefer:
+        assert f"preset {prefer}" in proc.stdout
+
+
+@pytest.mark.parametrize("typed", ["--external off --prefer gemini", "--external on --prefer",
+                                   "--external on gemini"])
+def test_pa_external_with_words_it_cannot_use_changes_nothing(typed):
+    proc = run_cli("pa", "--", *typed.split())
+    assert proc.returncode == 0 and "unknown --external value" in proc.stdout
+    assert state.load_mode()[0]["enabled"] is False
+
+
+def test_pa_external_on_with_a_vendor_without_a_preset_says_so():
+    proc = run_cli("pa", "--", "--external", "on", "--prefer", "openrouter")
+    assert "no preset named 'openrouter'" in proc.stdout + proc.stderr
+    assert state.load_mode()[0]["enabled"] is False

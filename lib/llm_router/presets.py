@@ -15,19 +15,21 @@ Standard library only: the hooks import this when the mode is on.
 
 from .errors import ConfigError, UsageError
 
-# Words a user (or the toggle detector's `vendor` field) may use, and the preset they mean.
+# Words a user (or the toggle detector's `vendor` field: the registry's `vendors` keys) may use,
+# and the preset they mean. GPT models come from OpenAI's own CLI, codex.
 ALIASES = {
-    "copilot": "copilot", "github copilot": "copilot", "github": "copilot",
-    "codex": "codex", "openai codex": "codex",
-    "gemini": "gemini", "google": "gemini", "google gemini": "gemini",
-    "glm": "glm", "z.ai": "glm", "zai": "glm", "zhipu": "glm",
-    "local": "local", "ollama": "local", "llama.cpp": "local", "llamacpp": "local",
+    "copilot": "copilot", "github copilot": "copilot", "gh copilot": "copilot", "github": "copilot",
+    "codex": "codex", "openai codex": "codex", "codex cli": "codex",
+    "gpt": "codex", "gpt5": "codex", "gpt-5": "codex", "chatgpt": "codex", "openai": "codex",
+    "gemini": "gemini", "google": "gemini", "google gemini": "gemini", "gemini cli": "gemini",
+    "glm": "glm", "z.ai": "glm", "zai": "glm", "zhipu": "glm", "chatglm": "glm",
+    "local": "local", "ollama": "local", "llama": "local", "local llama": "local",
+    "llama.cpp": "local", "llamacpp": "local", "lm studio": "local", "lmstudio": "local", "vllm": "local",
 }
-# What to add when a well-known vendor has no preset yet (the shipped policy has no codex or
-# local model: those need the user's own CLI login or server).
+# What to add when a well-known vendor's preset was removed from the user's policy.
 MISSING_HINT = {
-    "codex": "a model that runs through the codex CLI, e.g. \"codex/gpt-5.4\": {\"tier\": "
-             "\"opus\", \"via\": [{\"provider\": \"codex\", \"model\": \"gpt-5.4\"}]}",
+    "codex": "a model that runs through the codex CLI, e.g. \"codex/gpt-5.2\": {\"tier\": "
+             "\"opus\", \"via\": [{\"provider\": \"codex\", \"model\": \"gpt-5.2\"}]}",
     "local": "a local model, e.g. \"ollama/qwen3\": {\"tier\": \"haiku\", \"via\": [{\"provider\": "
              "\"openai-http\", \"endpoint\": \"ollama\", \"model\": \"qwen3:8b\"}]}",
 }

@@ -15,9 +15,10 @@ import sys
 
 from .. import state
 
-USAGE = ("usage: /pa --external on|off|status | --stats | --tier-agents [--apply] | "
+USAGE = ("usage: /pa --external on [--prefer VENDOR]|off|status | --stats | --tier-agents [--apply] | "
          "--once <request> | --continue ID [--allow-switch] <message> | --background <request> | "
-         "--jobs | --result ID | --cancel ID | --review [--base REF] [--staged] [--focus TEXT] [--models A,B] | <request>")
+         "--jobs | --result ID | --cancel ID | --review [--base REF] [--staged] [--focus TEXT] "
+         "[--models A,B] | <request>")
 # /pa words that map onto a `llm-router` subcommand; the rest of the words are its arguments
 # (an argv list given to cli.main in this process: never a shell command line).
 SUBCOMMANDS = {"--stats": ["stats", "--compact"], "--tier-agents": ["tier-agents"],
@@ -62,6 +63,8 @@ def _stashed(data_dir: str) -> str | None:
 
 def _dispatch(text: str) -> None:
     words = _split(text)
+    if words[:1] and words[0].startswith("--external="):
+        words = ["--external", words[0].partition("=")[2], *words[1:]]
     if words[:1] == ["--external"]:
         return _external(words[1:])
     if words[:1] and words[0] in SUBCOMMANDS:
@@ -86,11 +89,17 @@ def _split(text: str) -> list[str]:
 
 
 def _external(words: list[str]) -> None:
+    """on [--prefer VENDOR] | off | status: `llm-router mode` with the same words."""
     action = words[0].lower() if words else "status"
-    if action not in ("on", "off", "status"):
-        print(f"llm-router: unknown --external value '{action}'. {USAGE}")
+    rest = " ".join(words[1:]).replace("--prefer=", "--prefer ").split()
+    prefer = rest[1:] if rest[:1] == ["--prefer"] else None
+    if action not in ("on", "off", "status") or (rest and (action != "on" or not prefer)):
+        print(f"llm-router: unknown --external value '{' '.join(words)}'. {USAGE}")
         return None
-    _run_command(["mode", action] + (["--reason", "/pa --external on"] if action == "on" else []))
+    argv = ["mode", action]
+    if action == "on":
+        argv += ["--reason", "/pa --external on"] + (["--prefer", " ".join(prefer)] if prefer else [])
+    _run_command(argv)
     return None
 
 
