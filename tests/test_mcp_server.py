@@ -51,11 +51,11 @@ def call(data_dir, project_dir, name, arguments, extra_env=None):
     return tools, results[0]
 
 
-def test_lists_two_small_tools(data_dir, project_dir):
+def test_lists_three_small_tools(data_dir, project_dir):
     tools, _ = session(data_dir, project_dir, [])
-    assert [t["name"] for t in tools] == ["ask", "digest"]
-    size = sum(len(json.dumps(t)) for t in tools)
-    assert size < 1200, size  # the schema bytes themselves; the e2e test measures the context
+    assert [t["name"] for t in tools] == ["ask", "consensus", "digest"]
+    size = sum(len(json.dumps(t, separators=(",", ":"))) for t in tools)
+    assert size < 900, size  # the schema bytes themselves; the e2e test measures the context
 
 
 def test_ask_answers_with_indicator_records_ledger_and_ignores_external_mode(data_dir, project_dir):
@@ -157,3 +157,43 @@ def test_ask_is_refused_by_the_budget_like_invoke(data_dir, project_dir):
         assert backend.posts() == []
     assert result.is_error, result.text
     assert "budget" in result.text.lower() and "fix:" in result.text
+
+
+def panel_policy(url: str) -> dict:
+    """Three HTTP models on one loopback backend; the one whose model id is err500 always fails."""
+    via = {"mock/a": "gpt-a", "mock/b": "gpt-b", "mock/bad": "err500"}
+    return {"external_models": {key: {"tier": "sonnet", "via": [
+        {"provider": "openai-http", "endpoint": "mock", "model": model}]} for key, model in via.items()},
+        "claude_to_external_map": {"sonnet": "mock/a"}, "task_routing": {"default": "mock/a"},
+        "consensus": {"models": ["mock/a", "mock/b"], "timeout_s": 60},
+        "endpoints": {"mock": {"kind": "openai", "base_url": url + "/v1"}}}
+
+
+def test_consensus_tool_asks_every_model_blind_and_names_failures(data_dir, project_dir):
+    with LLMBackend(reply="PANEL-ANSWER") as backend:
+        (data_dir / "model-policy.json").write_text(json.dumps(panel_policy(backend.url)))
+        _, results = session(data_dir, project_dir, [
+            ["consensus", {"prompt": "tabs or spaces?"}],                       # policy consensus.models
+            ["consensus", {"prompt": "tabs or spaces?", "models": ["mock/a", "mock/bad"]}],
+            ["consensus", {"prompt": "tabs or spaces?", "models": ["mock/bad"]}],
+            ["consensus", {"prompt": "x", "models": ["no/such-model"]}],
+            ["consensus", {"prompt": "x", "models": "mock/a"}]])
+        posts = backend.posts()
+    both, some, none, unknown, bad_type = results
+    assert not both.is_error, both.text
+    assert "2 of 2 models answered" in both.text
+    assert "[External: mock/a]" in both.text and "[External: mock/b]" in both.text
+    assert both.text.count("PANEL-ANSWER") == 2
+    assert not some.is_error and "1 of 2 models answered" in some.text
+    assert "- mock/bad: ServerError" in some.text
+    assert none.is_error and "no model answered" in none.text and "fix:" in none.text
+    assert unknown.is_error and "fix:" in unknown.text
+    assert "unknown model key(s): no/such-model" in unknown.text
+    assert bad_type.is_error
+    # blind: every request carries the question alone, never another model's answer
+    asked = [p for p in posts if p.json["model"] in ("gpt-a", "gpt-b")]
+    assert len(asked) == 3
+    assert all(p.json["messages"][-1]["content"] == "tabs or spaces?" for p in asked)
+    assert not any("PANEL-ANSWER" in json.dumps(p.json) for p in posts)
+    stats = json.loads(run_cli("stats", "--json").stdout)
+    assert stats["total"]["calls"] >= 3  # each member's call is in the ledger

@@ -32,7 +32,7 @@ COMMANDS = {
     "threads": ("threads", "list, show or prune the threads --continue can resume"),
     "digest": ("digest", "read large inputs with a cheap model and print a short cited digest"),
     "export": ("export", "write a LiteLLM proxy config from the policy (export litellm)"),
-    "mcp": ("mcp", "run the stdio MCP server (tools: ask, digest)"),
+    "mcp": ("mcp", "run the stdio MCP server (tools: ask, consensus, digest)"),
 }
 
 

@@ -1,6 +1,6 @@
 """llm-router mcp [--scope read-only|write]
 
-The stdio MCP server the plugin ships (.mcp.json): tools `ask` and `digest` (mcp_server/).
+The stdio MCP server the plugin ships (.mcp.json): tools `ask`, `consensus` and `digest` (mcp_server/).
 External mode does not gate `ask` (calling it is an explicit request); the ledger, budgets,
 the scope and the external-model indicator apply as for `invoke`. --scope write lets the
 external model change files in the project; the default is read-only.

@@ -15,24 +15,32 @@ import os
 import time
 
 from .. import paths
-from ..errors import RouterError, UsageError
+from ..errors import ProviderError, RouterError, UsageError
 from ..io.fileio import atomic_write_bytes
 from ..policy import TIERS
 
+# Property descriptions and array item types are left out on purpose: the names say enough
+# (the handlers check the types), and every byte here is paid on every request of every
+# session; the README's "MCP server" table has the figures.
 TOOLS = [
     {"name": "ask",
-     "description": "Ask an external model (llm-router policy); returns its answer.",
+     "description": "Ask another model; returns its answer.",
      "inputSchema": {"type": "object", "required": ["prompt"], "properties": {
          "prompt": {"type": "string"},
-         "model": {"type": "string", "description": "policy model key"},
+         "model": {"type": "string"},
          "tier": {"enum": list(TIERS)},
-         "task": {"type": "string", "description": "e.g. reasoning"}}}},
+         "task": {"type": "string"}}}},
+    {"name": "consensus",
+     "description": "Ask several models at once, blind.",
+     "inputSchema": {"type": "object", "required": ["prompt"], "properties": {
+         "prompt": {"type": "string"},
+         "models": {"type": "array"}}}},
     {"name": "digest",
-     "description": "A cheap model reads big files; returns a short digest citing file:line.",
+     "description": "A cheap model digests big files, citing file:line.",
      "inputSchema": {"type": "object", "required": ["question", "paths"], "properties": {
          "question": {"type": "string"},
-         "paths": {"type": "array", "items": {"type": "string"}},
-         "budget": {"type": "integer", "description": "max tokens, default 2000"}}}},
+         "paths": {"type": "array"},
+         "budget": {"type": "integer"}}}},
 ]
 
 DEFAULT_OUTPUT_TOKENS = 25_000  # Claude Code's MCP output limit unless MAX_MCP_OUTPUT_TOKENS
@@ -45,15 +53,15 @@ class Server:
     default: an MCP caller never gets write access unless the user started the server so)."""
 
     def __init__(self, scope: str = "read-only", cwd: str | None = None, answer=None,
-                 digest=None) -> None:
+                 digest=None, consensus=None) -> None:
         self.scope, self.cwd = scope, cwd or os.environ.get("CLAUDE_PROJECT_DIR") or os.getcwd()
-        self._answer, self._digest = answer, digest
+        self._answer, self._digest, self._consensus = answer, digest, consensus
 
     def call(self, name: str, arguments: dict | None) -> tuple[str, bool]:
         try:
-            handler = {"ask": self.ask, "digest": self.digest}.get(name)
+            handler = {"ask": self.ask, "consensus": self.consensus, "digest": self.digest}.get(name)
             if handler is None:
-                raise UsageError(f"unknown tool '{name}'", "use ask or digest")
+                raise UsageError(f"unknown tool '{name}'", "use ask, consensus or digest")
             return handler(**_args(name, arguments)), False
         except RouterError as exc:
             return exc.user_text(), True
@@ -70,6 +78,25 @@ class Server:
         used = next((a.model_key for a in reversed(attempts) if a.outcome == "ok"),
                     getattr(decision, "model_key", None) or model or "?")
         return fit(indicator(used) + result.text)
+
+    def consensus(self, prompt: str, models: list | None = None) -> str:
+        """Every model at once, each in its own read-only process, none seeing another's answer
+        (opinions/consensus.py); `models` defaults to the policy's consensus.models. Some
+        failures still return the answers, each failure named; none answering is an error."""
+        from .. import invocation
+        from ..opinions import consensus
+
+        if models is not None and not (isinstance(models, list) and all(isinstance(m, str) for m in models)):
+            raise UsageError("models must be a list of model keys", "pass models: [\"gemini/gemini-3-pro\"]")
+        pol = invocation.load_policy()
+        keys = consensus.models_from(pol, ",".join(models) if models else None, None)
+        run = self._consensus or consensus.run
+        report = run(prompt, keys, consensus.timeout_from(pol, None), None, self.cwd)
+        text = consensus.render(report)
+        if not report["answered"]:
+            raise ProviderError(f"no model answered the consensus question\n{text}",
+                                "see each model's error above; `llm-router models` shows what is available")
+        return fit(text)
 
     def digest(self, question: str, paths: list, budget: int = 2000) -> str:
         digest = self._digest
