@@ -13,7 +13,7 @@ validation cache, as the first call after an install or a policy edit would).
 
 Everything lives in a temp dir: the data dir (LLM_ROUTER_HOME) with a policy override that
 routes every request to the model `bench/fake` via opencode, and the fake CLI first on PATH.
-Target: added cold cost <= 25 ms median.
+Target: added cold cost <= 60 ms median (a delegated call takes seconds; issue 14 allows 60 ms).
 """
 
 import argparse
@@ -27,7 +27,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, "bin", "llm-router")
-TARGET_MS = 25.0
+TARGET_MS = 60.0
 MODEL = "mock/mock-model"
 
 REPLY = [

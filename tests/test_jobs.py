@@ -185,28 +185,6 @@ def _group(pid: int):
         return None
 
 
-def test_the_fast_parse_of_jobs_start_equals_argparse():
-    from llm_router import cli
-    from test_fastargs import TO_ARGPARSE, command_lines
-
-    checked = 0
-    for argv in [*command_lines(), ["--label", "x", "-p", "y"], ["--label=a b"]]:
-        if "--stream" in argv:
-            continue  # not a jobs start option: argparse rejects it, so must fastargs
-        fast = cli._fast_parse("jobs", ["jobs", "start", *argv])
-        try:
-            expected = vars(cli.build_parser("jobs").parse_args(["jobs", "start", *argv]))
-        except SystemExit:
-            assert fast is None, argv
-            continue
-        assert fast is not None and vars(fast) == expected, argv
-        checked += 1
-    assert checked > 50
-    for argv in TO_ARGPARSE:
-        assert cli._fast_parse("jobs", ["jobs", "start", *argv]) is None, argv
-    assert cli._fast_parse("jobs", ["jobs", "list"]) is None
-
-
 def test_a_job_deadline_past_the_foreground_one_lets_one_call_use_it(fakes):
     from llm_router import invocation
 

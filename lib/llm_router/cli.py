@@ -44,7 +44,7 @@ NO_SITE = frozenset({"invoke", "delegate", "route", "mode", "pa", "models", "int
 
 
 def build_parser(chosen: str | None):
-    import argparse  # not on the fast path (io/fastargs.py)
+    import argparse
 
     parser = argparse.ArgumentParser(
         prog="llm-router",
@@ -74,14 +74,6 @@ def _chosen_command(argv: list[str]) -> str | None:
     return None
 
 
-def _fast_parse(chosen: str | None, argv: list[str]):
-    """The command's own fast parser (io/fastargs.py) when it has one and the command comes first."""
-    if not chosen or argv[0] != chosen:
-        return None
-    fast = getattr(_command_module(COMMANDS[chosen][0]), "fast_parse", None)
-    return fast(argv[1:]) if fast else None
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     chosen = _chosen_command(argv)
@@ -89,13 +81,11 @@ def main(argv: list[str] | None = None) -> int:
         from .setup.sitepkgs import enable
 
         enable()
-    args = _fast_parse(chosen, argv)
-    if args is None:
-        parser = build_parser(chosen)
-        args = parser.parse_args(argv)
-        if not args.command:
-            parser.print_help()
-            return 2
+    parser = build_parser(chosen)
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
     from .errors import RouterError, Terminated
 
     try:

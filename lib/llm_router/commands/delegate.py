@@ -27,24 +27,16 @@ import os
 
 from ..errors import AllProvidersFailed, UsageError
 from .invoke import (
-    CONTINUE_SPEC,
     EPILOG,
-    EXCLUSIVE,
-    PROMPT_DEFAULTS,
-    PROMPT_SPEC,
-    RUN_SPEC,
-    THREAD_SPEC,
     TIERS,
     Output,
     add_prompt_args,
     add_run_args,
     add_thread_args,
-    both_brief_flags,
     checked_cwd,
     make_turn,
     read_prompt,
     result_payload,
-    thread_defaults,
 )
 
 
@@ -59,23 +51,6 @@ def configure(parser) -> None:
     add_prompt_args(parser)
     add_run_args(parser)
     add_thread_args(parser, brief_default=True)
-
-
-def fast_parse(argv: list[str]):
-    """argparse's result for a plain command line, or None (see io/fastargs.py)."""
-    from ..io.fastargs import parse
-
-    if both_brief_flags(argv):
-        return None
-    args = parse(argv, {"--tier": ("tier", TIERS), "--job": ("job", "value"), **PROMPT_SPEC,
-                        **RUN_SPEC, **CONTINUE_SPEC, **THREAD_SPEC},
-                 {"command": "delegate", "tier": None, "job": None, **PROMPT_DEFAULTS,
-                  **thread_defaults(True)},
-                 exclusive=EXCLUSIVE + (("job", "tier", "continue_id"), ("job", "prompt"),
-                                        ("job", "prompt_file"), ("job", "cwd")))
-    if args is not None and args.tier is None and args.job is None and args.continue_id is None:
-        return None  # one of them is required: argparse says so
-    return args
 
 
 def run(args) -> int:

@@ -167,11 +167,10 @@ def _endpoint_answers(name: str, endpoint: dict) -> tuple:
     """A configured local endpoint is probed (GET its model list, 2 s): configured is not
     the same as running. Remote ones are not probed (doctor makes no calls off this machine)."""
     from .. import providers
-    from ..io.http1 import loopback
     from ..providers import _http
 
     base = _http.endpoint(endpoint)[0]
-    if not loopback(base):
+    if not _http.loopback(base):
         return (OK, f"endpoint {name}", f"{base} (configured; not probed: not on this machine)", "")
     provider = providers.get("anthropic-http" if endpoint.get("kind") == "anthropic" else "openai-http")
     if provider.probe(endpoint):

@@ -92,58 +92,17 @@ def add_run_args(parser) -> None:
                              "write (default): it may edit files and run commands")
 
 
-def seconds(text: str) -> float:
-    """A number of seconds > 0; ValueError otherwise (NaN included)."""
-    value = float(text)
-    if not value > 0:
-        raise ValueError(text)
-    return value
-
-
 def _positive(text: str) -> float:
+    """A number of seconds > 0 (NaN is not), else argparse's usage error."""
+    import argparse
+
     try:
-        return seconds(text)
+        value = float(text)
     except ValueError:
-        import argparse
-
-        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got '{text}'") from None
-
-
-# The same options for fastargs (see io/fastargs.py; a test keeps the two in step).
-ROUTE_SPEC = {"--task": ("task", "value"), "--tier": ("tier", TIERS), "--model": ("model", "value")}
-PROMPT_SPEC = {"-p": ("prompt", "value"), "--prompt": ("prompt", "value"),
-               "--prompt-file": ("prompt_file", "value"), "--json": ("json", "flag"),
-               "--cwd": ("cwd", "value")}
-RUN_SPEC = {"--stream": ("stream", "flag"), "--timeout": ("timeout", seconds),
-            "--scope": ("scope", SCOPES)}
-PROMPT_DEFAULTS = {"prompt": None, "prompt_file": None, "json": False, "cwd": None,
-                   "stream": False, "timeout": None, "scope": DEFAULT_SCOPE}
-EXCLUSIVE = (("prompt", "prompt_file"),)
-CONTINUE_SPEC = {"--continue": ("continue_id", "value")}
-THREAD_SPEC = {"--allow-switch": ("allow_switch", "flag"), "--brief": ("brief", "flag"),
-               "--no-brief": ("brief", "off")}
-
-
-def thread_defaults(brief: bool) -> dict:
-    return {"continue_id": None, "allow_switch": False, "brief": brief}
-
-
-def both_brief_flags(argv: list[str]) -> bool:
-    """--brief and --no-brief together: argparse's exclusive group rejects that."""
-    names = {a.partition("=")[0] for a in argv}
-    return "--brief" in names and "--no-brief" in names
-
-
-def fast_parse(argv: list[str]):
-    """argparse's result for a plain command line, or None (see io/fastargs.py)."""
-    from ..io.fastargs import parse
-
-    if both_brief_flags(argv):
-        return None
-    return parse(argv, {**ROUTE_SPEC, **PROMPT_SPEC, **RUN_SPEC, **CONTINUE_SPEC, **THREAD_SPEC},
-                 {"command": "invoke", "task": None, "tier": None, "model": None, **PROMPT_DEFAULTS,
-                  **thread_defaults(False)},
-                 exclusive=EXCLUSIVE)
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got '{text}'")
+    return value
 
 
 def read_prompt(args, required: bool = True) -> str:

@@ -64,22 +64,6 @@ def configure(parser) -> None:
     worker.add_argument("id")
 
 
-def fast_parse(argv: list[str]):
-    """argparse's result for a plain `jobs start` line, or None (see io/fastargs.py): start's
-    latency is what a caller waits for."""
-    if not argv or argv[0] != "start":
-        return None
-    from ..io.fastargs import parse
-    from .invoke import CONTINUE_SPEC, EXCLUSIVE, PROMPT_SPEC, ROUTE_SPEC, seconds
-
-    spec = {**ROUTE_SPEC, **PROMPT_SPEC, **CONTINUE_SPEC, "--allow-switch": ("allow_switch", "flag"),
-            "--label": ("label", "value"), "--timeout": ("timeout", seconds)}
-    defaults = {"command": "jobs", "action": "start", "task": None, "tier": None, "model": None,
-                "prompt": None, "prompt_file": None, "json": False, "cwd": None, "label": None,
-                "timeout": None, "continue_id": None, "allow_switch": False}
-    return parse(argv[1:], spec, defaults, exclusive=EXCLUSIVE)
-
-
 def run(args) -> int:
     return ACTIONS[args.action](args)
 

@@ -1,10 +1,10 @@
 """What the two HTTP providers share: resolving the endpoint, POSTing JSON, turning HTTP
 failures into our error classes, and reading Server-Sent Events.
 
-Plain http:// URLs that no proxy applies to (every local server) go through llm_router.io.http1;
-https:// and proxied ones through urllib. urllib.request costs ~33 ms to import cold (it pulls
-in http.client and the email package), http1 under 1 ms; see http1's docstring. Both are
-imported inside the functions so that importing a provider (or the registry) pays for neither.
+Every request goes through urllib.request (http.client underneath). It costs ~30 ms to import
+cold, nothing next to a model call, so it is imported inside the functions only to keep
+importing a provider (or the registry) cheap for the commands that never send a request.
+A loopback host never goes through HTTP(S)_PROXY, and a redirect is reported, not followed.
 
 Endpoint settings come in request.options (the router merges the policy's `endpoints` entry in):
   base_url       the API base, e.g. https://openrouter.ai/api/v1
@@ -55,19 +55,66 @@ def endpoint(options: dict) -> tuple[str, str, str]:
     return base, key, ""
 
 
+def loopback(url: str) -> bool:
+    """Whether the URL's host is this machine (localhost, 127.0.0.0/8, ::1): a local server
+    that a proxy in the environment must not stand in front of."""
+    from urllib.parse import urlsplit
+
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:  # a bad port or bracket: not a URL we can call anyway
+        return False
+    if host in ("localhost", "localhost."):
+        return True
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False
+
+
+def _opener(url: str, follow: bool = True):
+    """urllib's opener for `url`: no proxy for a loopback host; with `follow` false a 3xx
+    arrives as an HTTPError instead of being followed (urllib would re-send a POST as a GET
+    without its body, which no API wants)."""
+    import urllib.request
+
+    handlers = [urllib.request.ProxyHandler({})] if loopback(url) else []
+    if not follow:
+        handlers.append(_refuse_redirects())
+    return urllib.request.build_opener(*handlers)
+
+
+def _refuse_redirects():
+    import urllib.request
+
+    class RefuseRedirects(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None  # urllib then raises the 3xx as an HTTPError
+
+    return RefuseRedirects()
+
+
+def _reply_errors() -> tuple:
+    """What sending or reading a reply raises: OSError (refused, reset, TimeoutError ...) and
+    http.client's HTTPException (IncompleteRead, BadStatusLine, LineTooLong), which is not
+    an OSError. A function so that http.client is imported only once a request is made."""
+    from http.client import HTTPException
+
+    return (OSError, HTTPException)
+
+
 def probe(url: str, headers: dict, timeout: float = 2.0) -> bool:
     """A cheap GET (a model list): True when the server answers 2xx. Ends a cooldown early."""
     import urllib.request
 
-    from ..io.http1 import loopback
-
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, **headers},
                                      method="GET")
-    handlers = [urllib.request.ProxyHandler({})] if loopback(url) else []
     try:
-        with urllib.request.build_opener(*handlers).open(request, timeout=timeout) as response:
+        with _opener(url).open(request, timeout=timeout) as response:
             return 200 <= response.status < 300
-    except (OSError, ValueError):
+    except (*_reply_errors(), ValueError):
         return False
 
 
@@ -92,51 +139,33 @@ def require_endpoint(options: dict, provider: str) -> tuple[str, str]:
 
 def post(url: str, payload: dict, headers: dict, timeout: float, provider: str,
          login_hint: str):
-    """POST JSON; the open response (status 2xx), or a classified ProviderError. `timeout`
-    bounds the connect and every read, so the wait for the first byte too."""
-    from ..io import http1
-
-    body = fastjson.dumps(payload).encode("ascii")  # ASCII-only JSON, as json.dumps wrote it
-    headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT, **headers}
-    timeout = max(timeout, 0.001)
-    where = http1.direct(url)
-    if where is None:
-        return _post_urllib(url, body, headers, timeout, provider, login_hint)
-    try:
-        response = http1.post(*where, body, headers, timeout)
-    except OSError as exc:
-        raise transport_error(exc, url, provider) from exc
-    if response.status >= 300:
-        with response:
-            raise _status_error(response, url, provider, login_hint)
-    return response
-
-
-def _status_error(response, url: str, provider: str, login_hint: str) -> ProviderError:
-    if response.status >= 400:
-        return http_error(response.status, response.headers, response, provider, login_hint, url)
-    # urllib would follow it, re-sending the POST as a GET without its body: never useful
-    return NotConfigured(f"{provider}: {url} answers {response.status}, a redirect to "
-                         f"{response.headers.get('location', '(no location)')}",
-                         "set the endpoint's base_url to where it redirects", provider=provider)
-
-
-def _post_urllib(url: str, body: bytes, headers: dict, timeout: float, provider: str,
-                 login_hint: str):
-    """https:// and proxied URLs. A loopback host never goes through HTTP(S)_PROXY."""
+    """POST JSON; the open response (an http.client.HTTPResponse, status 2xx), or a classified
+    ProviderError. `timeout` bounds the connect and every read, so the wait for the first
+    byte too."""
     import urllib.error
     import urllib.request
 
-    from ..io.http1 import loopback
-
+    body = fastjson.dumps(payload).encode("ascii")  # ASCII-only JSON, as json.dumps wrote it
+    headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT, **headers}
     request = urllib.request.Request(url, data=body, method="POST", headers=headers)
-    handlers = [urllib.request.ProxyHandler({})] if loopback(url) else []
     try:
-        return urllib.request.build_opener(*handlers).open(request, timeout=timeout)
+        return _opener(url, follow=False).open(request, timeout=max(timeout, 0.001))
     except urllib.error.HTTPError as exc:
-        raise http_error(exc.code, exc.headers, exc, provider, login_hint, url) from exc
-    except (urllib.error.URLError, OSError) as exc:
+        with exc:
+            raise _status_error(exc, url, provider, login_hint) from exc
+    except urllib.error.URLError as exc:
         raise transport_error(exc, url, provider) from exc
+    except _reply_errors() as exc:  # from reading the status line and headers
+        raise transport_error(exc, url, provider) from exc
+
+
+def _status_error(exc, url: str, provider: str, login_hint: str) -> ProviderError:
+    """An HTTPError (status 3xx or more) as our error."""
+    if exc.code >= 400:
+        return http_error(exc.code, exc.headers, exc, provider, login_hint, url)
+    return NotConfigured(f"{provider}: {url} answers {exc.code}, a redirect to "
+                         f"{exc.headers.get('location', '(no location)')}",
+                         "set the endpoint's base_url to where it redirects", provider=provider)
 
 
 def http_error(status: int, headers, body, provider: str, login_hint: str,
@@ -209,9 +238,11 @@ def transport_error(exc, url: str, provider: str) -> ProviderError:
 
 
 def _broken_reply(exc) -> bool:
-    from ..io.http1 import ProtocolError
+    """The server answered, but not with HTTP we can read, or it cut the reply short (an
+    InvalidURL is ours: the base URL's port is not a number)."""
+    from http.client import HTTPException, InvalidURL
 
-    return isinstance(exc, ProtocolError)
+    return isinstance(exc, HTTPException) and not isinstance(exc, InvalidURL)
 
 
 def _broken(exc, url: str, provider: str) -> ServerError:
@@ -274,7 +305,7 @@ def retry_after(value) -> float | None:
 def read_json(response, provider: str) -> dict:
     try:
         value = fastjson.loads(response.read())
-    except OSError as exc:  # TimeoutError included
+    except _reply_errors() as exc:  # TimeoutError and IncompleteRead included
         raise _read_error(exc, provider, "the response stalled") from exc
     except ValueError as exc:
         raise BadOutput(f"{provider}: the response is not JSON", "check the endpoint's base_url",
@@ -314,8 +345,8 @@ def _lines(response, deadline: float, provider: str):
             raise ProviderTimeout(f"{provider}: the stream did not finish in time",
                                   "raise the timeout", provider=provider)
         try:
-            line = response.readline()
-        except OSError as exc:  # TimeoutError included
+            line = response.readline()  # returns as soon as the line's newline arrives
+        except _reply_errors() as exc:  # TimeoutError and IncompleteRead included
             raise _read_error(exc, provider, "the stream stalled") from exc
         if not line:
             return
