@@ -177,3 +177,14 @@ def test_pa_external_on_with_a_vendor_without_a_preset_says_so():
     proc = run_cli("pa", "--", "--external", "on", "--prefer", "openrouter")
     assert "no preset named 'openrouter'" in proc.stdout + proc.stderr
     assert state.load_mode()[0]["enabled"] is False
+
+
+def test_a_users_own_preset_named_like_an_alias_is_theirs(data_dir):
+    (data_dir / "model-policy.json").write_text(json.dumps({"presets": {"openai": {
+        "claude_to_external_map": {"opus": "copilot/o3", "sonnet": "copilot/o3", "haiku": "copilot/o3"}}}}))
+    assert run_cli("mode", "on", "--prefer", "openai").returncode == 0
+    assert state.load_mode()[0]["prefer"] == "openai"
+    prompt_hook._enable({"action": "enable", "trigger": "use openai", "vendor": "openai"})
+    assert state.load_mode()[0]["prefer"] == "openai"
+    prompt_hook._enable({"action": "enable", "trigger": "use gpt", "vendor": "gpt"})
+    assert state.load_mode()[0]["prefer"] == "codex"

@@ -35,11 +35,15 @@ MISSING_HINT = {
 }
 
 
-def canonical(word: object) -> str | None:
-    """The preset name a vendor word means ("Z.AI" -> "glm"), or the word itself lowercased."""
+def canonical(word: object, policy: dict | None = None) -> str | None:
+    """The preset name a vendor word means ("Z.AI" -> "glm"), or the word itself lowercased.
+    A preset the policy defines under that very name wins over the alias (a user's own
+    "openai" preset is theirs, not codex)."""
     if not isinstance(word, str) or not word.strip():
         return None
     lowered = " ".join(word.lower().split())
+    if policy is not None and lowered in names(policy):
+        return lowered
     return ALIASES.get(lowered, lowered)
 
 

@@ -23,8 +23,8 @@ def configure(parser) -> None:
 def run(args) -> int:
     if args.action == "status":
         return _status(args.json)
-    prefer = presets.canonical(getattr(args, "prefer", None))
     pol = _policy_for_display() if args.action == "on" else None
+    prefer = presets.canonical(getattr(args, "prefer", None), pol)
     if prefer:
         presets.resolve(pol, prefer)  # UsageError (exit 2) before anything changes
     new = state.set_mode(args.action == "on", getattr(args, "reason", None), changed_by="cli",

@@ -89,11 +89,12 @@ def _preset_for(vendor: object) -> tuple[str | None, str | None]:
     from .. import policy, presets
     from ..errors import RouterError
 
-    name = presets.canonical(vendor)
-    if not name:
+    if not presets.canonical(vendor):
         return None, None
+    pol = policy.load_policy_quietly()
+    name = presets.canonical(vendor, pol)
     try:
-        presets.resolve(policy.load_policy_quietly(), name)
+        presets.resolve(pol, name)
     except RouterError as exc:
         return None, exc.user_text()
     return name, None
