@@ -80,6 +80,7 @@ _MODE_VERBS = frozenset(("flip", "switch", "set", "turn", "change", "move", "swa
 _FAST_GATE = True  # tests turn it off to show the gate only skips what the grammar would reject
 _NONE = {"action": "none", "trigger": None, "confidence": 0.0, "vendor": None}
 _rules = None  # the registry, prepared on the first prompt that passes the keyword scan
+_grammar_module = None  # intent/grammar.py, imported with the first clause made of lexicon words
 
 
 def classify(text: str) -> dict:
@@ -349,7 +350,7 @@ def _attach_vocatives(parts: list, grammar) -> None:
 
 def _action(part: _Clause, scopes: set, parts: list) -> str | None:
     """The clause's action from its frame, its target's side and the scopes around it."""
-    from . import grammar as g
+    g = _grammar_module
 
     if part.tag == "exact":
         return part.exact
@@ -471,8 +472,10 @@ class Rules:
         self._grammar = None
 
     def grammar(self):
+        global _grammar_module
         if self._grammar is None:
-            from .grammar import Grammar
+            from . import grammar
 
-            self._grammar = Grammar()
+            _grammar_module = grammar
+            self._grammar = grammar.Grammar()
         return self._grammar

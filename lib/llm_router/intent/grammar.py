@@ -356,35 +356,44 @@ class Grammar:
         self.frames = [(tag, Pattern(source, subs)) for tag, source in FRAMES]
         # Which frames a clause's first token can start: by word and by class (and those that
         # can start with anything), so a clause tries a handful of frames, not all of them.
-        self._by_first: dict = {}
-        for index, (_tag, pattern) in enumerate(self.frames):
-            for key in (*pattern.words, *pattern.classes, *(("",) if pattern.nullable else ())):
-                self._by_first.setdefault(key, []).append(index)
+        self._by_first = _first_index(pattern for _tag, pattern in self.frames)
         self.status = [Pattern(source + " (\\?)?", subs) for source in STATUS_FRAMES]
+        self._status_by_first = _first_index(self.status)
         self.check = [Pattern(source + " (\\?)?", subs) for source in CHECK_FRAMES]
         self.scopes = [(name, Pattern(f"<{name}>", subs)) for name in ("persist", "agents", "once")]
+        # What a scope can start with: most tokens cannot start one, and are passed at a glance.
+        self._scope_words = set().union(*(p.words for _name, p in self.scopes))
+        self._scope_classes = set().union(*(p.classes for _name, p in self.scopes))
 
     def frame(self, tokens: list, asked: bool, checking: bool = False) -> str | None:
         """The tag of the first frame matching all of `tokens`; only status frames for a question."""
         present = set().union(*(t.classes for t in tokens)) if tokens else set()
+        status = self.status
+        candidates = _candidates(self._status_by_first, tokens[0]) if tokens else range(len(status))
         if asked:
             probe = tokens + [_QUESTION]
-            frames = self.status + self.check if checking else self.status
-            return STATUS if any(p.needs <= present and p.full(probe) for p in frames) else None
-        first = tokens[0] if tokens else None
-        keys = ("", first.word, *first.classes) if first else ("",)
-        for index in sorted({i for key in keys for i in self._by_first.get(key, ())}):
-            tag, pattern = self.frames[index]
-            if pattern.needs <= present and pattern.full(tokens):
-                return tag
-        if any(p.needs <= present and p.full(tokens) for p in self.status):
+            if any(status[i].needs <= present and status[i].full(probe) for i in candidates):
+                return STATUS
+            return STATUS if checking and any(p.needs <= present and p.full(probe) for p in self.check) else None
+        if tokens:
+            for index in _candidates(self._by_first, tokens[0]):
+                tag, pattern = self.frames[index]
+                if pattern.needs <= present and pattern.full(tokens):
+                    return tag
+        if any(status[i].needs <= present and status[i].full(tokens) for i in candidates):
             return STATUS
         return None
 
     def lift_scopes(self, tokens: list) -> tuple:
         """(tokens without scope phrases, {"persist", "agents", "once"} found)."""
         found, out, i = set(), [], 0
+        words, classes = self._scope_words, self._scope_classes
         while i < len(tokens):
+            token = tokens[i]
+            if token.word not in words and classes.isdisjoint(token.classes):
+                out.append(token)
+                i += 1
+                continue
             best, name = i, None
             for scope, pattern in self.scopes:
                 if not pattern.can_start(tokens[i]):
@@ -399,6 +408,24 @@ class Grammar:
                 out.append(tokens[i])
                 i += 1
         return out, found
+
+
+def _first_index(patterns) -> dict:
+    """first word or class -> the indices of the patterns a token so named can start ("" for any)."""
+    index: dict = {}
+    for i, pattern in enumerate(patterns):
+        for key in (*pattern.words, *pattern.classes, *(("",) if pattern.nullable else ())):
+            index.setdefault(key, []).append(i)
+    return index
+
+
+def _candidates(index: dict, first) -> list:
+    """The indices, in order, of the patterns `first` can start."""
+    found = set(index.get("", ()))
+    found.update(index.get(first.word, ()))
+    for cls in first.classes:
+        found.update(index.get(cls, ()))
+    return sorted(found)
 
 
 class _Question:

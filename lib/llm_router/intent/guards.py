@@ -162,6 +162,9 @@ _STATE_WORDS = ("on", "off", "status", "on or off", "off or on", "enabled", "dis
 _CONJUNCTIONS = frozenset(("and", "then", "but", "because", "since", "cause", "cuz", "coz", "plus"))
 
 
+_JOINS = _CONJUNCTIONS | {"so"}
+
+
 def _list_marker(word: str) -> bool:
     return len(word) <= 3 and word[-1:] == ")" and word[:-1].isdigit()
 
@@ -171,6 +174,8 @@ _NOT_AFTER_SO = frozenset(("kind", "that", "much", "many", "far", "long", "good"
 
 def _conjunctions(words: list) -> list:
     """[(piece, how it ends)]: "&" before a joining word, "." before a list number."""
+    if _JOINS.isdisjoint(words[:-1]) and not any(word[-1:] == ")" for word in words):
+        return [(" ".join(words), "")]  # the common case: one piece
     pieces, current = [], []
     for index, word in enumerate(words):
         if _list_marker(word):  # "1) switch to gemini 2) fix the tests": each item is a clause
