@@ -14,6 +14,10 @@ No `re` and no imports at module level: this runs in the prompt hook.
 TARGET, EXT, CLAUDE, GENERIC = "T", "EXT", "CLAUDE", "GENERIC"
 _VERSIONED = frozenset((TARGET, EXT))
 _STRIP = "()[]{}<>\"*_~!?.,;:"
+# Spellings and shorthands common enough to read as the word they stand for, before any typo
+# correction (four letters or fewer are not corrected: too many real words are one edit away).
+SPELLINGS = {"w/": "with", "wich": "which", "jus": "just", "jst": "just", "abt": "about", "msg": "message",
+             "msgs": "messages", "ur": "your"}
 # Real words one edit away from a lexicon word: never read as a typo of it.
 NEAR_MISSES = frozenset({"clause", "clauses", "codec", "codecs", "codes", "coded", "eternal", "internal",
                          "stitch", "stars", "swatch", "roster", "router", "routes", "modes", "modem",
@@ -104,6 +108,7 @@ class Lexicon:
             if word in self.vocabulary and word != "2":
                 out.append(word)  # the common case first
                 continue
+            word = SPELLINGS.get(raw) or SPELLINGS.get(word, word)
             if raw in ("->", "=>", "-->") or word == "2" and index + 1 < len(raws) and \
                     raws[index + 1].strip(_STRIP) in self.targets:
                 word = "to"  # an arrow, or texting's "switch 2 gemini"
