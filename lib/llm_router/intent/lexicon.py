@@ -130,6 +130,9 @@ class Lexicon:
         return [w for w in words if w not in vocabulary and (w.isalpha() or not self._versioned(w)
                 and not (any(ch.isdigit() for ch in w) and self._version_part(w)))]
 
+    def versioned(self, word: str) -> str | None:
+        return self._versioned(word)
+
     def _versioned(self, word: str) -> str | None:
         """The name in "gpt-5", "glm-4.6", "qwen3", "claude-sonnet-4.5"; None for "gemini-style"."""
         if "-" not in word and not any(ch.isdigit() for ch in word):
