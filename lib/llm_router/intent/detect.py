@@ -95,6 +95,8 @@ _DISLIKES = frozenset(("want", "like", "need", "trust"))
 # Auxiliaries between "what" and a target in the question an "ask it" refers to ("what would codex do?").
 _AUXILIARIES = frozenset(("would", "does", "do", "did", "will", "might", "could"))
 _DIRECTIVE_MODALS = frozenset(("should", "must", "shall"))
+_ONLY = frozenset(("only", "exclusively", "solely"))
+_AGENTS_ONLY = frozenset(("ALL", "DET", "AGENT"))
 # A time scope turns "don't use X" into a stop ("don't use gemini from now on"); "for everything"
 # does not ("don't use copilot for everything" is advice about how much).
 _FROM_NOW = ("from now", "from here", "going forward", "moving forward", "onward", "rest of", "remainder of",
@@ -111,9 +113,10 @@ def classify(text: str) -> dict:
     if not isinstance(text, str) or not text:
         return dict(_NONE)
     low = text[:MAX_CHARS + 1].lower()
-    if not any(word in low for word in _KEYWORDS):
-        return dict(_NONE)
-    return _classify_relevant(text)
+    for word in _KEYWORDS:  # a plain loop: no generator to set up on the hook's commonest path
+        if word in low:
+            return _classify_relevant(text)
+    return dict(_NONE)
 
 
 def _result(action: str, trigger: str | None, confidence: float, vendor: str | None = None) -> dict:
@@ -332,13 +335,15 @@ def _read(part: _Clause, grammar, triggers: dict, single: bool, before: _Clause 
         return
     tokens, part.scopes = grammar.lift_scopes(tokens)
     directive = bool(part.scopes & {"persist", "agents"}) and not part.asked  # "agents should use X from now on"
-    if any(t.word in ("only", "exclusively", "solely") for t in tokens):
+    words = {t.word for t in tokens}
+    if not _ONLY.isdisjoint(words):
         part.scopes.add("only")
-        tokens = [t for t in tokens if t.word not in ("only", "exclusively", "solely")]
-    if any(t.word == "again" for t in tokens):
+        tokens = [t for t in tokens if t.word not in _ONLY]
+    if "again" in words:
         part.scopes.add("again")  # "claude again": a bare target that means a return
-    tokens = _drop_contrast(tokens)
-    part.alt = _is_alternative(tokens)
+    if len(tokens) > 2:
+        tokens = _drop_contrast(tokens)
+    part.alt = len(tokens) == 3 and _is_alternative(tokens)
     while tokens and tokens[0].classes & {"LEAD", "POLITE", "FILLER"}:
         part.polite |= "POLITE" in tokens[0].classes
         part.wished |= "LEAD" in tokens[0].classes
@@ -352,21 +357,23 @@ def _read(part: _Clause, grammar, triggers: dict, single: bool, before: _Clause 
     if len(tokens) > 2 and tokens[0].word in _MODALS and "T" in tokens[1].classes:
         part.polite, tokens = True, tokens[1:]  # "can gemini take this one?" is a request
     part.asked |= part.checking
-    part.softened |= any("FILLER" in t.classes for t in tokens)
-    tokens = [t for t in tokens if "FILLER" not in t.classes]
+    kept = [t for t in tokens if "FILLER" not in t.classes]
+    part.softened |= len(kept) < len(tokens)
+    tokens = kept
     part.guess = part.asked and len(tokens) == 1 and "T" in tokens[0].classes
-    if tokens and all(t.classes & {"ALL", "DET", "AGENT"} for t in tokens) and "AGENT" in tokens[-1].classes:
+    if tokens and "AGENT" in tokens[-1].classes and all(t.classes & _AGENTS_ONLY for t in tokens):
         part.scopes.add("agents")  # "..., all the subagents": who the command is for
         tokens = []
     part.tokens = tokens
     classes = set().union(*(t.classes for t in tokens)) if tokens else set()
-    hedged = any("COND" in t.classes and not (directive and t.word in _DIRECTIVE_MODALS) for t in tokens)
+    hedged = "COND" in classes and any(
+        "COND" in t.classes and not (directive and t.word in _DIRECTIVE_MODALS) for t in tokens)
     part.guard = part.guard or ("condition" if hedged else "speech" if classes & {"SPEECH", "IRONY"} else
                                 "unsure" if "UNSURE" in classes else None)
     if part.asked and len(tokens) > 2 and (tokens[-2].word, tokens[-1].word) == ("or", "not"):
         tokens = part.tokens = tokens[:-2]  # "are we in external mode or not?"
         classes = set().union(*(t.classes for t in tokens))
-    if tokens and all("THIS" in t.classes or "WORKN" in t.classes for t in tokens) and "THIS" in tokens[0].classes:
+    if tokens and "THIS" in tokens[0].classes and all("THIS" in t.classes or "WORKN" in t.classes for t in tokens):
         part.scopes.add("once")  # "this one: codex", "codex, this one"
         tokens = part.tokens = []
     part.covered = all(t.classes for t in tokens)

@@ -181,7 +181,7 @@ class Lexicon:
         while i < n:
             word = words[i]
             for size, tail, text, classes, vendor in phrases.get(word, ()):
-                if size == 1 or words[i + 1:i + size] == tail:
+                if size == 1 or i + size <= n and words[i + 1] == tail[0] and words[i + 1:i + size] == tail:
                     out.append(Token(text, classes, vendor, word in fuzzy))
                     i += size
                     break
