@@ -211,6 +211,8 @@ def test_a_toggle_beside_other_work(text, action):
     ("is this reply coming from codex?", "status", "codex"),
     ("which model generated that response?", "status", None),
     ("is external mode on or off? I forgot", "status", None),
+    ("Is Codex currently being used for subagents?", "status", "codex"),
+    ("which backend are my prompts hitting?", "status", None),
     ("is the work still going to gemini, or did we go back to claude?", "status", "gemini"),
     ("who's handling the agents these days, still glm?", "status", None),
     # enable / disable: subagents, wishes, mode verbs, complaints
@@ -225,6 +227,10 @@ def test_a_toggle_beside_other_work(text, action):
     ("gemini isn't working well, go back to claude", "disable", None),
     ("the external models are not good, stop using them", "disable", None),
     ("claude should do the work from now on", "disable", None),
+    ("put codex on the agents", "enable", "codex"),
+    ("take codex off the agents", "disable", "codex"),
+    ("from here on, all completions should come from gemini", "enable", "gemini"),
+    ("we're going back to claude", "disable", None),
     # once: a request the lexicon cannot read, with a one-off scope; "ask it"
     ("just this once, have codex write the migration", "once", "codex"),
     ("use gemini for the summary, just this once", "once", "gemini"),
@@ -256,6 +262,9 @@ def test_batch_9_kinds(text, action, vendor):
     "put claude in charge of the release notes",
     "re-enable the gemini tests in CI",
     "ask openai about the invoice",
+    "put codex on the agents team",
+    "should I put codex on the agents?",
+    "from now on, if it fails, the agents should use codex",
     "have gemini write the tests, or maybe not",
 ])
 def test_batch_9_guards_hold(text):

@@ -334,7 +334,9 @@ def _read(part: _Clause, grammar, triggers: dict, single: bool, before: _Clause 
         _guard_only(part, tokens)  # words the lexicon does not know: never a command, maybe a guard
         return
     tokens, part.scopes = grammar.lift_scopes(tokens)
-    directive = bool(part.scopes & {"persist", "agents"}) and not part.asked  # "agents should use X from now on"
+    # "agents should use X from now on", "from now on, the agents should use X"
+    lead = before.scopes if before is not None and before.scope_only else set()
+    directive = bool((part.scopes | lead) & {"persist", "agents"}) and not part.asked
     words = {t.word for t in tokens}
     if not _ONLY.isdisjoint(words):
         part.scopes.add("only")
@@ -525,6 +527,8 @@ def _action(part: _Clause, scopes: set, parts: list) -> str | None:
         return None
     if part.tag == g.WISH and not (part.wished and scopes & {"persist", "agents", "once"}):
         return None  # "the agents run on codex" describes; "I'd rather the agents run on codex from now on" asks
+    if part.tag in (g.AGENTS_TOWARD, g.AGENTS_AWAY) and "agents" not in part.scopes:
+        return None  # "put codex on the agents" moves them; "put codex" alone says nothing
     if part.tag in (g.AWAY_REF, g.ASK_REF) and part.target is None:
         return None  # "stop using them" with nothing named before: ask
     direction = g.direction(g.TOWARD if part.tag in (g.BARE, g.ASK) else part.tag, part.target)

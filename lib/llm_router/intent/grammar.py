@@ -31,6 +31,8 @@ AWAY_REF, ASK_REF = "away-ref", "ask-ref"
 ONCE_ONLY = "once-only"
 # A statement that is a command only after a wish ("I'd rather the agents run on codex ...") and with a scope.
 WISH = "wish"
+# "put codex on the agents", "take codex off the agents": a command only with the agents named.
+AGENTS_TOWARD, AGENTS_AWAY = "agents-toward", "agents-away"
 
 SUBS = {
     "t": "T T? ((on|via|through|from|in|with|using) T)?",
@@ -51,7 +53,7 @@ SUBS = {
                 "| (for)? (EVERYTHING|ALL (of)? DET? NEXT? WORKN) (after|from) (this|that|now|here) (on)?"
                 "| by default | permanently | always | ALL time | exclusively | fully | completely"
                 "| entirely | solely | throughout)"),
-    "agents": "(for|on|in|across|to) (ALL (of)?)? DET? AGENT",
+    "agents": "(for|on|in|across|to|off|from) (ALL (of)?)? DET? AGENT",
     "once": ("(ONEOFF (only)? | on (just|only)? THIS (one)? WORKN? (only)? | (just|only)? this time (only)? | (just|only)? for (just|only)? THIS (one)? WORKN? (only)?"
              "| (just|only) THIS (one)? WORKN? | THIS (one)? WORKN? only | for (one|single) WORKN (only)?"
              "| (one|single) WORKN (only)? | ONEOFF WORKN (only)?"
@@ -78,7 +80,7 @@ FRAMES = [
     (TOWARD, "(you)? <t> (to|should|must|shall)? (answering|handling|responding|doing|working|WORK) <obj>?"),
     (TOWARD, "(PUT|LET|MOVE)? <t> (back)? CHARGE"),
     (TOWARD, "<obj> (be)? PASSIVE (by|to|through|thru|via|on) <t>"),
-    (TOWARD, "<obj> (should|must|shall) (USE|GO|run|SENDING|be) (USING)? <to>? <t>"),
+    (TOWARD, "<obj> (should|must|shall) (USE|GO|run|SENDING|be) (USING)? (<to>|from)? <t>"),
     (WISH, "<obj> (USE|run|be on) <t>"),
     (BARE, "run <t>"),
     (BARE, "(WORK|run|SEND) <obj> externally"),
@@ -102,6 +104,8 @@ FRAMES = [
     (TOWARD, "(MOVE|SEND|TURN) (MODE|providers|provider|backend|MODEL_SUFFIX) <to> <tgt>"),
     (ASK, "get <t> (opinion|take|view|thoughts) ((on|about) <obj>)?"),
     (BARE, "<t> MODE?"),
+    (AGENTS_TOWARD, "(PUT|SEND|assign) <t>"),
+    (AGENTS_AWAY, "(MOVE|remove|pull) <t> (away)?"),
     # mode on / off
     (TOWARD, "ONV <t> MODE? ((with|using|via|through|on) <t>)?"),
     (TOWARD, "TURN (back)? on <t> MODE? ((with|using|via|through|on) <t>)?"),
@@ -159,7 +163,8 @@ STATUS_FRAMES = [
     "(GENERIC MODE?|<t> MODE) \\?",
     "STATUS \\?",
     "WHOBE <t> MODE? (set|switched|turned) (to)?",
-    "WHO BE <obj> (USING|ANSWERING|on|running on|SENDING (to|through|via|on)?)",
+    "(what|WHO) BE <obj> (USING|ANSWERING|on|running on|SENDING (to|through|via|on)?)",
+    "BE <t> (being)? PASSIVE",
     "(on|in|using) <t> MODE? <alt>?",
     "(what|which) MODE (SUBJ BE|we're|you're) (in|on|USING)?",
     "BE <t> MODE set",
@@ -490,9 +495,9 @@ def direction(tag: str, target) -> str | None:
     claude = target is not None and CLAUDE in target.classes
     if tag == TO_CLAUDE:
         return "disable"
-    if tag in (TOWARD, BARE, ASK, REPLACE, ASK_REF, ONCE_ONLY, WISH):
+    if tag in (TOWARD, BARE, ASK, REPLACE, ASK_REF, ONCE_ONLY, WISH, AGENTS_TOWARD):
         return "enable" if external else "disable" if claude else None
-    if tag in (AWAY, AWAY_REF):
+    if tag in (AWAY, AWAY_REF, AGENTS_AWAY):
         return "disable" if external else "enable" if claude else None
     if tag == AWAY_EXT:
         return "disable"
