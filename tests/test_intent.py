@@ -235,6 +235,7 @@ def test_a_toggle_beside_other_work(text, action):
     ("just this once, have codex write the migration", "once", "codex"),
     ("use gemini for the summary, just this once", "once", "gemini"),
     ("get a second opinion from codex on the migration plan", "once", "codex"),
+    ("get gemini's take on the migration plan", "once", "gemini"),  # not "get gemini (to) take (over)"
     ("what does codex think of this function? ask it", "once", "codex"),
     ("run this by gpt real quick, don't switch the mode", "once", "gpt"),
     ("send this prompt to codex and show me what it says", "once", "codex"),

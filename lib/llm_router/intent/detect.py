@@ -309,7 +309,7 @@ def _payload(part: _Clause) -> str | None:
                     break
             return None
         if head.word == "get" and len(rest) > 1 and rest[0].word in _OPINION and rest[1].word in _ASK_ABOUT:
-            part.tokens = tokens[:i + 3]
+            part.tokens = tokens[:i + 4]  # "get gemini's take on": not "get gemini (to) take (over)"
             return "ask"
         if "LET" in head.classes and rest and not rest[0].word.endswith(("ed", "ing")) \
                 or "USE" in head.classes and rest[:1] and rest[0].word == "for":  # not "have codex installed"

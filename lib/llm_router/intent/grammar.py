@@ -102,7 +102,7 @@ FRAMES = [
     (BARE, "<obj> (is|one's)? (for|to) <t>"),
     (BARE, "(it's|it is) <t> MODE?"),
     (TOWARD, "(MOVE|SEND|TURN) (MODE|providers|provider|backend|MODEL_SUFFIX) <to> <tgt>"),
-    (ASK, "get <t> (opinion|take|view|thoughts) ((on|about) <obj>)?"),
+    (ASK, "get <t> (opinion|take|view|thoughts) ((on|about) <obj>?)?"),
     (BARE, "<t> MODE?"),
     (AGENTS_TOWARD, "(PUT|SEND|assign) <t>"),
     (AGENTS_AWAY, "(MOVE|remove|pull) <t> (away)?"),
