@@ -190,7 +190,7 @@ def test_guards(text):
     ("I'm out of claude credits, switch to external", "enable"),
     ("use codex just for this and keep claude for the rest", "once"),
     ("back to claude please.\n\nnow can you look at the flaky login test?", "disable"),
-    ("Three things:\n1. use codex for every subagent from now on\n2. fix the lint errors\n3. bump it", "enable"),
+    ("Three things:\n1. use codex for every subagent from now on\n2. fix the lint\n3. bump it", "enable"),
     ("stop using copilot, use gemini", "none"),
     ("stop using copilot and use claude for this one", "none"),
 ])

@@ -80,12 +80,14 @@ _LABELS = frozenset(("todo", "fixme", "test", "tests", "example", "examples", "i
                      "eg", "ex", "usage", "docs", "readme", "comment", "note"))
 _WH = frozenset(("what", "why", "how", "who", "which", "when", "where", "whats", "what's", "why's", "how's",
                  "who's", "whos"))
-# "ask gemini to / what / how / why / whether ...": the request follows. Not "if" ("ask gemini if you're unsure").
+# "ask gemini to / what / how / why / whether ...": the request follows. Not "if" ("ask gemini if
+# you're unsure").
 _ASK_PAYLOAD = frozenset(("to", "what", "how", "why", "which", "who", "where", "what's", "how's", "whether"))
 # "ask gemini about <request>", "get codex's take on <request>": the words after these are the request.
 _ASK_ABOUT = frozenset(("about", "on", "regarding"))
 _OPINION = frozenset(("opinion", "take", "view", "thoughts"))
-_COMPANIES = frozenset(("openai", "anthropic", "zhipu", "z.ai", "openrouter"))  # "ask openai about the invoice"
+# "ask openai about the invoice": the company, not its model.
+_COMPANIES = frozenset(("openai", "anthropic", "zhipu", "z.ai", "openrouter"))
 # Words before a target that may open a request whose words the lexicon does not know: stage 2's gate.
 _REQUEST_HEADS = frozenset(("have", "let", "get", "make", "use"))
 # "..., and show me what it says": passing the answer back, not more work for Claude.
@@ -168,9 +170,10 @@ class _Clause:
         self.softened = False  # "please", "ok", "could you" ... were peeled off
         self.rhetorical = text.split(" ", 1)[0] in _WH  # "what could go wrong" asks, "?" or not
         self.asked = mark == "?"
-        self.guard = None  # "negation" | "condition" | "speech" | "unsure" | "reject": cancels commands around it
+        # "negation" | "condition" | "speech" | "unsure" | "reject": cancels commands around it
+        self.guard = None
         self.tail = text.startswith("or ")  # "..., or did we switch back?": the question before goes on
-        self.request = False  # a question that asks for work ("now can you look at ...?"), not about the toggle
+        self.request = False  # asks for work ("now can you look at ...?"), not about the toggle
         self.rejects = None   # "external is not good": the side (EXT or CLAUDE) a "reject" guard complains of
         self.antecedent = False  # "what would codex say?" before "ask it": the request itself
         self.wished = False  # opened with a wish or a lead-in ("I'd rather", "I want", "let's")
@@ -257,8 +260,8 @@ class _Prompt:
             return dict(_NONE)
         first, part, _ = commands[0]
         after = parts[first + 1] if first + 1 < len(parts) else None
-        if action == "once" and part.mark == "&" and after is not None and not after.tag and not after.scope_only \
-                and not after.text.startswith(_RELAYS):
+        if action == "once" and part.mark == "&" and after is not None and not after.tag \
+                and not after.scope_only and not after.text.startswith(_RELAYS):
             return dict(_NONE)  # "ask gemini about this and compare it with your answer": Claude's job
         guarded = parts[:first + 1] if action == "once" else parts
         if _cancelled(guarded, first, parts, action):
@@ -375,7 +378,7 @@ def _read(part: _Clause, grammar, triggers: dict, single: bool, before: _Clause 
     if part.asked and len(tokens) > 2 and (tokens[-2].word, tokens[-1].word) == ("or", "not"):
         tokens = part.tokens = tokens[:-2]  # "are we in external mode or not?"
         classes = set().union(*(t.classes for t in tokens))
-    if tokens and "THIS" in tokens[0].classes and all("THIS" in t.classes or "WORKN" in t.classes for t in tokens):
+    if tokens and "THIS" in tokens[0].classes and all(t.classes & {"THIS", "WORKN"} for t in tokens):
         part.scopes.add("once")  # "this one: codex", "codex, this one"
         tokens = part.tokens = []
     part.covered = all(t.classes for t in tokens)
@@ -490,7 +493,8 @@ def _resolve_references(parts: list) -> None:
             words = [t.word for t in earlier.tokens[:found[0]]]
             asks = part.tag == g.ASK_REF and (words[-1:] in (["what"], ["how"]) or len(words) > 1 and
                                                words[-2] in ("what", "how") and words[-1] in _AUXILIARIES)
-            if asks or earlier.tag or earlier.guard == "reject":  # not "delete the gemini agents, stop using them"
+            # a command or a complaint: not "delete the gemini agents and stop using them"
+            if asks or earlier.tag or earlier.guard == "reject":
                 part.target = _named_target(earlier.tokens[found[0]:])
                 earlier.antecedent = asks
             break
@@ -526,7 +530,7 @@ def _action(part: _Clause, scopes: set, parts: list) -> str | None:
     if part.tag == g.BARE and not _bare_counts(part, scopes, parts):
         return None
     if part.tag == g.WISH and not (part.wished and scopes & {"persist", "agents", "once"}):
-        return None  # "the agents run on codex" describes; "I'd rather the agents run on codex from now on" asks
+        return None  # "the agents run on codex" describes; "I'd rather they ... from now on" asks
     if part.tag in (g.AGENTS_TOWARD, g.AGENTS_AWAY) and "agents" not in part.scopes:
         return None  # "put codex on the agents" moves them; "put codex" alone says nothing
     if part.tag in (g.AWAY_REF, g.ASK_REF) and part.target is None:

@@ -37,7 +37,8 @@ AGENTS_TOWARD, AGENTS_AWAY = "agents-toward", "agents-away"
 SUBS = {
     "t": "T T? ((on|via|through|from|in|with|using) T)?",
     "tgt": "(USING)? (you)? <t>",
-    "obj": "((ALL (of)?)? DET? NEXT? (WORKN|AGENT WORKN?) | EVERYTHING | THIS (one|single)? WORKN? | ALL | DET AGENT)",
+    "obj": ("((ALL (of)?)? DET? NEXT? (WORKN|AGENT WORKN?) | EVERYTHING | THIS (one|single)? WORKN? | ALL"
+            "| DET AGENT)"),
     "alt": "(or|vs|versus|or to) (to|on|in|with|BE)? (one of)? (<t>|SUBJ) MODE? ANSWERING?",
     "orison": "(or (BE)? (SUBJ|<t> MODE?)? (not|ISON))",
     "to": "(to|onto|into|over to|across to|on|through|thru|via|with|at)",
@@ -410,7 +411,8 @@ class Grammar:
             probe = tokens + [_QUESTION]
             if any(status[i].needs <= present and status[i].full(probe) for i in candidates):
                 return STATUS
-            return STATUS if checking and any(p.needs <= present and p.full(probe) for p in self.check) else None
+            checks = checking and any(p.needs <= present and p.full(probe) for p in self.check)
+            return STATUS if checks else None
         if tokens:
             for index in _candidates(self._by_first, tokens[0]):
                 tag, pattern = self.frames[index]

@@ -141,7 +141,7 @@ def clauses(text: str) -> list:
                     or pieces[index + 1].split()[:1] in (["on"], ["off"]) or core.strip() == "status"):
                 pieces[index + 1] = core + " " + pieces[index + 1]
                 continue
-            if index == 0 and mark == "." and len(pieces) > 1 and core.strip().isdigit() and len(core.strip()) <= 2:
+            if index == 0 and mark == "." and len(pieces) > 1 and core.strip().isdigit() and len(core) <= 3:
                 continue  # "1. use gemini for all subagents": a list number is not a clause
             _add(out, core, "?" if "?" in mark else mark[-1:] if mark else "", number)
         if out and out[-1][1] == "":
