@@ -16,7 +16,7 @@ from llm_router.intent import detect
 TOGGLES = ("enable", "disable", "status", "once")
 DATA = ROOT / "tests" / "data"
 UTTERANCES = DATA / "intent_utterances.jsonl"
-FRESH = [DATA / f"intent_fresh_{n}.jsonl" for n in range(1, 9)]
+FRESH = [DATA / f"intent_fresh_{n}.jsonl" for n in range(1, 10)]
 TOPIC_WORDS = ("external", "claude", "anthropic", "copilot", "codex", "gemini", "glm", "opencode",
                "openrouter", "ollama", "mode", "switch", "/pa", "opus")
 
@@ -189,12 +189,87 @@ def test_guards(text):
     ("enable external mode and then refactor the auth module", "enable"),
     ("I'm out of claude credits, switch to external", "enable"),
     ("use codex just for this and keep claude for the rest", "once"),
+    ("back to claude please.\n\nnow can you look at the flaky login test?", "disable"),
+    ("Three things:\n1. use codex for every subagent from now on\n2. fix the lint\n3. bump it", "enable"),
     ("stop using copilot, use gemini", "none"),
     ("stop using copilot and use claude for this one", "none"),
 ])
 def test_a_toggle_beside_other_work(text, action):
     """A toggle counts when it stands alone as a clause or line, with nothing guarding it."""
     assert detect.classify(text)["action"] == action
+
+
+# ---- batch 9's kinds, in phrasings of their own (the batch itself is scored above) -----------------
+
+@pytest.mark.parametrize("text,action,vendor", [
+    # status: no stage-1 keyword but provider/backend/vendor/agent; more question shapes
+    ("what provider are we on right now?", "status", None),
+    ("which vendor is handling my requests?", "status", None),
+    ("are the subagents still on codex?", "status", "codex"),
+    ("is gemini doing the work or you?", "status", "gemini"),
+    ("did we leave external on?", "status", None),
+    ("is this reply coming from codex?", "status", "codex"),
+    ("which model generated that response?", "status", None),
+    ("is external mode on or off? I forgot", "status", None),
+    ("Is Codex currently being used for subagents?", "status", "codex"),
+    ("which backend are my prompts hitting?", "status", None),
+    ("is the work still going to gemini, or did we go back to claude?", "status", "gemini"),
+    ("who's handling the agents these days, still glm?", "status", None),
+    # enable / disable: subagents, wishes, mode verbs, complaints
+    ("delegate all subagent tasks to gemini going forward", "enable", "gemini"),
+    ("from now on all subagents should be on gemini", "enable", "gemini"),
+    ("I'd like the subagents on gemini for the rest of the day", "enable", "gemini"),
+    ("turn the external models back on", "enable", None),
+    ("turn on external mode w/ glm", "enable", "glm"),
+    ("claude isn't cutting it, switch everything to gemini", "enable", "gemini"),
+    ("put claude back in control", "disable", None),
+    ("move all agents back to claude", "disable", None),
+    ("gemini isn't working well, go back to claude", "disable", None),
+    ("the external models are not good, stop using them", "disable", None),
+    ("claude should do the work from now on", "disable", None),
+    ("put codex on the agents", "enable", "codex"),
+    ("take codex off the agents", "disable", "codex"),
+    ("from here on, all completions should come from gemini", "enable", "gemini"),
+    ("we're going back to claude", "disable", None),
+    # once: a request the lexicon cannot read, with a one-off scope; "ask it"
+    ("just this once, have codex write the migration", "once", "codex"),
+    ("use gemini for the summary, just this once", "once", "gemini"),
+    ("get a second opinion from codex on the migration plan", "once", "codex"),
+    ("get gemini's take on the migration plan", "once", "gemini"),  # not "get gemini (to) take (over)"
+    ("what does codex think of this function? ask it", "once", "codex"),
+    ("run this by gpt real quick, don't switch the mode", "once", "gpt"),
+    ("send this prompt to codex and show me what it says", "once", "codex"),
+])
+def test_batch_9_kinds(text, action, vendor):
+    result = detect.classify(text)
+    assert (result["action"], result["vendor"]) == (action, vendor), result
+
+
+@pytest.mark.parametrize("text", [
+    "have codex installed on the CI runner",  # no one-off scope, and a participle: not a request
+    "use gemini for the embeddings in config.py",
+    "let gemini handle auth in the wrapper, just for this module",
+    "what would codex do here? don't ask it, just tell me",
+    "the tests are flaky, stop using them",  # "them" names no target
+    "delete the gemini agents and stop using them",  # "them" is what the work deletes
+    "the agents run on codex",  # a statement, no wish and no scope
+    "I'd rather the agents run on codex, but not today",
+    "claude isn't bad, don't switch to codex",
+    "external mode is on but the hook still uses claude, why?",  # a statement, then a question
+    "switch to gemini.\n\nis that wise?",  # a question about the toggle, on a later line
+    "back to claude please.\n\ncan you tell me if that's wise?",
+    "who wrote this code?",  # WHICH names a model; "who" may be a person
+    "which provider has the cheapest tokens?",
+    "put claude in charge of the release notes",
+    "re-enable the gemini tests in CI",
+    "ask openai about the invoice",
+    "put codex on the agents team",
+    "should I put codex on the agents?",
+    "from now on, if it fails, the agents should use codex",
+    "have gemini write the tests, or maybe not",
+])
+def test_batch_9_guards_hold(text):
+    assert detect.classify(text)["action"] == "none"
 
 
 @pytest.mark.parametrize("text,action", [

@@ -16,13 +16,22 @@ one costs a retype, and the external-mode-toggle skill still sees it. So:
   * a clause is a command only when all of it, scopes and fillers aside, is one grammar frame;
   * quoted material never toggles: ``` and ~~~ fences, indented code, `> ` block quotes, HTML
     comments, inline code and quotation marks;
-  * a condition ("if", "when", "once the ..."), a negation, a hedge ("should", "maybe"), a speech
-    verb ("said", "wrote"), another question, or a lead-in ending in a colon ("my lead says:")
-    anywhere in the prompt cancels an enable, disable or status; for a one-off request only the
-    clauses up to the command count, because what follows it is the request itself;
+  * a condition ("if", "when", "once the ..."), a negation, a hedge ("should", "maybe", "not
+    sure"), a speech verb ("said", "wrote"), another question, or a lead-in ending in a colon
+    ("my lead says:") anywhere in the prompt cancels an enable, disable or status; for a one-off
+    request only the clauses up to the command count, because what follows it is the request
+    itself. Three narrow exceptions: a complaint about the target the command leaves ("external
+    is not good, go back to claude", "I don't want gemini any more, ..."); after a status
+    question, a condition or a doubt ("is external mode on? if it is, keep going", "... I am
+    not sure") and its own "or ..." ("..., or did we switch back?"); the question an "ask it"
+    refers to ("what would codex do here? ask it");
   * a toggle on a line after other work ("fix X⏎switch to external models") counts when that
     line stands alone as an instruction: it is its own clause and nothing above guards it.
-    The rest of the prompt is then the work, done under the new mode;
+    The rest of the prompt is then the work, done under the new mode. The same holds for a
+    toggle before the work ("back to claude please.⏎⏎now can you look at the build?") and for
+    one item of a list ("Two things:⏎1. use gemini for all subagents from now on⏎2. ..."): a
+    request for other work on a later line ("can you ...?") does not cancel it; any other
+    question, doubt or negation about it still does ("switch to gemini.⏎⏎is that wise?");
   * two commands that disagree ("stop using copilot, use claude for this") are "none", except a
     one-off and a return to Claude ("use codex for this, then back to claude"), which is "once";
   * prompts longer than MAX_CHARS are work, though their opening may still send that one
@@ -44,6 +53,7 @@ MAX_CHARS = 280       # longer prompts are work; only a "<request>: payload" hea
 PAYLOAD_HEAD = 100    # how far into a prompt the colon of "ask gemini: ..." may be
 MAX_CLAUSES = 6       # more pieces than this is a paragraph, not a command
 MAX_TYPOS = 2         # misspelt words per clause that are still read as their lexicon word
+LONG_CLAUSE = 8       # ... and one more in a clause of this many words or more
 HOOK_THRESHOLD = 0.8  # suggested floor for acting without asking; below it, leave it to the skill
 
 # Confidence by how the prompt matched.
@@ -57,7 +67,8 @@ _KEYWORDS = ("external", "claude", "anthropic", "opus", "sonnet", "haiku", "copi
              "openrouter", "open router", "llama", "litellm", "lm studio", "lmstudio", "vllm",
              "qwen", "deepseek", "mistral", "codestral", "kimi", "grok", "local", "model", "mode",
              "llm", "who", "offload", "extr", "xter", "ernal", "claud", "cluad", "calud", "gemn",
-             "gmin", "copil", "copli", "routing", "answering", "responding")
+             "gmin", "copil", "copli", "routing", "answering", "responding", "provider", "backend", "vendor",
+             "agent")
 _ARTICLES = frozenset(("the", "a", "an"))
 _MODALS = frozenset(("can", "could", "will", "would"))
 _WEAK_TAGS = frozenset(("bare", "status", "exact"))  # a bare name or a lone "external?" may simply not count
@@ -67,10 +78,27 @@ _LABELS = frozenset(("todo", "fixme", "test", "tests", "example", "examples", "i
                      "string", "case", "sample", "spec", "label", "quote", "transcript", "log", "error", "me",
                      "you", "user", "assistant", "bot", "human", "ai", "system", "customer", "fixture", "e.g",
                      "eg", "ex", "usage", "docs", "readme", "comment", "note"))
-_WH = frozenset(("what", "why", "how", "who", "which", "when", "where", "whats", "what's", "why's", "how's"))
-# "ask gemini to / what / how / why ...": the request follows. Not "if" ("ask gemini if you're unsure").
-_ASK_PAYLOAD = frozenset(("to", "what", "how", "why", "which", "who", "where", "what's", "how's"))
+_WH = frozenset(("what", "why", "how", "who", "which", "when", "where", "whats", "what's", "why's", "how's",
+                 "who's", "whos"))
+# "ask gemini to / what / how / why / whether ...": the request follows. Not "if" ("ask gemini if
+# you're unsure").
+_ASK_PAYLOAD = frozenset(("to", "what", "how", "why", "which", "who", "where", "what's", "how's", "whether"))
+# "ask gemini about <request>", "get codex's take on <request>": the words after these are the request.
+_ASK_ABOUT = frozenset(("about", "on", "regarding"))
+_OPINION = frozenset(("opinion", "take", "view", "thoughts"))
+# "ask openai about the invoice": the company, not its model.
+_COMPANIES = frozenset(("openai", "anthropic", "zhipu", "z.ai", "openrouter"))
+# Words before a target that may open a request whose words the lexicon does not know: stage 2's gate.
+_REQUEST_HEADS = frozenset(("have", "let", "get", "make", "use"))
+# "..., and show me what it says": passing the answer back, not more work for Claude.
+_RELAYS = ("show me", "tell me", "let me know", "report back", "give me", "paste")
+# "I don't want gemini any more": a negation that rejects the target it names.
+_DISLIKES = frozenset(("want", "like", "need", "trust"))
+# Auxiliaries between "what" and a target in the question an "ask it" refers to ("what would codex do?").
+_AUXILIARIES = frozenset(("would", "does", "do", "did", "will", "might", "could"))
 _DIRECTIVE_MODALS = frozenset(("should", "must", "shall"))
+_ONLY = frozenset(("only", "exclusively", "solely"))
+_AGENTS_ONLY = frozenset(("ALL", "DET", "AGENT"))
 # A time scope turns "don't use X" into a stop ("don't use gemini from now on"); "for everything"
 # does not ("don't use copilot for everything" is advice about how much).
 _FROM_NOW = ("from now", "from here", "going forward", "moving forward", "onward", "rest of", "remainder of",
@@ -80,15 +108,17 @@ _MODE_VERBS = frozenset(("flip", "switch", "set", "turn", "change", "move", "swa
 _FAST_GATE = True  # tests turn it off to show the gate only skips what the grammar would reject
 _NONE = {"action": "none", "trigger": None, "confidence": 0.0, "vendor": None}
 _rules = None  # the registry, prepared on the first prompt that passes the keyword scan
+_grammar_module = None  # intent/grammar.py, imported with the first clause made of lexicon words
 
 
 def classify(text: str) -> dict:
     if not isinstance(text, str) or not text:
         return dict(_NONE)
     low = text[:MAX_CHARS + 1].lower()
-    if not any(word in low for word in _KEYWORDS):
-        return dict(_NONE)
-    return _classify_relevant(text)
+    for word in _KEYWORDS:  # a plain loop: no generator to set up on the hook's commonest path
+        if word in low:
+            return _classify_relevant(text)
+    return dict(_NONE)
 
 
 def _result(action: str, trigger: str | None, confidence: float, vendor: str | None = None) -> dict:
@@ -127,7 +157,8 @@ class _Clause:
     """One clause: its tokens after scopes and fillers, the frame it matched, its guards."""
 
     __slots__ = ("text", "mark", "line", "tokens", "scopes", "tag", "target", "polite", "asked", "guard",
-                 "typo", "payload", "alt", "exact", "checking", "covered", "softened", "rhetorical")
+                 "typo", "payload", "alt", "exact", "checking", "covered", "softened", "rhetorical", "tail",
+                 "request", "rejects", "antecedent", "wished", "guess")
 
     def __init__(self, text: str, mark: str, line: int) -> None:
         self.text, self.mark, self.line = text, mark, line
@@ -139,7 +170,14 @@ class _Clause:
         self.softened = False  # "please", "ok", "could you" ... were peeled off
         self.rhetorical = text.split(" ", 1)[0] in _WH  # "what could go wrong" asks, "?" or not
         self.asked = mark == "?"
-        self.guard = None  # "negation" | "condition" | "speech": cancels commands around it
+        # "negation" | "condition" | "speech" | "unsure" | "reject": cancels commands around it
+        self.guard = None
+        self.tail = text.startswith("or ")  # "..., or did we switch back?": the question before goes on
+        self.request = False  # asks for work ("now can you look at ...?"), not about the toggle
+        self.rejects = None   # "external is not good": the side (EXT or CLAUDE) a "reject" guard complains of
+        self.antecedent = False  # "what would codex say?" before "ask it": the request itself
+        self.wished = False  # opened with a wish or a lead-in ("I'd rather", "I want", "let's")
+        self.guess = False  # "..., still gemini?": a target alone, guessing a status question's answer
 
     @property
     def scope_only(self) -> bool:
@@ -153,6 +191,9 @@ class _Prompt:
         self.rules = rules
         cleaned = guards.strip_quoted(text).lower()
         self.parts = [_Clause(t, m, n) for t, m, n in guards.clauses(cleaned)]
+        for before, part in zip(self.parts, self.parts[1:]):
+            if part.tail and before.mark == ",":
+                before.asked |= part.asked  # "is the work still going to codex, or did we switch back?"
 
     def decide(self, once_only: bool) -> dict:
         parts = self.parts
@@ -161,7 +202,7 @@ class _Prompt:
         lexicon = self.rules.lexicon
         words = [lexicon.words(part.text) for part in parts]
         unknown = [lexicon.unknown(w) for w in words]
-        if _FAST_GATE and all(len(u) > MAX_TYPOS and not _may_ask(w, lexicon)
+        if _FAST_GATE and all(len(u) > _typo_budget(w) and not _may_ask(w, lexicon)
                               for w, u in zip(words, unknown)):
             return dict(_NONE)  # stage 2: no clause can be made of lexicon words only
         plausible = False
@@ -170,23 +211,35 @@ class _Prompt:
         if not plausible:
             return dict(_NONE)
         grammar = self.rules.grammar()
+        before = None
         for part in parts:
-            _read(part, grammar, self.rules.triggers, len(parts) == 1)
+            _read(part, grammar, self.rules.triggers, len(parts) == 1, before)
+            before = part
         _attach_vocatives(parts, grammar)
+        _resolve_references(parts)
         return self._combine(once_only)
 
     def _tokenize(self, part: _Clause, lexicon, words: list, unknown: list) -> bool:
         fixed = set()
-        if unknown and len(unknown) <= MAX_TYPOS:
-            fixes = {w: lexicon.correct(w) for w in unknown}
-            if all(fixes.values()):
+        fixes = {}
+        if unknown and len(unknown) <= _typo_budget(words):
+            fixes = {w: fix for w in unknown if (fix := lexicon.correct(w))}
+            if len(fixes) == len(unknown):
                 words = [fixes.get(w, w) for w in words]
                 fixed, unknown = set(fixes.values()), []
         part.tokens = [t for t in lexicon.tokens(words, frozenset(fixed)) if t.word not in _ARTICLES]
         part.typo = bool(fixed)
         if unknown:
-            part.payload = _ask_payload(part)
-        return not unknown or part.payload
+            part.payload = _payload(part)
+        if unknown and fixes and not part.payload:  # "use gemni for the review": a typo in a request's head
+            plain, part.tokens = part.tokens, [t for t in lexicon.tokens([fixes.get(w, w) for w in words],
+                                                                          frozenset(fixes.values()))
+                                               if t.word not in _ARTICLES]
+            part.payload = _payload(part)
+            part.typo = bool(part.payload)
+            if not part.payload:
+                part.tokens = plain  # otherwise the words as written: "quota" is not "quote"
+        return not unknown or bool(part.payload)
 
     def _combine(self, once_only: bool) -> dict:
         parts = self.parts
@@ -206,7 +259,9 @@ class _Prompt:
         if once_only and action != "once":
             return dict(_NONE)
         first, part, _ = commands[0]
-        if action == "once" and part.mark == "&" and first + 1 < len(parts) and not parts[first + 1].tag:
+        after = parts[first + 1] if first + 1 < len(parts) else None
+        if action == "once" and part.mark == "&" and after is not None and not after.tag \
+                and not after.scope_only and not after.text.startswith(_RELAYS):
             return dict(_NONE)  # "ask gemini about this and compare it with your answer": Claude's job
         guarded = parts[:first + 1] if action == "once" else parts
         if _cancelled(guarded, first, parts, action):
@@ -218,26 +273,59 @@ class _Prompt:
         return _result(action, part.text, confidence, vendor)
 
 
+def _typo_budget(words: list) -> int:
+    return MAX_TYPOS + (len(words) >= LONG_CLAUSE)
+
+
 def _may_ask(words: list, lexicon) -> bool:
-    """Could this be "ask <target> to <request>" (whose request words are not lexicon words)?"""
-    return any(w in _ASK_PAYLOAD for w in words[:6]) and any(w in lexicon.ask_words for w in words[:4])
-
-
-def _ask_payload(part: _Clause) -> bool:
-    """"ask gemini to write the changelog": the words after "ask <target> to" are the request."""
-    tokens = part.tokens
-    for i, token in enumerate(tokens[:4]):
-        if "ASK" in token.classes:
-            if i + 2 < len(tokens) and "T" in tokens[i + 1].classes and tokens[i + 2].word in _ASK_PAYLOAD:
-                if all(t.classes for t in tokens[:i + 2]):
-                    part.tokens = tokens[:i + 2]
-                    return True
-            return False
+    """Could this be a request whose words are not lexicon words: "ask <target> to <request>",
+    "have <target> <request>", "use <target> for <request>"? A head word, then a target."""
+    if any(w in _ASK_PAYLOAD for w in words[:6]) and any(w in lexicon.ask_words for w in words[:4]):
+        return True
+    for i, word in enumerate(words[1:8], start=1):
+        if (word in lexicon.targets or lexicon.versioned(word)) and any(
+                w in _REQUEST_HEADS or w in lexicon.ask_words for w in words[max(0, i - 6):i]):
+            return True
     return False
 
 
-def _read(part: _Clause, grammar, triggers: dict, single: bool) -> None:
+def _payload(part: _Clause) -> str | None:
+    """A request whose words the lexicon does not know, cut off so the head can be read:
+      "ask gemini (just this once) to / what / whether <request>", "ask glm about <request>",
+      "get codex's take on <request>"    -> "ask": a one-off request;
+      "have gemini <request>", "use codex for <request>" -> "once": a one-off only with a
+      one-off scope in the prompt ("just this once", "only this one", "don't change the mode")."""
+    tokens = part.tokens
+    for i, head in enumerate(tokens[:6]):
+        if not head.classes:
+            return None  # a word the lexicon does not know before the request: not one
+        if i + 1 >= len(tokens) or "T" not in tokens[i + 1].classes:
+            continue
+        rest = tokens[i + 2:]
+        if "ASK" in head.classes:
+            for j, token in enumerate(rest[:5]):
+                if token.word in _ASK_PAYLOAD or j == 0 and token.word in _ASK_ABOUT \
+                        and tokens[i + 1].word not in _COMPANIES:
+                    part.tokens = tokens[:i + 2] + rest[:j]
+                    return "ask"
+                if not token.classes:
+                    break
+            return None
+        if head.word == "get" and len(rest) > 1 and rest[0].word in _OPINION and rest[1].word in _ASK_ABOUT:
+            part.tokens = tokens[:i + 4]  # "get gemini's take on": not "get gemini (to) take (over)"
+            return "ask"
+        if "LET" in head.classes and rest and not rest[0].word.endswith(("ed", "ing")) \
+                or "USE" in head.classes and rest[:1] and rest[0].word == "for":  # not "have codex installed"
+            part.tokens = tokens[:i + 2]
+            return "once"
+        return None
+    return None
+
+
+def _read(part: _Clause, grammar, triggers: dict, single: bool, before: _Clause | None = None) -> None:
     """Fill in part.tag/target/scopes/guard from its tokens."""
+    g = _grammar_module
+
     tokens = part.tokens
     if part.text in triggers and single and (not part.asked or triggers[part.text] == "status"):
         part.tag, part.target, part.exact = "exact", _first_target(tokens), triggers[part.text]
@@ -249,47 +337,70 @@ def _read(part: _Clause, grammar, triggers: dict, single: bool) -> None:
         _guard_only(part, tokens)  # words the lexicon does not know: never a command, maybe a guard
         return
     tokens, part.scopes = grammar.lift_scopes(tokens)
-    directive = bool(part.scopes & {"persist", "agents"}) and not part.asked  # "agents should use X from now on"
-    if any(t.word in ("only", "exclusively", "solely") for t in tokens):
+    # "agents should use X from now on", "from now on, the agents should use X"
+    lead = before.scopes if before is not None and before.scope_only else set()
+    directive = bool((part.scopes | lead) & {"persist", "agents"}) and not part.asked
+    words = {t.word for t in tokens}
+    if not _ONLY.isdisjoint(words):
         part.scopes.add("only")
-        tokens = [t for t in tokens if t.word not in ("only", "exclusively", "solely")]
-    if any(t.word == "again" for t in tokens):
+        tokens = [t for t in tokens if t.word not in _ONLY]
+    if "again" in words:
         part.scopes.add("again")  # "claude again": a bare target that means a return
-    tokens = _drop_contrast(tokens)
-    part.alt = _is_alternative(tokens)
+    if len(tokens) > 2:
+        tokens = _drop_contrast(tokens)
+    part.alt = len(tokens) == 3 and _is_alternative(tokens)
     while tokens and tokens[0].classes & {"LEAD", "POLITE", "FILLER"}:
         part.polite |= "POLITE" in tokens[0].classes
+        part.wished |= "LEAD" in tokens[0].classes
         part.softened = True
         part.checking |= "CHECKIF" in tokens[0].classes  # "check if external mode is on" asks
         tokens = tokens[1:]
+    if part.wished and len(tokens) > 2 and tokens[0].word == "that":
+        tokens = tokens[1:]  # "I am wanting that all work goes to gemini"
     if directive and tokens and tokens[0].word in _DIRECTIVE_MODALS:
         tokens = tokens[1:]  # "(you) must use the copilot from today"
     if len(tokens) > 2 and tokens[0].word in _MODALS and "T" in tokens[1].classes:
         part.polite, tokens = True, tokens[1:]  # "can gemini take this one?" is a request
     part.asked |= part.checking
-    part.softened |= any("FILLER" in t.classes for t in tokens)
-    tokens = [t for t in tokens if "FILLER" not in t.classes]
+    kept = [t for t in tokens if "FILLER" not in t.classes]
+    part.softened |= len(kept) < len(tokens)
+    tokens = kept
+    part.guess = part.asked and len(tokens) == 1 and "T" in tokens[0].classes
+    if tokens and "AGENT" in tokens[-1].classes and all(t.classes & _AGENTS_ONLY for t in tokens):
+        part.scopes.add("agents")  # "..., all the subagents": who the command is for
+        tokens = []
     part.tokens = tokens
     classes = set().union(*(t.classes for t in tokens)) if tokens else set()
-    hedged = any("COND" in t.classes and not (directive and t.word in _DIRECTIVE_MODALS) for t in tokens)
-    part.guard = part.guard or ("condition" if hedged else "speech" if classes & {"SPEECH", "IRONY"} else None)
+    hedged = "COND" in classes and any(
+        "COND" in t.classes and not (directive and t.word in _DIRECTIVE_MODALS) for t in tokens)
+    part.guard = part.guard or ("condition" if hedged else "speech" if classes & {"SPEECH", "IRONY"} else
+                                "unsure" if "UNSURE" in classes else None)
     if part.asked and len(tokens) > 2 and (tokens[-2].word, tokens[-1].word) == ("or", "not"):
         tokens = part.tokens = tokens[:-2]  # "are we in external mode or not?"
         classes = set().union(*(t.classes for t in tokens))
-    if tokens and all("THIS" in t.classes or "WORKN" in t.classes for t in tokens) and "THIS" in tokens[0].classes:
+    if tokens and "THIS" in tokens[0].classes and all(t.classes & {"THIS", "WORKN"} for t in tokens):
         part.scopes.add("once")  # "this one: codex", "codex, this one"
         tokens = part.tokens = []
     part.covered = all(t.classes for t in tokens)
     if not tokens or not part.covered and not part.payload:
         if "NEG" in classes:
-            part.guard = part.guard or "negation"
+            _negation(part, tokens)
         return
-    tag = grammar.frame(tokens, part.asked and not part.polite or part.checking, part.checking)
+    # "could you forward this to gemini and keep the rest on claude?": the request goes on
+    joined = before is not None and before.polite and before.mark == "&"
+    asked = part.asked and not (part.polite or joined) or part.checking
+    if part.payload == "once":
+        tag = g.ONCE_ONLY if not asked and any(p.full(tokens) for p in grammar.once_only) else None
+    else:
+        tag = grammar.frame(tokens, asked, part.checking)
     negated = "NEG" in classes and not (tag and _consumes_negation(tokens, part.text))
     if negated:
-        part.guard = part.guard or "negation"
+        _negation(part, tokens)
         return
-    part.tag, part.target = tag, _first_target(tokens)
+    if part.guard == "speech" and not classes & {"IRONY"} and (
+            tag == g.ASK or tag == g.STATUS and "WHICH" in tokens[0].classes):
+        part.guard = None  # "see what codex says about this", "which model wrote that answer?": the verb asks
+    part.tag, part.target = tag, _named_target(tokens)
     if tag == "replace":  # "swap claude out for gpt": the second target is where it goes
         part.target = [t for t in tokens if "T" in t.classes][-1]
 
@@ -301,7 +412,30 @@ def _guard_only(part: _Clause, tokens: list) -> None:
     classes = set().union(*(t.classes for t in tokens))
     part.guard = part.guard or ("condition" if "COND" in classes else
                                 "speech" if classes & {"SPEECH", "IRONY"} else
-                                "negation" if "NEG" in classes else None)
+                                "unsure" if "UNSURE" in classes else None)
+    if not part.guard and "NEG" in classes:
+        _negation(part, tokens)
+    lead = 0
+    while lead < len(tokens) and tokens[lead].classes & {"LEAD", "FILLER"}:
+        lead += 1
+    part.request = lead < len(tokens) and "POLITE" in tokens[lead].classes and not classes & {"CHECKIF"}
+
+
+def _negation(part: _Clause, tokens: list) -> None:
+    """A negation guard; a "reject" one when it only complains of a target: "external is not
+    good", "the external models aren't cutting it", "I don't want gemini any more". That does
+    not cancel a command moving away from that target ("..., go back to claude")."""
+    part.guard = part.guard or "negation"
+    if part.guard != "negation":
+        return
+    negs = [i for i, t in enumerate(tokens) if "NEG" in t.classes]
+    targets = [i for i, t in enumerate(tokens) if "T" in t.classes]
+    sides = {"EXT" if "EXT" in tokens[i].classes else "CLAUDE" for i in targets}
+    if len(negs) != 1 or len(sides) != 1 or any(t.classes & {"COND", "STOP", "ONV", "OFFV"} for t in tokens):
+        return
+    neg = negs[0]
+    if targets[-1] < neg or neg < targets[0] and {t.word for t in tokens[neg + 1:targets[0]]} & _DISLIKES:
+        part.guard, part.rejects = "reject", sides.pop()
 
 
 def _consumes_negation(tokens: list, text: str) -> bool:
@@ -334,6 +468,38 @@ def _first_target(tokens: list):
     return None
 
 
+def _named_target(tokens: list):
+    """The first target, or the vendor named after a generic one ("external mode w/ gemini")."""
+    first = _first_target(tokens)
+    if first is not None and first.vendor is None and "EXT" in first.classes:
+        for token in tokens:
+            if token.vendor and "EXT" in token.classes:
+                return token
+    return first
+
+
+def _resolve_references(parts: list) -> None:
+    """"stop using them", "ask it": the target is the one named in a clause before. A question
+    that names it after "what" ("what would codex do here? ask it") is the request itself."""
+    g = _grammar_module
+
+    for index, part in enumerate(parts):
+        if part.tag not in (g.AWAY_REF, g.ASK_REF):
+            continue
+        for earlier in reversed(parts[:index]):
+            found = [i for i, t in enumerate(earlier.tokens) if "T" in t.classes]
+            if not found:
+                continue
+            words = [t.word for t in earlier.tokens[:found[0]]]
+            asks = part.tag == g.ASK_REF and (words[-1:] in (["what"], ["how"]) or len(words) > 1 and
+                                               words[-2] in ("what", "how") and words[-1] in _AUXILIARIES)
+            # a command or a complaint: not "delete the gemini agents and stop using them"
+            if asks or earlier.tag or earlier.guard == "reject":
+                part.target = _named_target(earlier.tokens[found[0]:])
+                earlier.antecedent = asks
+            break
+
+
 def _attach_vocatives(parts: list, grammar) -> None:
     """"Gemini, answer this one": a vendor named alone, then a request, is "have gemini ..."."""
     from .lexicon import Token
@@ -349,7 +515,7 @@ def _attach_vocatives(parts: list, grammar) -> None:
 
 def _action(part: _Clause, scopes: set, parts: list) -> str | None:
     """The clause's action from its frame, its target's side and the scopes around it."""
-    from . import grammar as g
+    g = _grammar_module
 
     if part.tag == "exact":
         return part.exact
@@ -363,8 +529,16 @@ def _action(part: _Clause, scopes: set, parts: list) -> str | None:
     once = "once" in scopes or this
     if part.tag == g.BARE and not _bare_counts(part, scopes, parts):
         return None
+    if part.tag == g.WISH and not (part.wished and scopes & {"persist", "agents", "once"}):
+        return None  # "the agents run on codex" describes; "I'd rather they ... from now on" asks
+    if part.tag in (g.AGENTS_TOWARD, g.AGENTS_AWAY) and "agents" not in part.scopes:
+        return None  # "put codex on the agents" moves them; "put codex" alone says nothing
+    if part.tag in (g.AWAY_REF, g.ASK_REF) and part.target is None:
+        return None  # "stop using them" with nothing named before: ask
     direction = g.direction(g.TOWARD if part.tag in (g.BARE, g.ASK) else part.tag, part.target)
-    if part.tag == g.ASK:
+    if part.tag == g.ONCE_ONLY:  # "have gemini <request>": only "just this once" makes it one request
+        return "once" if "once" in scopes and "persist" not in scopes and direction == "enable" else None
+    if part.tag in (g.ASK, g.ASK_REF):
         return "enable" if "persist" in scopes and direction == "enable" else \
             "once" if direction == "enable" else None
     if once:
@@ -387,14 +561,28 @@ def _bare_counts(part: _Clause, scopes: set, parts: list) -> bool:
 
 def _cancelled(guarded: list, first: int, parts: list, action: str) -> bool:
     """A guard anywhere in `guarded` cancels; so does a lead-in colon before the command, and
-    another question (for enable/disable/status: "use copilot? not sure that's a good idea")."""
+    another question (for enable/disable/status: "use copilot? not sure that's a good idea").
+    Except: a complaint about the target the command leaves ("external is not good, go back to
+    claude"); the question an "ask it" refers to; after a status question, a condition, a doubt,
+    its "or ..." or a guess ("is external mode on? if it is, keep going", "..., still gemini?");
+    on a later line than a command, a question that asks for other work ("back to claude.⏎⏎can
+    you look at the build?")."""
+    # a status question, not the statement "external mode is on but ..."
+    asked = action == "status" and (parts[first].asked or parts[first].rhetorical)
     for i, part in enumerate(guarded):
-        if part.guard:
+        after = i > first
+        if part.antecedent and part.guard in (None, "condition"):
+            continue  # "what would codex do here? ask it"
+        if part.guard == "reject" and (action, part.rejects) in (("disable", "EXT"), ("enable", "CLAUDE"),
+                                                                 ("once", "CLAUDE")):
+            continue
+        if part.guard and not (asked and after and part.guard in ("condition", "unsure")):
             return True
         if i < first and part.mark == ":" and not part.covered and _introduces(part, i, parts, first):
             return True  # "my lead says: ...", "save claude tokens: ...": someone else's words, or unclear
         if (part.asked or part.rhetorical) and not part.polite and not part.tag and not part.alt \
-                and action != "once":
+                and action != "once" and not (after and (asked and (part.tail or part.guess) or part.request
+                                                          and part.line > parts[first].line)):
             return True
     return False
 
@@ -471,8 +659,10 @@ class Rules:
         self._grammar = None
 
     def grammar(self):
+        global _grammar_module
         if self._grammar is None:
-            from .grammar import Grammar
+            from . import grammar
 
-            self._grammar = Grammar()
+            _grammar_module = grammar
+            self._grammar = grammar.Grammar()
         return self._grammar

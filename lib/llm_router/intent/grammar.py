@@ -25,12 +25,22 @@ from .lexicon import CLAUDE, EXT, TARGET
 
 TOWARD, AWAY, ASK, BARE, STATUS, AWAY_EXT = "toward", "away", "ask", "bare", "status", "away-external"
 REPLACE, TO_CLAUDE = "replace", "toward-claude"
+# Frames whose target is a pronoun ("stop using them", "ask it"): the target named in a clause before.
+AWAY_REF, ASK_REF = "away-ref", "ask-ref"
+# "have gemini <request>", "use codex for <request>": a one-off only with a one-off scope somewhere.
+ONCE_ONLY = "once-only"
+# A statement that is a command only after a wish ("I'd rather the agents run on codex ...") and with a scope.
+WISH = "wish"
+# "put codex on the agents", "take codex off the agents": a command only with the agents named.
+AGENTS_TOWARD, AGENTS_AWAY = "agents-toward", "agents-away"
 
 SUBS = {
     "t": "T T? ((on|via|through|from|in|with|using) T)?",
     "tgt": "(USING)? (you)? <t>",
-    "obj": "((ALL (of)?)? DET? NEXT? (WORKN|AGENT) | EVERYTHING | THIS (one|single)? WORKN? | ALL | DET AGENT)",
-    "alt": "(or|vs|versus|or to) (to|on|in|with|is)? (one of)? (<t>|SUBJ) MODE?",
+    "obj": ("((ALL (of)?)? DET? NEXT? (WORKN|AGENT WORKN?) | EVERYTHING | THIS (one|single)? WORKN? | ALL"
+            "| DET AGENT)"),
+    "alt": "(or|vs|versus|or to) (to|on|in|with|BE)? (one of)? (<t>|SUBJ) MODE? ANSWERING?",
+    "orison": "(or (BE)? (SUBJ|<t> MODE?)? (not|ISON))",
     "to": "(to|onto|into|over to|across to|on|through|thru|via|with|at)",
     "persist": ("(from (now|here|this (moment|point)|today) (on|onwards|onward|forward)? (out)?"
                 "| (going|moving) forward | henceforth | hereafter | from now"
@@ -41,12 +51,14 @@ SUBS = {
                 "| for (now|while|bit|today|good|day) | this PERIOD | today"
                 "| for NEXT (few|couple)? (of)? (PERIOD|WORKN)"
                 "| for (ALL (of)? DET? NEXT? WORKN | DET? NEXT WORKN | EVERYTHING)"
+                "| (for)? (EVERYTHING|ALL (of)? DET? NEXT? WORKN) (after|from) (this|that|now|here) (on)?"
                 "| by default | permanently | always | ALL time | exclusively | fully | completely"
                 "| entirely | solely | throughout)"),
-    "agents": "(for|on|in|across|to) (ALL (of)?)? DET? AGENT",
+    "agents": "(for|on|in|across|to|off|from) (ALL (of)?)? DET? AGENT",
     "once": ("(ONEOFF (only)? | on (just|only)? THIS (one)? WORKN? (only)? | (just|only)? this time (only)? | (just|only)? for (just|only)? THIS (one)? WORKN? (only)?"
              "| (just|only) THIS (one)? WORKN? | THIS (one)? WORKN? only | for (one|single) WORKN (only)?"
-             "| (one|single) WORKN (only)?)"),
+             "| (one|single) WORKN (only)? | ONEOFF WORKN (only)?"
+             "| NEG (MOVE|TURN|touch) (DET|ALL)? MODE | without (MOVE|TURN|SENDING) (DET)? MODE)"),
 }
 
 # (tag, pattern). Tried in order; the first that matches the whole clause wins.
@@ -54,23 +66,32 @@ FRAMES = [
     # toward a target: switch / go / move / route / hand / put / use / let ... (to) T
     (TOWARD, "(MOVE|GO|TURN|SEND) (back|over|across)? <to> <tgt>"),
     (TOWARD, "back (to|on) <tgt>"),
-    (TOWARD, "RETURN (back)? (to|on)? <tgt>"),
+    (TOWARD, "RETURN <obj>? (back)? (to|on)? <tgt>"),
     (TOWARD, "USE (USING)? <t>"),
     (TOWARD, "(ONV|USE) (USING|SENDING) (to|through|via)? <obj>? (to|through|via)? <t>"),
     (TOWARD, "GO <t>"),
+    (AWAY, "(MOVE|GO|remove) (<obj>|them) (off|away from) <t>"),
+    (AWAY, "(move|remove|pull) (<obj>|them) from <t>"),
     (TOWARD, "(SEND|MOVE|TURN|PUT) <obj> (off|over|back|on)? <to> <tgt>"),
+    (TOWARD, "(SEND|MOVE|TURN|PUT) them back <to> <tgt>"),
     (TOWARD, "SEND (off|over)? (to|onto|through|via) <tgt>"),
     (TOWARD, "<obj> (back)? <to> <tgt>"),
     (TOWARD, "<obj> (to)? (GO|MOVE|be SENDING|SENDING|run) (back)? <to> <tgt>"),
     (TOWARD, "LET <t> (to)? (WORK|ANSWERING) <obj>?"),
-    (TOWARD, "(you)? <t> (to)? (answering|handling|responding|WORK) <obj>?"),
+    (TOWARD, "(you)? <t> (to|should|must|shall)? (answering|handling|responding|doing|working|WORK) <obj>?"),
+    (TOWARD, "(PUT|LET|MOVE)? <t> (back)? CHARGE"),
     (TOWARD, "<obj> (be)? PASSIVE (by|to|through|thru|via|on) <t>"),
-    (TOWARD, "<obj> (should|must|shall) (USE|GO|run|SENDING) (USING)? <to>? <t>"),
-    (ASK, "(run|put) <obj> (by|past) <t>"),
+    (TOWARD, "<obj> (should|must|shall) (USE|GO|run|SENDING|be) (USING)? (<to>|from)? <t>"),
+    (WISH, "<obj> (USE|run|be on) <t>"),
+    (BARE, "run <t>"),
+    (BARE, "(WORK|run|SEND) <obj> externally"),
+    (ASK, "(run|put|bounce) <obj> (by|past) <t>"),
+    (ASK, "bounce <obj> off <t>"),
+    (ASK, "(see|hear) what <t> (says|thinks|think|say|makes of) (about|of|on)? <obj>?"),
     (ASK, "give <t> (crack|shot|stab|try|go) (at)? <obj>?"),
     (AWAY, "off with <t> MODE?"),
     (TOWARD, "<t> RETURNING"),
-    (TOWARD, "LET <t> (DET)? default"),
+    (TOWARD, "LET <t> (DET)? default (AGENT|WORKN|MODEL_SUFFIX|provider|backend)?"),
     (REPLACE, "REPLACE <t> (out)? (for|with|by) <t>"),
     (TO_CLAUDE, "(back|over) to you"),
     (TO_CLAUDE, "(ANSWERING|WORK) (by)? yourself"),
@@ -78,33 +99,43 @@ FRAMES = [
     (TOWARD, "(MOVE|GO)? <t> back"),
     (TOWARD, "MOVE back <t>"),
     (ASK, "ASK <t> (about|on)? <obj>?"),
-    (BARE, "(with|on|to|via|through|using) <t>"),
+    (BARE, "(with|on|to|via|through|using|for) <t>"),
     (BARE, "<obj> (is|one's)? (for|to) <t>"),
     (BARE, "(it's|it is) <t> MODE?"),
     (TOWARD, "(MOVE|SEND|TURN) (MODE|providers|provider|backend|MODEL_SUFFIX) <to> <tgt>"),
-    (ASK, "get <t> (opinion|take|view|thoughts) (on|about) <obj>"),
+    (ASK, "get <t> (opinion|take|view|thoughts) ((on|about) <obj>?)?"),
     (BARE, "<t> MODE?"),
+    (AGENTS_TOWARD, "(PUT|SEND|assign) <t>"),
+    (AGENTS_AWAY, "(MOVE|remove|pull) <t> (away)?"),
     # mode on / off
-    (TOWARD, "ONV <t> MODE?"),
-    (TOWARD, "TURN on <t> MODE?"),
-    (TOWARD, "(TURN|PUT)? <t> MODE? (on|enabled|active|activated|turned on|switched on)"),
+    (TOWARD, "ONV <t> MODE? ((with|using|via|through|on) <t>)?"),
+    (TOWARD, "TURN (back)? on <t> MODE? ((with|using|via|through|on) <t>)?"),
+    (TOWARD, "(TURN|PUT)? <t> MODE? (back)? (on|enabled|active|activated|turned on|switched on)"),
     (AWAY, "OFFV <t> MODE?"),
-    (AWAY, "TURN off <t> MODE?"),
-    (AWAY, "(TURN|PUT)? <t> MODE? (off|disabled|deactivated|inactive|turned off|switched off)"),
+    (AWAY, "TURN (back)? off <t> MODE?"),
+    (AWAY, "TURN of <t> MODE"),
+    (AWAY, "(TURN|PUT)? <t> MODE? (back)? (off|disabled|deactivated|inactive|turned off|switched off)"),
     # away from a target: stop using / no more / quit / don't use ... anymore
     (AWAY, "STOP (USING|SENDING) <obj>? (off)? (to|through|via|on|with)? <t>"),
     (AWAY, "STOP <t> MODE?"),
     (AWAY, "no <t> MODE?"),
     (AWAY, "NEG (USE|USING|SEND) <obj>? (to|on|with)? <t> ANYMORE?"),
     (AWAY_EXT, "STOP (SENDING|USING)"),
+    (AWAY_REF, "(STOP|OFFV) (SENDING|USING)? them"),
+    (ASK_REF, "ASK (it|them) (about|on)? <obj>?"),
 ]
+
+# Read only for a clause whose request was cut off (detect.py's payload): "have gemini <request>",
+# "can you get copilot to <request>", "use codex for <request>".
+ONCE_ONLY_FRAMES = ["(LET|USE) <t> (to|for)?"]
 
 # Status frames: questions about the mode or about who answers. A trailing "?" is allowed.
 STATUS_FRAMES = [
     "BE (SUBJ|<obj>) (USING|SENDING|ANSWERING|running)? (to|on|in|with|through|by|via)? <t> MODE? <alt>?",
     "BE <t> MODE? (turned|switched)? ISON (or (not|ISON))?",
-    "BE <t> MODE",
-    "did <t> MODE? (get|go|turn|switch)? (turned|switched)? ISON",
+    "BE (<t> MODE|GENERIC)",
+    "did <t> MODE? (get|go|turn|switch)? (turned|switched)? ISON <orison>?",
+    "did SUBJ (ONV|OFFV|PUT|TURN)? <t> MODE? ISON? <orison>?",
     "NEXT? <t> MODE? (STATUS|ISON or ISON)",
     "NEXT? MODE STATUS",
     "<t> MODE? (turned|switched)? ISON",
@@ -115,9 +146,10 @@ STATUS_FRAMES = [
     "WHOBE (SENDING|ANSWERING) <obj>",
     "WHOBE STATUS (of|on) <t> MODE?",
     "<t> MODE? BE (turned|switched)? ISON",
-    "WHO BE? ANSWERING (to)? (me|SUBJ|these|those|(that|this) WORKN?|DET? NEXT? WORKN)? <alt>?",
+    "WHO BE? ANSWERING (to)? (me|SUBJ|these|those|(that|this) WORKN?|<obj>)? <alt>?",
     "BE (this|that|it|SUBJ) WORKN? ANSWERING? from <t>",
-    "WHO BE (this|that|it) WORKN? from",
+    "WHO BE (this|that|it) WORKN? ANSWERING? from",
+    "WHICH (ANSWERING|SPEECH) (that|this|DET)? NEXT? WORKN",
     "(what|which) MODE BE ISON",
     "WHO BE ISON",
     "(what|who|WHO) BE SUBJ (ANSWERING|USING)? (on|with)",
@@ -127,12 +159,16 @@ STATUS_FRAMES = [
     "WHO BE SUBJ (ANSWERING|USING|on)? (to|with|on)? <alt>?",
     "(what|which) MODE BE SUBJ in",
     "BE SUBJ? <t> (or|vs) <t> ANSWERING?",
-    "BE (SUBJ|this)? <t> (one)? ANSWERING (me)? (or (is)? (one of)? <t> MODE?)?",
+    "BE (SUBJ|this)? <t> (one)? ANSWERING (me|these|those|<obj>)? <alt>?",
     "BE SUBJ <t> MODE? or did SUBJ (MOVE|GO|RETURN|TURN) back",
     "(GENERIC MODE?|<t> MODE) \\?",
     "STATUS \\?",
     "WHOBE <t> MODE? (set|switched|turned) (to)?",
-    "WHO BE <obj> (USING|ANSWERING|on|running on)",
+    "(what|WHO) BE <obj> (USING|ANSWERING|on|running on|SENDING (to|through|via|on)?)",
+    "BE <t> (being)? PASSIVE",
+    "(on|in|using) <t> MODE? <alt>?",
+    "(what|which) MODE (SUBJ BE|we're|you're) (in|on|USING)?",
+    "BE <t> MODE set",
     "BE SUBJ? (SUBJ|<t>) (or|vs) (SUBJ|<t>) ANSWERING?",
 ]
 
@@ -356,35 +392,46 @@ class Grammar:
         self.frames = [(tag, Pattern(source, subs)) for tag, source in FRAMES]
         # Which frames a clause's first token can start: by word and by class (and those that
         # can start with anything), so a clause tries a handful of frames, not all of them.
-        self._by_first: dict = {}
-        for index, (_tag, pattern) in enumerate(self.frames):
-            for key in (*pattern.words, *pattern.classes, *(("",) if pattern.nullable else ())):
-                self._by_first.setdefault(key, []).append(index)
+        self._by_first = _first_index(pattern for _tag, pattern in self.frames)
         self.status = [Pattern(source + " (\\?)?", subs) for source in STATUS_FRAMES]
+        self._status_by_first = _first_index(self.status)
         self.check = [Pattern(source + " (\\?)?", subs) for source in CHECK_FRAMES]
         self.scopes = [(name, Pattern(f"<{name}>", subs)) for name in ("persist", "agents", "once")]
+        # What a scope can start with: most tokens cannot start one, and are passed at a glance.
+        self._scope_words = set().union(*(p.words for _name, p in self.scopes))
+        self._scope_classes = set().union(*(p.classes for _name, p in self.scopes))
+        self.once_only = [Pattern(source, subs) for source in ONCE_ONLY_FRAMES]
 
     def frame(self, tokens: list, asked: bool, checking: bool = False) -> str | None:
         """The tag of the first frame matching all of `tokens`; only status frames for a question."""
         present = set().union(*(t.classes for t in tokens)) if tokens else set()
+        status = self.status
+        candidates = _candidates(self._status_by_first, tokens[0]) if tokens else range(len(status))
         if asked:
             probe = tokens + [_QUESTION]
-            frames = self.status + self.check if checking else self.status
-            return STATUS if any(p.needs <= present and p.full(probe) for p in frames) else None
-        first = tokens[0] if tokens else None
-        keys = ("", first.word, *first.classes) if first else ("",)
-        for index in sorted({i for key in keys for i in self._by_first.get(key, ())}):
-            tag, pattern = self.frames[index]
-            if pattern.needs <= present and pattern.full(tokens):
-                return tag
-        if any(p.needs <= present and p.full(tokens) for p in self.status):
+            if any(status[i].needs <= present and status[i].full(probe) for i in candidates):
+                return STATUS
+            checks = checking and any(p.needs <= present and p.full(probe) for p in self.check)
+            return STATUS if checks else None
+        if tokens:
+            for index in _candidates(self._by_first, tokens[0]):
+                tag, pattern = self.frames[index]
+                if pattern.needs <= present and pattern.full(tokens):
+                    return tag
+        if any(status[i].needs <= present and status[i].full(tokens) for i in candidates):
             return STATUS
         return None
 
     def lift_scopes(self, tokens: list) -> tuple:
         """(tokens without scope phrases, {"persist", "agents", "once"} found)."""
         found, out, i = set(), [], 0
+        words, classes = self._scope_words, self._scope_classes
         while i < len(tokens):
+            token = tokens[i]
+            if token.word not in words and classes.isdisjoint(token.classes):
+                out.append(token)
+                i += 1
+                continue
             best, name = i, None
             for scope, pattern in self.scopes:
                 if not pattern.can_start(tokens[i]):
@@ -401,6 +448,24 @@ class Grammar:
         return out, found
 
 
+def _first_index(patterns) -> dict:
+    """first word or class -> the indices of the patterns a token so named can start ("" for any)."""
+    index: dict = {}
+    for i, pattern in enumerate(patterns):
+        for key in (*pattern.words, *pattern.classes, *(("",) if pattern.nullable else ())):
+            index.setdefault(key, []).append(i)
+    return index
+
+
+def _candidates(index: dict, first) -> list:
+    """The indices, in order, of the patterns `first` can start."""
+    found = set(index.get("", ()))
+    found.update(index.get(first.word, ()))
+    for cls in first.classes:
+        found.update(index.get(cls, ()))
+    return sorted(found)
+
+
 class _Question:
     word, classes, vendor, fuzzy = "?", frozenset(), None, False
 
@@ -411,7 +476,7 @@ _QUESTION = _Question()
 def literal_words() -> set:
     """Every literal word the grammar uses (each must be a lexicon word; tests check)."""
     words = set()
-    for source in [*SUBS.values(), *(p for _, p in FRAMES), *STATUS_FRAMES, *CHECK_FRAMES]:
+    for source in [*SUBS.values(), *(p for _, p in FRAMES), *STATUS_FRAMES, *CHECK_FRAMES, *ONCE_ONLY_FRAMES]:
         for _kind, value, _mark in _tokenize_pattern(source):
             if value and value not in "()|?" and not value.startswith("<") and not value.isupper():
                 words.update(value.split())
@@ -432,9 +497,9 @@ def direction(tag: str, target) -> str | None:
     claude = target is not None and CLAUDE in target.classes
     if tag == TO_CLAUDE:
         return "disable"
-    if tag in (TOWARD, BARE, ASK, REPLACE):
+    if tag in (TOWARD, BARE, ASK, REPLACE, ASK_REF, ONCE_ONLY, WISH, AGENTS_TOWARD):
         return "enable" if external else "disable" if claude else None
-    if tag == AWAY:
+    if tag in (AWAY, AWAY_REF, AGENTS_AWAY):
         return "disable" if external else "enable" if claude else None
     if tag == AWAY_EXT:
         return "disable"

@@ -141,6 +141,8 @@ def clauses(text: str) -> list:
                     or pieces[index + 1].split()[:1] in (["on"], ["off"]) or core.strip() == "status"):
                 pieces[index + 1] = core + " " + pieces[index + 1]
                 continue
+            if index == 0 and mark == "." and len(pieces) > 1 and core.strip().isdigit() and len(core) <= 3:
+                continue  # "1. use gemini for all subagents": a list number is not a clause
             _add(out, core, "?" if "?" in mark else mark[-1:] if mark else "", number)
         if out and out[-1][1] == "":
             out[-1] = (out[-1][0], "\n", out[-1][2])
@@ -162,6 +164,9 @@ _STATE_WORDS = ("on", "off", "status", "on or off", "off or on", "enabled", "dis
 _CONJUNCTIONS = frozenset(("and", "then", "but", "because", "since", "cause", "cuz", "coz", "plus"))
 
 
+_JOINS = _CONJUNCTIONS | {"so"}
+
+
 def _list_marker(word: str) -> bool:
     return len(word) <= 3 and word[-1:] == ")" and word[:-1].isdigit()
 
@@ -171,6 +176,8 @@ _NOT_AFTER_SO = frozenset(("kind", "that", "much", "many", "far", "long", "good"
 
 def _conjunctions(words: list) -> list:
     """[(piece, how it ends)]: "&" before a joining word, "." before a list number."""
+    if _JOINS.isdisjoint(words[:-1]) and not any(word[-1:] == ")" for word in words):
+        return [(" ".join(words), "")]  # the common case: one piece
     pieces, current = [], []
     for index, word in enumerate(words):
         if _list_marker(word):  # "1) switch to gemini 2) fix the tests": each item is a clause

@@ -14,6 +14,10 @@ No `re` and no imports at module level: this runs in the prompt hook.
 TARGET, EXT, CLAUDE, GENERIC = "T", "EXT", "CLAUDE", "GENERIC"
 _VERSIONED = frozenset((TARGET, EXT))
 _STRIP = "()[]{}<>\"*_~!?.,;:"
+# Spellings and shorthands common enough to read as the word they stand for, before any typo
+# correction (four letters or fewer are not corrected: too many real words are one edit away).
+SPELLINGS = {"w/": "with", "wich": "which", "jus": "just", "jst": "just", "abt": "about", "msg": "message",
+             "msgs": "messages", "ur": "your"}
 # Real words one edit away from a lexicon word: never read as a typo of it.
 NEAR_MISSES = frozenset({"clause", "clauses", "codec", "codecs", "codes", "coded", "eternal", "internal",
                          "stitch", "stars", "swatch", "roster", "router", "routes", "modes", "modem",
@@ -104,6 +108,7 @@ class Lexicon:
             if word in self.vocabulary and word != "2":
                 out.append(word)  # the common case first
                 continue
+            word = SPELLINGS.get(raw) or SPELLINGS.get(word, word)
             if raw in ("->", "=>", "-->") or word == "2" and index + 1 < len(raws) and \
                     raws[index + 1].strip(_STRIP) in self.targets:
                 word = "to"  # an arrow, or texting's "switch 2 gemini"
@@ -124,6 +129,9 @@ class Lexicon:
         vocabulary = self.vocabulary
         return [w for w in words if w not in vocabulary and (w.isalpha() or not self._versioned(w)
                 and not (any(ch.isdigit() for ch in w) and self._version_part(w)))]
+
+    def versioned(self, word: str) -> str | None:
+        return self._versioned(word)
 
     def _versioned(self, word: str) -> str | None:
         """The name in "gpt-5", "glm-4.6", "qwen3", "claude-sonnet-4.5"; None for "gemini-style"."""
@@ -173,7 +181,7 @@ class Lexicon:
         while i < n:
             word = words[i]
             for size, tail, text, classes, vendor in phrases.get(word, ()):
-                if size == 1 or words[i + 1:i + size] == tail:
+                if size == 1 or i + size <= n and words[i + 1] == tail[0] and words[i + 1:i + size] == tail:
                     out.append(Token(text, classes, vendor, word in fuzzy))
                     i += size
                     break
