@@ -37,8 +37,8 @@ DATA = ROOT / "tests" / "data"
 LABELLED = DATA / "intent_utterances.jsonl"
 FRESH = sorted(DATA.glob("intent_fresh_*.jsonl"), key=lambda p: int(p.stem.rsplit("_", 1)[1]))
 # The newest batch: its first-pass row is the latest honest estimate (it was scored before the grammar
-# was changed for it); batch 10, written after that change, is the next measure. See FIRST_PASS.
-MEASURING = DATA / "intent_fresh_9.jsonl"
+# was changed for it, and it has not been changed for it since). See FIRST_PASS.
+MEASURING = DATA / "intent_fresh_10.jsonl"
 ACTIONS = ("enable", "disable", "status", "once", "none")
 TOGGLES = ACTIONS[:-1]
 COLD_RUNS = 15
@@ -67,7 +67,8 @@ def main(argv: list) -> int:
            accuracy_table(rows, predicted),
            split_table(rows, predicted),
            false_toggles(rows, predicted),
-           f"## The fresh blind batches, now (after the detector was changed for batches 1-{len(FRESH)})\n",
+           f"## The fresh blind batches, now (after the detector was changed for batches "
+           f"1-{len([p for p in FRESH if p != MEASURING])}; {MEASURING.stem} untouched)\n",
            fresh_table(),
            kind_misses(),
            "## Toggle detector: cost\n",
@@ -107,7 +108,8 @@ FIRST_PASS = """## First-pass scores: each batch scored before the detector was 
 | fresh-6 | grammar + batch 5's kinds | 227 | 0.90 | 0.91 | 0.74 | 0.86 | 3 of 62 |
 | fresh-7 | grammar + batch 6's kinds | 226 | 0.82 | 0.84 | 0.89 | 0.86 | 2 of 61 |
 | fresh-8 | grammar + batch 7's kinds | 222 | 0.94 | 0.93 | 0.91 | 0.94 | 1 of 57 |
-| **fresh-9** | grammar + batch 8's kinds | 260 | **0.74** | **0.81** | **0.49** | **0.43** | **0 of 86** |
+| fresh-9 | grammar + batch 8's kinds | 260 | 0.74 | 0.81 | 0.49 | 0.43 | 0 of 86 |
+| **fresh-10** | grammar + batch 9's kinds | 251 | **0.65** | **0.85** | **0.64** | **0.67** | **0 of 79** |
 
 Targets (issue 14.1): recall >= 0.90 for enable and disable, >= 0.85 for status and once, 0
 false toggles on hard negatives. On fresh-8 the recall targets are met; the false-toggle target
@@ -143,6 +145,17 @@ aren't cutting it; stop using them"); a toggle before other work or in a numbere
 typos in one clause. The detector was then changed for these families (tests/test_intent.py
 checks them in other words, with the guards closest to them); batch 10, written after that
 change, measures it.
+
+Fresh-10 (251 rows, another writer, scored once and not tuned on) gave 0.65 / 0.85 / 0.64 / 0.67
+with no false toggle (0 of 79): the recall targets are **not met**. Nine rounds of "write a
+batch, add its kinds" keep precision at zero false toggles but do not generalise: each new
+writer's ordinary phrasings ("from now on I want gpt-5 doing the heavy lifting, not you",
+"Could you switch back to Claude, please?", "ext off", "what's handling my requests right now?",
+"single shot to o3: find the off-by-one") fall outside a grammar that reads a clause only when
+every word of it is a lexicon word. Reaching the targets needs a different reading, not more
+phrases: for example, a target (vendor, model, mode, Claude) plus a directive or question cue
+anywhere in a short prompt, with the same guards deciding against it. Batch 10 stays the
+untouched measure for that change.
 """
 
 

@@ -17,6 +17,9 @@ TOGGLES = ("enable", "disable", "status", "once")
 DATA = ROOT / "tests" / "data"
 UTTERANCES = DATA / "intent_utterances.jsonl"
 FRESH = [DATA / f"intent_fresh_{n}.jsonl" for n in range(1, 10)]
+# Written after the detector was changed for batch 9 and never tuned on: held to precision
+# only (docs/intent-eval.md has its recall, which misses the targets).
+UNTUNED = [DATA / "intent_fresh_10.jsonl"]
 TOPIC_WORDS = ("external", "claude", "anthropic", "copilot", "codex", "gemini", "glm", "opencode",
                "openrouter", "ollama", "mode", "switch", "/pa", "opus")
 
@@ -66,7 +69,7 @@ def test_precision_and_recall_per_action(action):
     assert recall >= 0.90, f"{action}: recall {recall:.3f}"
 
 
-@pytest.mark.parametrize("path", [UTTERANCES, *FRESH], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [UTTERANCES, *FRESH, *UNTUNED], ids=lambda p: p.name)
 def test_no_hard_negative_toggles(path):
     """Precision first: list every false toggle so a regression names its sentence."""
     wrong = [(row["text"], got) for row in load_rows(path) if row["action"] == "none"
