@@ -148,3 +148,16 @@ def assert_arrived_whole(backend: LLMBackend, prompt: str) -> None:
     bodies = [r.text for r in backend.posts()]
     assert any(END_MARKER in body for body in bodies), "the end marker never reached the mock"
     assert any(prompt in body for body in bodies), "the prompt reached the mock altered or cut"
+
+
+def assert_thread_resumes(cli: Contract, model: str) -> None:
+    """The second call goes through the resume flag with the first call's session id, and the
+    request that reaches the model carries the first turn: the CLI restored its conversation."""
+    first = cli.run(model, prompt="remember the word TANGERINE", persist_session=True)
+    assert first.session_id
+    before = len(cli.backend.posts())
+    second = cli.run(model, prompt="which word was it?", resume=first.session_id,
+                     persist_session=True)
+    assert second.text == "MOCK-REPLY pong"
+    bodies = [r.text for r in cli.backend.posts()[before:]]
+    assert any("TANGERINE" in body and "which word was it?" in body for body in bodies)

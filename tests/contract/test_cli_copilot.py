@@ -8,6 +8,7 @@ import pytest
 from _contract import (  # noqa: F401
     Contract,
     assert_arrived_whole,
+    assert_thread_resumes,
     attempt_write,
     backend_fixture,
     big_prompt,
@@ -100,13 +101,4 @@ def test_write_scope_still_writes(cli):
 # ---- threads (issue 16): `--continue` resumes this CLI's own session -------------------------
 
 def test_a_thread_resumes_its_own_session(cli):
-    """The second call goes through the resume flag with the first call's session id, and the
-    request that reaches the model carries the first turn: the CLI restored its conversation."""
-    first = cli.run(MODEL, prompt="remember the word TANGERINE", persist_session=True)
-    assert first.session_id
-    before = len(cli.backend.posts())
-    second = cli.run(MODEL, prompt="which word was it?", resume=first.session_id,
-                     persist_session=True)
-    assert second.text == "MOCK-REPLY pong"
-    bodies = [r.text for r in cli.backend.posts()[before:]]
-    assert any("TANGERINE" in body and "which word was it?" in body for body in bodies)
+    assert_thread_resumes(cli, MODEL)
