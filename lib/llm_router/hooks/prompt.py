@@ -89,7 +89,7 @@ def _preset_for(vendor: object) -> tuple[str | None, str | None]:
     from .. import policy, presets
     from ..errors import RouterError
 
-    if not presets.canonical(vendor):
+    if not isinstance(vendor, str) or not vendor.strip():
         return None, None
     pol = policy.load_policy_quietly()
     name = presets.canonical(vendor, pol)

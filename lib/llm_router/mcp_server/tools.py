@@ -53,9 +53,9 @@ class Server:
     default: an MCP caller never gets write access unless the user started the server so)."""
 
     def __init__(self, scope: str = "read-only", cwd: str | None = None, answer=None,
-                 digest=None, consensus=None) -> None:
+                 digest=None) -> None:
         self.scope, self.cwd = scope, cwd or os.environ.get("CLAUDE_PROJECT_DIR") or os.getcwd()
-        self._answer, self._digest, self._consensus = answer, digest, consensus
+        self._answer, self._digest = answer, digest
 
     def call(self, name: str, arguments: dict | None) -> tuple[str, bool]:
         try:
@@ -90,8 +90,7 @@ class Server:
             raise UsageError("models must be a list of model keys", "pass models: [\"gemini/gemini-3-pro\"]")
         pol = invocation.load_policy()
         keys = consensus.models_from(pol, ",".join(models) if models else None, None)
-        run = self._consensus or consensus.run
-        report = run(prompt, keys, consensus.timeout_from(pol, None), None, self.cwd)
+        report = consensus.run(prompt, keys, consensus.timeout_from(pol, None), None, self.cwd)
         text = consensus.render(report)
         if not report["answered"]:
             raise ProviderError(f"no model answered the consensus question\n{text}",

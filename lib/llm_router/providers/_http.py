@@ -153,9 +153,7 @@ def post(url: str, payload: dict, headers: dict, timeout: float, provider: str,
     except urllib.error.HTTPError as exc:
         with exc:
             raise _status_error(exc, url, provider, login_hint) from exc
-    except urllib.error.URLError as exc:
-        raise transport_error(exc, url, provider) from exc
-    except _reply_errors() as exc:  # from reading the status line and headers
+    except _reply_errors() as exc:  # URLError is an OSError; the rest from reading the headers
         raise transport_error(exc, url, provider) from exc
 
 
