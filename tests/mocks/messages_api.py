@@ -11,7 +11,9 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from mocks.loopback import LoopbackServer
 
 
 @dataclass
@@ -47,34 +49,17 @@ class Recorded:
         return "cc_is_subagent=true" in json.dumps(self.body.get("system", ""))
 
 
-class MessagesMock:
+class MessagesMock(LoopbackServer):
     def __init__(self, responder=default_responder, lifetime_s: float = 300, max_requests: int = 400):
         self.responder = responder
         self.requests: list[Recorded] = []
         self.max_requests = max_requests
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._timer = threading.Timer(lifetime_s, self.stop)
-        self._timer.daemon = True
+        super().__init__(self._handler_class(), lifetime_s)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def __enter__(self):
-        self._thread.start()
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    def stop(self) -> None:
-        self._timer.cancel()
-        self._server.shutdown()
-        self._server.server_close()
+        return f"http://127.0.0.1:{self.port}"
 
     def model_requests(self) -> list[Recorded]:
         return [r for r in self.requests if r.method == "POST" and r.path.startswith("/v1/messages")

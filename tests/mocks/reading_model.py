@@ -10,13 +10,15 @@ import json
 import re
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from mocks.loopback import LoopbackServer
 
 LINE = re.compile(r"^(\d+)\| (.*)$", re.M)
 NAME = re.compile(r"The excerpt is (.+?) lines \d+-\d+;")
 
 
-class ReadingModel:
+class ReadingModel(LoopbackServer):
     def __init__(self, marker: str = "PLANTED", delay: float = 0.0, keep: int = 1000,
                  lifetime_s: float = 300) -> None:
         self.marker, self.delay, self.keep = marker, delay, keep
@@ -24,24 +26,8 @@ class ReadingModel:
         self.prompts: list[str] = []
         self.in_flight = self.max_in_flight = 0
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/v1"
-        self._timer = threading.Timer(lifetime_s, self.stop)
-        self._timer.daemon = True
-
-    def __enter__(self):
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    def stop(self) -> None:
-        self._timer.cancel()
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(self._handler(), lifetime_s)
+        self.url = f"http://127.0.0.1:{self.port}/v1"
 
     def answer(self, prompt: str) -> str:
         if prompt.startswith("Merge these findings"):
