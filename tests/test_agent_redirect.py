@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import frontmatter
@@ -173,6 +174,43 @@ def test_session_tier_comes_from_the_transcripts_last_assistant_model(tmp_path, 
     assert agent_redirect.session_tier({"transcript_path": str(tmp_path / "missing")}) is None
     monkeypatch.setenv("ANTHROPIC_MODEL", "claude-sonnet-5-5")
     assert agent_redirect.session_tier({}) == "sonnet"
+
+
+def test_session_tier_waits_for_the_message_that_made_the_call(tmp_path, monkeypatch):
+    """Claude Code writes the transcript asynchronously: on a first turn the PreToolUse hook can
+    run before the file exists. The hook waits for the message holding its tool_use_id."""
+    import threading
+
+    monkeypatch.delenv("ANTHROPIC_MODEL", raising=False)
+    transcript = tmp_path / "late.jsonl"
+    asked = {"type": "assistant", "message": {"model": "claude-opus-5-5", "content": [
+        {"type": "tool_use", "id": "toolu_1", "name": "Agent", "input": {}}]}}
+    timer = threading.Timer(0.3, lambda: transcript.write_text(json.dumps(asked) + "\n"))
+    timer.start()
+    try:
+        event = {"transcript_path": str(transcript), "tool_use_id": "toolu_1"}
+        assert agent_redirect.session_tier(event, wait=5.0) == "opus"
+    finally:
+        timer.cancel()
+
+
+def test_session_tier_prefers_the_calling_message_and_gives_up_in_time(tmp_path, monkeypatch):
+    monkeypatch.delenv("ANTHROPIC_MODEL", raising=False)
+    transcript = tmp_path / "t.jsonl"
+    lines = [{"type": "assistant", "message": {"model": "claude-haiku-5-5", "content": [
+                 {"type": "tool_use", "id": "toolu_A", "name": "Agent", "input": {}}]}},
+             {"type": "assistant", "message": {"model": "claude-opus-5-5", "content": [
+                 {"type": "text", "text": "mentions toolu_A in passing"}]}}]
+    transcript.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    assert agent_redirect.session_tier({"transcript_path": str(transcript), "tool_use_id": "toolu_A"}) == "haiku"
+    started = time.monotonic()  # a call id that never appears: the last message's tier, after the wait
+    event = {"transcript_path": str(transcript), "tool_use_id": "toolu_B"}
+    assert agent_redirect.session_tier(event, wait=0.2) == "opus"
+    assert 0.2 <= time.monotonic() - started < 2.0
+    started = time.monotonic()
+    missing = {"transcript_path": str(tmp_path / "never"), "tool_use_id": "toolu_C"}
+    assert agent_redirect.session_tier(missing, wait=0.2) is None
+    assert time.monotonic() - started < 2.0
 
 
 def test_from_event_uses_the_session_model_for_general_purpose(tmp_path, monkeypatch):

@@ -20,9 +20,10 @@ does (plugin-format.md §6): CLAUDE_CODE_SUBAGENT_MODEL, else the call's own `mo
 else the agent's frontmatter `model` (Explore: haiku), else, for an agent that inherits
 (no `model`, `model: inherit`, general-purpose, Plan), the session's model. No hook event
 names the session's model (SessionStart's `model` is absent under 2.1.330), so it is read
-from the transcript the event points at: the last assistant message's `model` (checked with
-the real binary: the message that asked for this Agent call is already there), else
-ANTHROPIC_MODEL, else sonnet. An agent pinned to a non-tier model (`fable`, a foreign id) has
+from the transcript the event points at: the `model` of the assistant message that made this
+Agent call (found by the event's `tool_use_id`; Claude Code writes the transcript
+asynchronously, so on a first turn the hook may run before the file exists and waits for it, up
+to TRANSCRIPT_WAIT), else the last assistant message's, else ANTHROPIC_MODEL, else sonnet. An agent pinned to a non-tier model (`fable`, a foreign id) has
 no tier. `llm-router delegate` maps the tier to an external model through the policy's
 `claude_to_external_map` (with the mode's vendor preset laid over it, presets.py). The relay
 itself is never redirected, so there is no loop.
@@ -471,18 +472,39 @@ def agent_settings(layers: list[tuple[str, dict]], project_path: str) -> dict:
     return settings
 
 
-def session_tier(event: dict) -> str | None:
-    """The tier of the session's main model: the last assistant message's `model` in the
-    transcript (its last 256 KiB), else ANTHROPIC_MODEL; None when neither says."""
+# Claude Code writes the transcript asynchronously: on a fast machine the PreToolUse hook of a
+# first-turn Agent call can run before the file exists (seen with 2.1.330). The message that asked
+# for this call is the one to read, so the hook waits for it this long, then takes what is there.
+TRANSCRIPT_WAIT = 2.0
+_POLL = 0.02
+
+
+def session_tier(event: dict, wait: float = TRANSCRIPT_WAIT) -> str | None:
+    """The tier of the session's main model: the `model` of the assistant message that made this
+    tool call (its `tool_use_id`), waited for up to `wait` seconds, else of the transcript's last
+    assistant message (its last 256 KiB), else ANTHROPIC_MODEL; None when none says."""
     path = event.get("transcript_path")
     if isinstance(path, str) and path:
-        tier = _transcript_tier(path)
+        call = event.get("tool_use_id")
+        tier = _transcript_tier(path, call if isinstance(call, str) and call else None, wait)
         if tier:
             return tier
     return normalize_tier(os.environ.get("ANTHROPIC_MODEL"))
 
 
-def _transcript_tier(path: str, tail: int = 262144) -> str | None:
+def _transcript_tier(path: str, call: str | None, wait: float) -> str | None:
+    import time
+
+    deadline = time.monotonic() + wait
+    while True:
+        tier, exact = _read_tier(path, call)
+        if exact or call is None or time.monotonic() >= deadline:
+            return tier
+        time.sleep(_POLL)
+
+
+def _read_tier(path: str, call: str | None, tail: int = 262144) -> tuple:
+    """(tier, found the message with `call`): that message's tier, else the last assistant one's."""
     from ..io import fastjson
 
     try:
@@ -492,9 +514,11 @@ def _transcript_tier(path: str, tail: int = 262144) -> str | None:
             handle.seek(max(0, size - tail))
             lines = handle.read().splitlines()
     except OSError:
-        return None
+        return None, False
     if size > tail:
         lines = lines[1:]  # the first line is cut
+    marker = call.encode() if call else None
+    last = None
     for line in reversed(lines):
         if b'"assistant"' not in line:
             continue
@@ -503,11 +527,22 @@ def _transcript_tier(path: str, tail: int = 262144) -> str | None:
         except ValueError:
             continue
         message = entry.get("message") if isinstance(entry, dict) else None
-        if entry.get("type") == "assistant" and isinstance(message, dict):
-            tier = normalize_tier(message.get("model"))
-            if tier:
-                return tier
-    return None
+        if entry.get("type") != "assistant" or not isinstance(message, dict):
+            continue
+        tier = normalize_tier(message.get("model"))
+        if marker is not None and marker in line and _made_call(message, call):
+            return tier, True
+        if last is None and tier:
+            last = tier
+            if marker is None:
+                break
+    return last, False
+
+
+def _made_call(message: dict, call: str) -> bool:
+    content = message.get("content")
+    return isinstance(content, list) and any(
+        isinstance(block, dict) and block.get("type") == "tool_use" and block.get("id") == call for block in content)
 
 
 def user_agents() -> dict:
