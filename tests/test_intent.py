@@ -275,6 +275,82 @@ def test_batch_9_guards_hold(text):
     assert detect.classify(text)["action"] == "none"
 
 
+# ---- the second reading (cues.py): a target and a cue anywhere, when the grammar found nothing -----
+
+@pytest.mark.parametrize("text,action,vendor", [
+    # words the lexicon does not know around a clear command
+    ("from here on I'd like gemini carrying most of the load, not you", "enable", "gemini"),
+    ("for the rest of the sprint, every subagent runs on glm", "enable", "glm"),
+    ("Would you mind moving us over to the local model? The wifi here is terrible.", "enable", None),
+    ("fix the failing snapshot test first.\nAfter that, put all subagents on codex for the rest of the day.",
+     "enable", "codex"),
+    ("hand all the agents to o3 going forward", "enable", "gpt"),
+    # returns, with the target Claude, "you" or the mode
+    ("Could we switch back to Claude, please?", "disable", None),
+    ("can we go back to using you instead of gemini?", "disable", None),
+    ("ext off", "disable", None),
+    ("undo the external mode thing please", "disable", None),
+    # status questions with no grammar frame
+    ("what's handling my prompts at the moment?", "status", None),
+    ("is ext on or off", "status", None),
+    ("Where are the subagents being sent currently?", "status", None),
+    ("Sorry, can you tell me which model is answering now?", "status", None),
+    # one-off requests whose words are the request itself
+    ("don't touch the mode, but send this particular question to gemini", "once", "gemini"),
+    ("one time: o3, check the sql for injection", "once", "gpt"),
+    ("externally, just this once: draft a changelog entry", "once", None),
+    ("Would you mind sending just this request to GPT-5? No need to change anything else.", "once", "gpt"),
+    ("lemme see what codex says about this one, just this time", "once", "codex"),
+])
+def test_second_reading_kinds(text, action, vendor):
+    result = detect.classify(text)
+    assert (result["action"], result["vendor"]) == (action, vendor), result
+    assert result["confidence"] >= detect.CUE
+
+
+@pytest.mark.parametrize("text", [
+    # the target qualifies another word, or is the subject of a statement
+    "turn on external logging in nginx",
+    "stop the local llama server",
+    "ollama pull llama3 is stuck at 99%",
+    "use gpt-4o-mini in the summarizer service instead of gpt-3.5",
+    "external only works on linux for now",
+    "make the external mode banner red",
+    "put codex on the agents team",
+    "which agents are active right now?",
+    "switch the default model to gemini in config.yaml",  # a file name: code talk
+    "route the webhook to ollama",  # the cue's object is not work or agents
+    "our users switch to gemini when claude is down",
+    # advice, capability, plans, someone else, the past, irony, a question after the command
+    "can we use codex to generate the migrations?",
+    "can codex read images?",
+    "I want to try gemini sometime",
+    "we could move the agents to codex next sprint",
+    "my manager wants everything on copilot",
+    "I switched to gemini last month and regretted it",
+    "yeah, let's just hand everything to gpt, what a plan",
+    "switch to gemini? not sure it's worth it",
+    "use codex from now on but keep everything on claude",  # two sides, no contrast
+    "copy the codex adapter and make one for glm",
+    "let copilot handle the autocomplete, you do the refactor",
+    "Claude you're doing great, keep going",
+    "codex and gemini both failed on this, please try it yourself",
+])
+def test_second_reading_guards(text):
+    assert detect.classify(text)["action"] == "none"
+
+
+def test_second_reading_words_come_from_the_registry():
+    from llm_router.intent import cues
+
+    lists = component()["cues"]
+    for name, words in lists.items():
+        assert words and all(w == w.lower().strip() and w for w in words), name
+    vocab = cues.vocabulary(detect.compiled_rules())
+    assert vocab.code == frozenset(lists["code"]) and " never mind " in vocab.stops
+    assert "don't" in vocab.negations  # the lexicon's NEG class
+
+
 @pytest.mark.parametrize("text,action", [
     ("swtich to extrenal models", "enable"),
     ("swich back to claud", "disable"),

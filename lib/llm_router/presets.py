@@ -21,6 +21,7 @@ ALIASES = {
     "copilot": "copilot", "github copilot": "copilot", "gh copilot": "copilot", "github": "copilot",
     "codex": "codex", "openai codex": "codex", "codex cli": "codex",
     "gpt": "codex", "gpt5": "codex", "gpt-5": "codex", "chatgpt": "codex", "openai": "codex",
+    "o3": "codex", "o3-pro": "codex", "o4-mini": "codex", "o1": "codex",
     "gemini": "gemini", "google": "gemini", "google gemini": "gemini", "gemini cli": "gemini",
     "glm": "glm", "z.ai": "glm", "zai": "glm", "zhipu": "glm", "chatglm": "glm",
     "local": "local", "ollama": "local", "llama": "local", "local llama": "local",

@@ -57,7 +57,7 @@ LONG_CLAUSE = 8       # ... and one more in a clause of this many words or more
 HOOK_THRESHOLD = 0.8  # suggested floor for acting without asking; below it, leave it to the skill
 
 # Confidence by how the prompt matched.
-LITERAL, EXACT, GRAMMAR, PAYLOAD, CLAUSE = 1.0, 0.95, 0.9, 0.9, 0.85
+LITERAL, EXACT, GRAMMAR, PAYLOAD, CLAUSE, CUE = 1.0, 0.95, 0.9, 0.9, 0.85, 0.8
 
 # Every command contains one of these (tests/test_intent.py checks this copy against the
 # registry's "keywords" and every target and question word against this list); kept here so
@@ -68,7 +68,7 @@ _KEYWORDS = ("external", "claude", "anthropic", "opus", "sonnet", "haiku", "copi
              "qwen", "deepseek", "mistral", "codestral", "kimi", "grok", "local", "model", "mode",
              "llm", "who", "offload", "extr", "xter", "ernal", "claud", "cluad", "calud", "gemn",
              "gmin", "copil", "copli", "routing", "answering", "responding", "provider", "backend", "vendor",
-             "agent")
+             "agent", "o3", "o4", "o1", "handling")
 _ARTICLES = frozenset(("the", "a", "an"))
 _MODALS = frozenset(("can", "could", "will", "would"))
 _WEAK_TAGS = frozenset(("bare", "status", "exact"))  # a bare name or a lone "external?" may simply not count
@@ -118,6 +118,8 @@ def classify(text: str) -> dict:
     for word in _KEYWORDS:  # a plain loop: no generator to set up on the hook's commonest path
         if word in low:
             return _classify_relevant(text)
+    if "ext" in low and "ext" in low.replace(".", " ").replace(",", " ").replace("?", " ").split():
+        return _classify_relevant(text)  # "ext off", "is ext on?": the short form, as a word only
     return dict(_NONE)
 
 
@@ -131,12 +133,25 @@ def _classify_relevant(text: str) -> dict:
         return literal
     rules = compiled_rules()
     if len(text) <= MAX_CHARS:
-        return _Prompt(text, rules).decide(once_only=False)
+        prompt = _Prompt(text, rules)
+        found = prompt.decide(once_only=False)
+        return found if found["action"] != "none" else _second_reading(prompt, rules)
     head, colon, rest = text[:PAYLOAD_HEAD].replace("\n", ":", 1).partition(":")
     if not colon or not (rest or text[PAYLOAD_HEAD:]).strip():
         return dict(_NONE)
     found = _Prompt(head, rules).decide(once_only=True)
     return {**found, "confidence": PAYLOAD} if found["action"] == "once" else dict(_NONE)
+
+
+def _second_reading(prompt, rules) -> dict:
+    """What the grammar left alone, read as a target and a cue anywhere (cues.py)."""
+    from . import cues
+
+    found = cues.read(prompt.cleaned, prompt.pieces, rules)
+    if found is None:
+        return dict(_NONE)
+    action, clause, vendor = found
+    return _result(action, clause, CUE, vendor)
 
 
 _LITERAL_ACTIONS = {"on": "enable", "off": "disable", "status": "status"}
@@ -189,8 +204,9 @@ class _Prompt:
         from . import guards
 
         self.rules = rules
-        cleaned = guards.strip_quoted(text).lower()
-        self.parts = [_Clause(t, m, n) for t, m, n in guards.clauses(cleaned)]
+        self.cleaned = cleaned = guards.strip_quoted(text).lower()
+        self.pieces = guards.clauses(cleaned)  # [(clause, mark, line)]: the second reading uses them too
+        self.parts = [_Clause(t, m, n) for t, m, n in self.pieces]
         for before, part in zip(self.parts, self.parts[1:]):
             if part.tail and before.mark == ",":
                 before.asked |= part.asked  # "is the work still going to codex, or did we switch back?"

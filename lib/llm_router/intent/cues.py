@@ -1,0 +1,513 @@
+"""The second reading: a target and a cue anywhere in a short prompt, with guards against.
+
+The grammar (grammar.py) reads a clause only when every word of it is a lexicon word. That keeps
+it precise, but it misses the ordinary phrasing each new writer brings: "from now on I want
+gpt-5 doing the heavy lifting, not you", "Could you switch back to Claude, please?", "what's
+handling my requests right now?". This reading runs only when the grammar found nothing. It
+looks for:
+  * a target: external models or a named vendor or model, Claude, "you" after a return word
+    ("back to you"), or the mode itself ("ext off", "undo the external mode thing");
+  * a cue that says which way: toward (switch, use, route, put, hand, have X do, a wish such
+    as "I'd like X ...", "... runs on X" with a time scope), away (stop, quit, turn off, done
+    with), back ("switch back"), a one-off marker ("just this once", "one time:", "don't
+    change the mode", "this particular task"), or a question about what answers now.
+It composes them as the grammar does: toward external = enable; toward Claude or away from
+external = disable; away from Claude = enable; a one-off marker with an external target = once;
+a question about the current model or mode = status.
+
+The guards are wider here than in the grammar, because the words around the cue are unknown:
+  * in the whole prompt: a condition, a plan for later or a command taken back ("never mind"),
+    someone else's words, irony or doubt, advice or capability ("is glm any good", "should I"),
+    the past ("yesterday I switched to gemini"), an aside (a story, a test case, an example),
+    or a question about the command ("switch to gemini.⏎⏎is that wise?");
+  * in the command's clause: a negation before the cue, a target that qualifies another word
+    ("the gemini safety filters", "ollama pull", "external links") or is the subject of a
+    statement ("external mode is on but ..."), a statement about the agents ("the agents run on
+    codex") without a wish or a time scope, more than two words the lexicon does not know (three
+    after a wish), a code word, a place ("in the dropdown menu"), a purpose ("use codex to
+    generate the migrations"), and, on the command's line, a file name or an identifier;
+  * both Claude and an external model named with no contrast between them ("use codex from now
+    on but keep everything on claude"), or two commands that disagree.
+A one-off request is the exception: its words after the target are the request, code included.
+Quoted material sends the prompt back to the grammar alone.
+
+The word lists are the registry's `cues` (component-registry.json; docs/component-registry.md).
+Standard library only, no `re`: it runs in the prompt hook, and only for prompts of at most
+MAX_CHARS that passed stage 1's keyword scan and that the grammar left alone.
+"""
+
+from .lexicon import CLAUDE, EXT, _one_edit
+
+_TOWARD = frozenset(("MOVE", "SEND", "PUT", "USE", "GO", "LET", "ONV", "TURN", "WORK", "SENDING", "USING"))
+_AWAY = frozenset(("STOP", "OFFV"))
+_LET = frozenset(("LET", "ASK"))
+_HEAD_SKIP = frozenset(("LEAD", "POLITE", "FILLER"))
+# What a command may open with once lead-ins are gone: a cue, a target, or what is sent ("all agents to glm").
+_HEAD_OBJECTS = frozenset(("ALL", "EVERYTHING", "AGENT", "WORKN", "DET", "THIS", "MODE"))
+_HEAD_CLASSES = _TOWARD | _AWAY | _LET | _HEAD_OBJECTS | {"RETURN", "T", EXT, CLAUDE}
+_HEAD_WORDS = frozenset(("just", "now", "ok", "okay", "so", "back", "external", "ext", "externally",
+                         "possible", "is", "to", "and", "then", "also", "alright", "pls", "please", "all",
+                         "everything"))
+_BACK = frozenset(("back", "revert", "return", "restore", "undo", "reset"))
+_CLAUDE_NAMES = ("claude", "anthropic", "normal", "regular", "plain", "good", "default")
+_YOU = frozenset(("you", "u", "yourself", "ya"))
+_ADDRESSEES = (["you"], ["u"], ["we"], ["ya"])
+_SKIPPED = frozenset(("just", "now", "ok", "so"))
+_AGENT_WORDS = frozenset(("agent", "agents", "subagent", "subagents", "sub-agent", "sub-agents"))
+_PLACES = frozenset(("in", "with", "inside", "within", "at", "from", "on", "for", "into"))
+_SHORTHANDS = frozenset(("w/", "w/o", "n/a", "and/or", "on/off", "off/on", "e.g", "i.e", "etc"))
+_CODE_MARKS = ("_", "(", ")", "=", "/", "{", "}", "[", "]", "$", "<", ">", "@", "%")
+_MODE_WORDS = (["mode"], ["thing"], ["stuff"], ["routing"], ["setting"])
+_AFTER_MODE = frozenset(("on", "off", "again", "please", "pls", "plz", "now", "for", "and", "then", "back",
+                         "thanks"))
+_CONTRASTS = (" not ", " instead ", " rather ", " than ", " back ", " from ", " no more ", " stop ", " off ")
+
+
+class Vocabulary:
+    """The registry's `cues` lists as sets (phrases as " phrase " for a search in " text ")."""
+
+    def __init__(self, cues: dict, negations: list) -> None:
+        def words(name: str) -> frozenset:
+            return frozenset(cues.get(name, ()))
+
+        self.advice, self.aside, self.code = words("advice"), words("aside"), words("code")
+        self.agent_nouns = words("agent_nouns") | self.code
+        self.past_times, self.past_verbs = words("past_times"), words("past_verbs")
+        self.persons = words("persons")
+        self.now, self.oneoff, self.this_nouns = words("now"), words("oneoff"), words("this_nouns")
+        self.keep, self.correctable, self.chatter = words("keep"), words("correctable"), words("chatter")
+        self.questions = words("questions")
+        self.stops = tuple(f" {p} " for p in (*cues.get("conditions", ()), *cues.get("cancels", ())))
+        self.negations = frozenset(negations)
+
+
+def vocabulary(rules) -> Vocabulary:
+    found = getattr(rules, "cues", None)
+    if found is None:
+        component = rules.component
+        found = rules.cues = Vocabulary(component.get("cues") or {}, component["lexicon"].get("NEG", ()))
+    return found
+
+
+class _Clause:
+    """One clause as tokens with their classes (articles dropped, scopes lifted, typos of a target
+    or a cue word fixed) and its words as written."""
+
+    __slots__ = ("text", "mark", "line", "tokens", "scopes", "words")
+
+    def __init__(self, text: str, mark: str, line: int, lexicon, grammar, vocab: Vocabulary) -> None:
+        self.text, self.mark, self.line = text, mark, line
+        self.words = [_fix(word, lexicon, vocab) for word in lexicon.words(text)]
+        tokens = [t for t in lexicon.tokens(self.words) if t.word not in ("the", "a", "an")]
+        self.tokens, self.scopes = grammar.lift_scopes(tokens)
+
+
+def _fix(word: str, lexicon, vocab: Vocabulary) -> str:
+    """"swtich", "openruoter", "codx" as the word meant; not "server" as "served", "quota" as "quote"."""
+    if word in lexicon.vocabulary or not word.isalpha():
+        return word
+    fix = lexicon.correct(word) or _target_typo(word, lexicon)
+    return fix if fix and (fix in vocab.correctable or fix in lexicon.targets) else word
+
+
+def _target_typo(word: str, lexicon) -> str | None:
+    """Four letters one edit from a five-letter vendor name ("codx")."""
+    if len(word) != 4:
+        return None
+    found = [stem for stem in lexicon.stems
+             if len(stem) == 5 and stem[0] == word[0] and _one_edit(word, stem)]
+    return found[0] if len(found) == 1 else None
+
+
+# ---- the prompt ---------------------------------------------------------------------------------
+
+def read(cleaned: str, parts: list, rules) -> tuple | None:
+    """(action, clause, vendor) or None, for a prompt of at most MAX_CHARS: `cleaned` is it in
+    lower case with quoted material replaced (guards.strip_quoted), `parts` its clauses
+    (guards.clauses)."""
+    from .guards import QUOTED
+
+    if QUOTED in cleaned or not parts or len(parts) > 8:
+        return None  # quoted material is the grammar's alone; more than eight pieces is a paragraph
+    vocab = vocabulary(rules)
+    grammar = rules.grammar()
+    clauses = [_Clause(t, m, n, rules.lexicon, grammar, vocab) for t, m, n in parts]
+    words = [w for c in clauses for w in c.words]
+    joined = " " + " ".join(words) + " "
+    if _guarded(words, joined, clauses, vocab):
+        return None
+    scopes = set().union(*(c.scopes for c in clauses))
+    once = _one_off(words, vocab)
+    lines = cleaned.split("\n")
+    found = []
+    for k, clause in enumerate(clauses):
+        command = _command(clause, once, scopes, vocab)
+        if command and (command[0] == "once" or not (
+                k and clauses[k - 1].mark == "&" and _talks_code(clauses[k - 1], vocab)
+                or _code_marks(lines[clause.line], rules.lexicon))):
+            found.append((command, clause))
+    return _combine(found, clauses, joined, vocab)
+
+
+def _combine(found: list, clauses: list, joined: str, vocab: Vocabulary) -> tuple | None:
+    actions = {command[0] for command, _clause in found}
+    if actions == {"once", "disable"}:  # "use codex for this, then back to you": the one-off
+        found = [(command, clause) for command, clause in found if command[0] == "once"]
+        actions = {"once"}
+    if len(actions) != 1:
+        return None  # nothing, or two commands that disagree ("- use codex⏎- back to claude⏎sort these")
+    (action, vendor), clause = found[0]
+    if action in ("enable", "disable"):
+        if _doubted(clauses, clause, vocab):
+            return None  # "switch to gemini.⏎⏎is that wise?", "I'd rather use codex, but not today"
+        sides = {side for c in clauses for _i, side, _v in _targets(c)}
+        if len(sides) > 1 and not any(word in joined for word in _CONTRASTS):
+            return None  # "use codex from now on but keep everything on claude"
+    return action, clause.text, vendor
+
+
+def _guarded(words: list, joined: str, clauses: list, vocab: Vocabulary) -> bool:
+    """A condition, a plan for later, a command taken back, someone else's words, irony, doubt,
+    advice, an aside or the past, anywhere in the prompt."""
+    for clause in clauses:
+        classes = set().union(*(t.classes for t in clause.tokens)) if clause.tokens else set()
+        if classes & {"SPEECH", "IRONY", "UNSURE"} and not any(
+                _opinion(clause.words, i) for i in range(len(clause.words))):
+            return True
+    if any(stop in joined for stop in vocab.stops):
+        return True
+    if not vocab.advice.isdisjoint(words) or not vocab.aside.isdisjoint(words):
+        return True
+    for i, word in enumerate(words):
+        before = words[i - 1] if i else ""
+        if word in ("say", "says") and before not in ("", "i", "we", "u", "you") and not _opinion(words, i):
+            return True  # "the docs say: ...": someone else's words
+        if word == "whether" and before not in ("confirm", "check", "know", "me", "see"):
+            return True  # "whether to use gemini", not "can you confirm whether we're on gemini"
+        if word == "would" and words[i + 1:i + 2] not in (["you"], ["u"], ["ya"]):
+            return True  # "going back to claude would be a mistake", "would it help to ask gpt?"
+    return _past(words, vocab)
+
+
+def _opinion(words: list, i: int) -> bool:
+    """"what gemini says", "what does codex think": the model's own answer is asked for."""
+    return words[i] in ("says", "say", "thinks", "think") and "what" in words[max(0, i - 4):i]
+
+
+def _past(words: list, vocab: Vocabulary) -> bool:
+    for i, word in enumerate(words):
+        after = words[i + 1] if i + 1 < len(words) else ""
+        if word in vocab.past_times or word == "used" and after == "to":
+            return True
+        if word == "last" and after in ("week", "time", "night", "month", "sprint", "year", "session"):
+            return True
+        if word in vocab.persons and after in vocab.past_verbs:
+            return True
+    return False
+
+
+def _one_off(words: list, vocab: Vocabulary) -> bool:
+    """"just this once", "one-off", "this particular task", "just this question", "don't change the
+    mode", "then back to you": this request only."""
+    for i, word in enumerate(words):
+        if word in vocab.oneoff:
+            return True
+        after = words[i + 1] if i + 1 < len(words) else ""
+        before = words[i - 1] if i else ""
+        if word in ("this", "that") and after in vocab.this_nouns and (
+                before in ("just", "only", "for", "on") or words[i + 2:i + 3] in (["only"], ["alone"])):
+            return True
+        if word in vocab.negations and after in vocab.keep or word == "without" and after[:-3] in vocab.keep:
+            return True
+        if word == "then" and after == "back":
+            return True
+    return False
+
+
+def _doubted(clauses: list, command, vocab: Vocabulary) -> bool:
+    """Another clause questions the command or takes it back: a question that is not a request
+    for other work ("can you then look at the build?" is one), or a bare negation ("but not today")."""
+    for clause in clauses:
+        if clause is command or not clause.tokens:
+            continue
+        if clause.mark == "?" and not _request(clause.tokens):
+            return True
+        if clause.words and clause.words[0] in vocab.negations and not _targets(clause):
+            return True
+    return False
+
+
+def _talks_code(clause, vocab: Vocabulary) -> bool:
+    """"copy the codex adapter (and make one for glm)": the sentence is about code."""
+    return any(not t.classes and t.word in vocab.code for t in clause.tokens)
+
+
+def _code_marks(line: str, lexicon) -> bool:
+    """An identifier, a file name, a path, a percentage or markup: code talk."""
+    for word in line.split():
+        word = word.strip(".,;:!?()[]'\"")
+        if word in _SHORTHANDS or word in lexicon.vocabulary or lexicon.versioned(word):
+            continue
+        if any(mark in word for mark in _CODE_MARKS):
+            return True
+        if "." in word.strip(".") and any(ch.isalpha() for ch in word.rpartition(".")[2]):
+            return True  # "parser.py", "console.log"; not "z.ai" or "llama.cpp" (vendor names)
+    return False
+
+
+# ---- one clause ---------------------------------------------------------------------------------
+
+def _command(clause, once: bool, scopes: set, vocab: Vocabulary) -> tuple | None:
+    """(action, vendor) that this clause asks for, or None."""
+    tokens = clause.tokens
+    if not tokens:
+        return None
+    words = [t.word for t in tokens]
+    classes = [t.classes for t in tokens]
+    if words[0] in ("why", "how") or words[:2] in (["can", "i"], ["can", "subagents"]):
+        return None  # the feature: "how do I turn external mode off?", "can I choose which model answers?"
+    targets = _targets(clause)
+    if clause.mark == "?" or words[0] in vocab.questions:
+        request = _request(tokens)
+        status = None if request and any(c & (_TOWARD | _AWAY) for c in classes[1:4]) else \
+            _status(words, classes, targets, vocab)
+        if status or not request:
+            return status
+    if not targets:
+        return None if once else _mode_only(words, classes, vocab)
+    wished = "persist" in scopes or "should" in words or any(_wish(t, vocab) for t in tokens[:_head(tokens)])
+    opinion = any(_opinion(words, i) for i in range(len(words)))
+    if not (_imperative(tokens, wished) or once and opinion):
+        return None
+    if not once and not _plain(clause, tokens, targets, wished, vocab):
+        return None
+    # "one time: o3, review ...", "externally, just this once: ...": the target alone, then the request
+    bare = once and len(targets) == 1 and clause.mark in (":", ",") and all(
+        c & {"FUNCTION", "FILLER", "T"} for c in classes)
+    side = (True, targets[0][1], targets[0][2]) if bare else _direction(tokens, targets, scopes)
+    if side is None:
+        return None
+    toward, where, vendor = side
+    if once:
+        return ("once", vendor) if where == "ext" and toward else None
+    if where == "ext":
+        return ("enable" if toward else "disable"), vendor
+    return ("disable" if toward else "enable"), None
+
+
+def _plain(clause, tokens: list, targets: list, wished: bool, vocab: Vocabulary) -> bool:
+    """Is the clause about the mode, not about other work: few unknown words, no code word, no
+    place, no purpose, no compound with the agents."""
+    unknown = [t.word for t in tokens if not t.classes]
+    if len(unknown) > (3 if wished else 2) or not vocab.code.isdisjoint(unknown):
+        return False
+    if any(w in _AGENT_WORDS and clause.words[i + 1:i + 2] and clause.words[i + 1] in vocab.agent_nouns
+           for i, w in enumerate(clause.words)):
+        return False  # "put codex on the agents team"
+    return not _located(tokens) and not _purpose(tokens)
+
+
+def _targets(clause) -> list:
+    """[(index, side, vendor)]: side "ext" or "claude", for each target the clause points at."""
+    out = []
+    tokens = clause.tokens
+    for i, token in enumerate(tokens):
+        classes = token.classes
+        if CLAUDE in classes:
+            named = token.word.split()[0] in _CLAUDE_NAMES and not any(
+                ch.isdigit() or ch == "-" for ch in token.word)  # not "claude-sonnet-4.5", a model id
+            # "Claude you're doing great": Claude addressed, not a target
+            addressed = i == 0 and len(tokens) > 1 and tokens[1].word.startswith(("you", "u"))
+            if named and not addressed and not _modifier(tokens, i):
+                out.append((i, "claude", None))
+        elif EXT in classes:
+            if not _modifier(tokens, i) and not token.word.endswith((" server", " servers")):
+                out.append((i, "ext", token.vendor))
+        elif token.word == "externally":
+            out.append((i, "ext", None))
+        elif token.word in _YOU and (i and tokens[i - 1].word in ("to", "using", "of", "not", "with") or
+                                     i == 0 and len(tokens) > 1 and "WORK" in tokens[1].classes):
+            out.append((i, "claude", None))  # "back to you", "..., you do the refactor"
+    return out
+
+
+def _modifier(tokens: list, i: int) -> bool:
+    """"gemini safety filters", "ollama pull", "external syslog": the name qualifies another word;
+    "external mode is on but ...": it is the subject of a statement."""
+    after = tokens[i + 1] if i + 1 < len(tokens) else None
+    if after is None:
+        return False
+    if "BE" in after.classes and not (i and tokens[i - 1].word in ("is", "are", "am", "r")):
+        return True
+    if after.word == "only" or "MODE" in after.classes:
+        # "external only works on linux", "the external mode banner"
+        return i + 2 < len(tokens) and not tokens[i + 2].classes
+    if after.classes:
+        return False
+    # an unknown word after the name qualifies it, unless a request verb comes before ("have gemini write")
+    return not (i and (tokens[i - 1].classes & _LET or "LEAD" in tokens[i - 1].classes))
+
+
+def _wish(token, vocab: Vocabulary) -> bool:
+    """"I'd like", "I want", "I'd rather": a lead-in that asks for what follows (not "ok", "so")."""
+    return "LEAD" in token.classes and token.word not in vocab.chatter and token.word[:1] == "i"
+
+
+def _head(tokens: list) -> int:
+    """Index of the first token after lead-ins, fillers and politeness."""
+    i = 0
+    while i < len(tokens) and (tokens[i].classes & _HEAD_SKIP or tokens[i].word in _SKIPPED):
+        i += 1
+    return i
+
+
+def _imperative(tokens: list, wished: bool) -> bool:
+    """Does the clause open as a command: a cue, a target or what is sent, after the lead-ins?"""
+    i = _head(tokens)
+    if i >= len(tokens):
+        return False
+    head = tokens[i]
+    if "T" in head.classes and _modifier(tokens, i):
+        return False
+    if head.classes & (_HEAD_OBJECTS - {"THIS", "MODE"}) and not wished and any(
+            t.classes & _TOWARD and t.word not in ("to", "on") for t in tokens[i + 1:]):
+        return False  # "the agents run on codex": a statement, unless a wish or a time scope makes it one
+    return bool(head.classes & _HEAD_CLASSES) or head.word in _HEAD_WORDS
+
+
+def _located(tokens: list) -> bool:
+    """"switch to gemini in the dropdown menu", "go external with the event": a preposition before a
+    word the lexicon does not know places the command somewhere other than the mode."""
+    for i, token in enumerate(tokens[:-1]):
+        if token.word in _PLACES:
+            after = tokens[i + 1]
+            if after.classes & {"FILLER", "DET"} and i + 2 < len(tokens):
+                after = tokens[i + 2]
+            if not after.classes:
+                return True
+    return False
+
+
+def _purpose(tokens: list) -> bool:
+    """"use codex to generate the migrations": a task for the model, not a mode."""
+    return any("T" in t.classes and tokens[i + 1].word == "to" and not tokens[i + 2].classes
+               for i, t in enumerate(tokens[:-2]))
+
+
+def _request(tokens: list) -> bool:
+    """"can you switch to codex?", "could we go back to claude?": a question that asks for something."""
+    if any("POLITE" in t.classes for t in tokens[:2]):
+        return True
+    words = [t.word for t in tokens]
+    return words[:3] == ["is", "possible", "to"] or any(
+        w in ("pls", "please") or w in ("can", "could", "would", "will") and words[i + 1:i + 2] in _ADDRESSEES
+        for i, w in enumerate(words[:4]))
+
+
+def _negated(tokens: list) -> bool:
+    return any("NEG" in t.classes for t in tokens)
+
+
+def _direction(tokens: list, targets: list, scopes: set) -> tuple | None:
+    """(toward, side, vendor) for the target the cue points at, or None when no cue points at one."""
+    cue, away, back = _cue(tokens, scopes)
+    if cue is None:
+        return None
+    index, where, vendor = targets[0]
+    if len(targets) > 1:
+        second = targets[1]
+        before = tokens[second[0] - 1]
+        if _negated(tokens[index + 1:second[0]]) or before.word in ("of", "than") or \
+                "CONTRAST" in before.classes:
+            pass  # "use glm, not claude", "switch to gpt instead of claude": the first is where work goes
+        elif index and tokens[index - 1].word == "from":
+            index, where, vendor = second  # "switch from claude to gemini"
+        elif where != second[1]:
+            return None
+    if _negated(tokens[:min(cue, index)]):
+        return None  # "I don't want to switch to external", "never hand my work to copilot"
+    if not _one_phrase(tokens[min(cue, index) + 1:max(cue, index)]):
+        return None  # the cue and the target are not one phrase ("ask the user to switch to ...")
+    if back and where == "claude":
+        return True, "claude", None
+    return (not away), where, vendor
+
+
+def _cue(tokens: list, scopes: set) -> tuple:
+    """(index of the first cue or None, it points away, a return word is in the clause)."""
+    cue, away = None, False
+    back = any(t.word in _BACK or "RETURN" in t.classes for t in tokens)
+    words = [t.word for t in tokens]
+    for i, token in enumerate(tokens):
+        if token.classes & _AWAY or token.word == "off":
+            return i, True, back
+        if token.classes & (_TOWARD | _LET) or token.word in ("to", "onto", "via", "only", "back") \
+                or "LEAD" in token.classes and token.word[:1] == "i" \
+                or token.word == "on" and scopes & {"persist", "agents"}:  # "agents run on glm from now"
+            return i, False, back
+        if token.word == "what" and any(_opinion(words, j) for j in range(i, len(words))):
+            return i, False, back  # "see what gemini says about this one"
+    return cue, away, back
+
+
+def _one_phrase(span: list) -> bool:
+    """Only lexicon words between the cue and the target, or an object phrase that opens with one
+    and ends with a work noun ("send this particular task to gemini")."""
+    unknown = [t.word for t in span if not t.classes]
+    if not unknown:
+        return True
+    nouns = [t for t in span if not t.classes or t.classes - {"FUNCTION", "FILLER"}]
+    return bool(span[0].classes & _HEAD_OBJECTS) and len(unknown) <= 2 and bool(nouns) \
+        and bool(nouns[-1].classes & {"WORKN", "AGENT", "EVERYTHING", "THIS"})
+
+
+def _status(words: list, classes: list, targets: list, vocab: Vocabulary) -> tuple | None:
+    """A question about what is live now: a time or state word, or who/which model is answering."""
+    flat = set().union(*classes)
+    now = any(w in vocab.now and (w not in ("on", "off") or _state_word(words, i, vocab))
+              for i, w in enumerate(words))
+    who = bool(flat & {"WHO", "WHICH", "WHOBE"})
+    asks_who = who or words[0] in ("what", "what's", "whats", "who", "which", "where")
+    answering = "ANSWERING" in flat and not {"you", "u", "me", "my", "this", "these", "requests", "agents",
+                                             "subagents", "prompts", "work"}.isdisjoint(words)
+    if not (now or asks_who and answering):
+        return None
+    mode = "external" in words or "ext" in words
+    if not targets and not mode and not (who and flat & {"ANSWERING", "SENDING"}
+                                         or asks_who and flat & {"ANSWERING", "SENDING", "USING"}):
+        return None  # "which agents are active right now?" names neither a model nor the mode
+    return "status", targets[0][2] if len(targets) == 1 else None
+
+
+def _state_word(words: list, i: int, vocab: Vocabulary) -> bool:
+    """"is ext on", "is external mode on or off?": on/off as the state asked about, at the end."""
+    rest = words[i + 1:]
+    return not rest or rest[0] == "or" and rest[1:2] in (["on"], ["off"], ["not"]) or rest[0] in vocab.now
+
+
+def _mode_only(words: list, classes: list, vocab: Vocabulary) -> tuple | None:
+    """No target named: "ext off", "switch back", "undo the external mode thing"."""
+    if not vocab.negations.isdisjoint(words):
+        return None
+    flat = set().union(*classes)
+    if _names_mode(words):
+        if flat & _AWAY or "off" in words or not _BACK.isdisjoint(words):
+            return "disable", None
+        if "ONV" in flat or "on" in words:
+            return "enable", None
+    if len(words) <= 4 and "back" in words and (words[0] in ("switch", "go", "flip", "change", "move")
+                                                 or "MOVE" in classes[0]):
+        return "disable", None  # "switch back", "ok go back"
+    return None
+
+
+def _names_mode(words: list) -> bool:
+    """"ext", "external mode", "the external thing" standing for the mode; not "external links"."""
+    for i, word in enumerate(words):
+        if word in ("external", "ext", "externally"):
+            rest = words[i + 1:]
+            if rest[:1] in _MODE_WORDS:
+                rest = rest[1:]
+            if not rest or rest[0] in _AFTER_MODE:
+                return True
+    return False
