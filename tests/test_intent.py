@@ -16,10 +16,13 @@ from llm_router.intent import detect
 TOGGLES = ("enable", "disable", "status", "once")
 DATA = ROOT / "tests" / "data"
 UTTERANCES = DATA / "intent_utterances.jsonl"
-FRESH = [DATA / f"intent_fresh_{n}.jsonl" for n in range(1, 10)]
-# Written after the detector was changed for batch 9 and never tuned on: held to precision
-# only (docs/intent-eval.md has its recall, which misses the targets).
-UNTUNED = [DATA / "intent_fresh_10.jsonl"]
+FRESH = [DATA / f"intent_fresh_{n}.jsonl" for n in range(1, 12)]
+# Written blind, mostly hard negatives, to try the second reading's guards (tuned on: 2 false
+# toggles fixed); held to precision.
+PROBE = DATA / "intent_probe.jsonl"
+# Written after the last change and never tuned on: held to precision only (docs/intent-eval.md
+# has its first-pass recall).
+UNTUNED = [p for p in [DATA / "intent_fresh_12.jsonl"] if p.exists()]
 TOPIC_WORDS = ("external", "claude", "anthropic", "copilot", "codex", "gemini", "glm", "opencode",
                "openrouter", "ollama", "mode", "switch", "/pa", "opus")
 
@@ -69,7 +72,7 @@ def test_precision_and_recall_per_action(action):
     assert recall >= 0.90, f"{action}: recall {recall:.3f}"
 
 
-@pytest.mark.parametrize("path", [UTTERANCES, *FRESH, *UNTUNED], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [UTTERANCES, *FRESH, PROBE, *UNTUNED], ids=lambda p: p.name)
 def test_no_hard_negative_toggles(path):
     """Precision first: list every false toggle so a regression names its sentence."""
     wrong = [(row["text"], got) for row in load_rows(path) if row["action"] == "none"
@@ -301,6 +304,19 @@ def test_batch_9_guards_hold(text):
     ("externally, just this once: draft a changelog entry", "once", None),
     ("Would you mind sending just this request to GPT-5? No need to change anything else.", "once", "gpt"),
     ("lemme see what codex says about this one, just this time", "once", "codex"),
+    # batch 11's families, in other words
+    ("make copilot the default backend for the subagents", "enable", "copilot"),
+    ("GLM-4.6 as the default from here, please", "enable", "glm"),
+    ("no more external models, thank you", "disable", None),
+    ("turn llm-router off", "disable", None),
+    ("external mode status", "status", None),
+    ("which backend is live for the agents right now", "status", None),
+    ("is the litellm proxy being used at the moment?", "status", "litellm"),
+    ("what does gemini think about this migration? just this once", "once", "gemini"),
+    ("ask gpt-5 if this regex is right, don't touch the mode", "once", "gpt"),
+    ("get a second opinion from openai on the retry policy below", "once", "gpt"),
+    ("once via ollama: how many bytes in a u32", "once", "local"),
+    ("hand this one bug to codex, keep everything else on claude", "once", "codex"),
 ])
 def test_second_reading_kinds(text, action, vendor):
     result = detect.classify(text)
@@ -335,6 +351,15 @@ def test_second_reading_kinds(text, action, vendor):
     "let copilot handle the autocomplete, you do the refactor",
     "Claude you're doing great, keep going",
     "codex and gemini both failed on this, please try it yourself",
+    # batch 11 and the probe
+    "enable external mode but also keep claude doing all the work",
+    "Use Gemini's JSON schema format for our tool definitions, but keep calling Anthropic.",
+    "Kill the codex process that is eating the CPU",
+    "ask gemini if you get stuck",
+    "which model does litellm use by default?",
+    "what model is our app using right now?",
+    "use codex from now on? hmm",
+    "switch our product's agents to gemini",
 ])
 def test_second_reading_guards(text):
     assert detect.classify(text)["action"] == "none"

@@ -51,15 +51,25 @@ _HEAD_WORDS = frozenset(("just", "now", "ok", "okay", "so", "back", "external", 
 _BACK = frozenset(("back", "revert", "return", "restore", "undo", "reset"))
 _CLAUDE_NAMES = ("claude", "anthropic", "normal", "regular", "plain", "good", "default")
 _YOU = frozenset(("you", "u", "yourself", "ya"))
+# "ask gemini if you're unsure": advice to Claude, not a question for gemini
+_SUBJECTS = (["you"], ["you're"], ["youre"], ["u"], ["i"], ["i'm"], ["im"], ["we"], ["we're"], ["it"],
+             ["it's"])
+# Nouns after a name that make it a thing, not the model: "the ollama process", "the codex binary".
+_THING_NOUNS = frozenset(("process", "processes", "daemon", "service", "instance", "container", "binary",
+                          "install", "installation", "window", "tab", "extension", "plugin", "app"))
 _ADDRESSEES = (["you"], ["u"], ["we"], ["ya"])
 _SKIPPED = frozenset(("just", "now", "ok", "so"))
 _AGENT_WORDS = frozenset(("agent", "agents", "subagent", "subagents", "sub-agent", "sub-agents"))
 _PLACES = frozenset(("in", "with", "inside", "within", "at", "from", "on", "for", "into"))
+_WOULD_OK = (["you"], ["u"], ["ya"], ["like"], ["love"], ["prefer"], ["rather"])
+# Who or what is being answered or run: "which model is answering me", "what's handling my requests".
+_ANSWERED = frozenset(("you", "u", "me", "my", "this", "these", "requests", "agents", "subagents", "prompts",
+                       "work", "models", "model"))
 _SHORTHANDS = frozenset(("w/", "w/o", "n/a", "and/or", "on/off", "off/on", "e.g", "i.e", "etc"))
 _CODE_MARKS = ("_", "(", ")", "=", "/", "{", "}", "[", "]", "$", "<", ">", "@", "%")
 _MODE_WORDS = (["mode"], ["thing"], ["stuff"], ["routing"], ["setting"])
 _AFTER_MODE = frozenset(("on", "off", "again", "please", "pls", "plz", "now", "for", "and", "then", "back",
-                         "thanks"))
+                         "thanks", "status"))
 _CONTRASTS = (" not ", " instead ", " rather ", " than ", " back ", " from ", " no more ", " stop ", " off ")
 
 
@@ -77,6 +87,9 @@ class Vocabulary:
         self.now, self.oneoff, self.this_nouns = words("now"), words("oneoff"), words("this_nouns")
         self.keep, self.correctable, self.chatter = words("keep"), words("correctable"), words("chatter")
         self.questions = words("questions")
+        self.persist: dict = {}  # first word -> the time-scope phrases it opens, longest first
+        for phrase in sorted((tuple(p.split()) for p in cues.get("persist", ())), key=len, reverse=True):
+            self.persist.setdefault(phrase[0], []).append(phrase)
         self.stops = tuple(f" {p} " for p in (*cues.get("conditions", ()), *cues.get("cancels", ())))
         self.negations = frozenset(negations)
 
@@ -97,13 +110,50 @@ class _Clause:
 
     def __init__(self, text: str, mark: str, line: int, lexicon, grammar, vocab: Vocabulary) -> None:
         self.text, self.mark, self.line = text, mark, line
-        self.words = [_fix(word, lexicon, vocab) for word in lexicon.words(text)]
-        tokens = [t for t in lexicon.tokens(self.words) if t.word not in ("the", "a", "an")]
+        self.words = _plugin_name([_fix(word, lexicon, vocab) for word in lexicon.words(text)])
+        words, lifted = _lift_persist(self.words, vocab)
+        tokens = [t for t in lexicon.tokens(words) if t.word not in ("the", "a", "an")]
         self.tokens, self.scopes = grammar.lift_scopes(tokens)
+        if lifted:
+            self.scopes.add("persist")
+
+
+def _plugin_name(words: list) -> list:
+    """"enable the llm-router external mode" reads as "enable the external mode"; "turn off
+    llm-router" as "turn off external"."""
+    if "llm-router" not in words:
+        return words
+    out = []
+    for i, word in enumerate(words):
+        if word == "llm-router":
+            if words[i + 1:i + 2] in (["external"], ["ext"]):
+                continue
+            word = "external"
+        out.append(word)
+    return out
+
+
+def _lift_persist(words: list, vocab: Vocabulary) -> tuple:
+    """The words without time scopes the grammar has no pattern for ("starting now", "as the
+    default", "til the end of ..."), and whether there was one."""
+    if vocab.persist.keys().isdisjoint(words):
+        return words, False
+    out, i, lifted = [], 0, False
+    while i < len(words):
+        for phrase in vocab.persist.get(words[i], ()):
+            if tuple(words[i:i + len(phrase)]) == phrase:
+                i, lifted = i + len(phrase), True
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    return out, lifted
 
 
 def _fix(word: str, lexicon, vocab: Vocabulary) -> str:
     """"swtich", "openruoter", "codx" as the word meant; not "server" as "served", "quota" as "quote"."""
+    if word.endswith("'s") and lexicon.versioned(word[:-2]):
+        return word[:-2]  # "gpt-5's take"
     if word in lexicon.vocabulary or not word.isalpha():
         return word
     fix = lexicon.correct(word) or _target_typo(word, lexicon)
@@ -143,10 +193,35 @@ def read(cleaned: str, parts: list, rules) -> tuple | None:
     for k, clause in enumerate(clauses):
         command = _command(clause, once, scopes, vocab)
         if command and (command[0] == "once" or not (
-                k and clauses[k - 1].mark == "&" and _talks_code(clauses[k - 1], vocab)
+                any(c.line == clause.line and _talks_code(c, vocab) for c in clauses[:k])
                 or _code_marks(lines[clause.line], rules.lexicon))):
             found.append((command, clause))
     return _combine(found, clauses, joined, vocab)
+
+
+def contradicted(cleaned: str, parts: list, rules, found: dict) -> bool:
+    """Does a clause joined to the grammar's command by "but" take it back: the opposite command
+    ("enable external but also keep claude doing everything") or code talk ("use Gemini's JSON
+    schema format for our tool definitions, but keep calling Anthropic")?"""
+    vocab = vocabulary(rules)
+    grammar = rules.grammar()
+    clauses = [_Clause(t, m, n, rules.lexicon, grammar, vocab) for t, m, n in parts]
+    trigger = next((k for k, c in enumerate(clauses) if c.text == found["trigger"]), None)
+    if trigger is None:
+        return False
+    scopes = set().union(*(c.scopes for c in clauses))
+    for k in (trigger - 1, trigger + 1):
+        if not 0 <= k < len(clauses) or clauses[k].line != clauses[trigger].line:
+            continue
+        first, second = sorted((clauses[k], clauses[trigger]), key=clauses.index)
+        if not any(f"{first.text}{joint}{second.text}" in cleaned for joint in (" but ", ", but ")):
+            continue
+        other = clauses[k]
+        command = _command(other, False, scopes, vocab)
+        if _talks_code(other, vocab) or command and command[0] in ("enable", "disable") \
+                and command[0] != found["action"]:
+            return True
+    return False
 
 
 def _combine(found: list, clauses: list, joined: str, vocab: Vocabulary) -> tuple | None:
@@ -174,9 +249,12 @@ def _guarded(words: list, joined: str, clauses: list, vocab: Vocabulary) -> bool
         if classes & {"SPEECH", "IRONY", "UNSURE"} and not any(
                 _opinion(clause.words, i) for i in range(len(clause.words))):
             return True
+    for index in _asked_if(clauses):  # "ask o3 if this proof is right": asking, not a condition
+        joined = joined.replace(f" {index} if ", f" {index} ")
     if any(stop in joined for stop in vocab.stops):
         return True
-    if not vocab.advice.isdisjoint(words) or not vocab.aside.isdisjoint(words):
+    if not vocab.aside.isdisjoint(words) or any(
+            w in vocab.advice and not _opinion(words, i) for i, w in enumerate(words)):
         return True
     for i, word in enumerate(words):
         before = words[i - 1] if i else ""
@@ -184,9 +262,19 @@ def _guarded(words: list, joined: str, clauses: list, vocab: Vocabulary) -> bool
             return True  # "the docs say: ...": someone else's words
         if word == "whether" and before not in ("confirm", "check", "know", "me", "see"):
             return True  # "whether to use gemini", not "can you confirm whether we're on gemini"
-        if word == "would" and words[i + 1:i + 2] not in (["you"], ["u"], ["ya"]):
+        if word == "would" and words[i + 1:i + 2] not in _WOULD_OK:
             return True  # "going back to claude would be a mistake", "would it help to ask gpt?"
     return _past(words, vocab)
+
+
+def _asked_if(clauses: list) -> list:
+    """The targets in "ask <target> if ...": that "if" asks the model, it is no condition."""
+    found = []
+    for clause in clauses:
+        for i, word in enumerate(clause.words[:-2]):
+            if word == "ask" and clause.words[i + 2] == "if" and clause.words[i + 3:i + 4] not in _SUBJECTS:
+                found.append(clause.words[i + 1])
+    return found
 
 
 def _opinion(words: list, i: int) -> bool:
@@ -219,8 +307,8 @@ def _one_off(words: list, vocab: Vocabulary) -> bool:
             return True
         if word in vocab.negations and after in vocab.keep or word == "without" and after[:-3] in vocab.keep:
             return True
-        if word == "then" and after == "back":
-            return True
+        if word == "then" and after == "back" or word == "this" and after == "one" and i + 2 < len(words):
+            return True  # "..., then back to you", "hand this one bug to codex"
     return False
 
 
@@ -230,15 +318,22 @@ def _doubted(clauses: list, command, vocab: Vocabulary) -> bool:
     for clause in clauses:
         if clause is command or not clause.tokens:
             continue
-        if clause.mark == "?" and not _request(clause.tokens):
+        if clause.mark == "?" and not _request(clause.tokens) and not _polite_tail(clause):
             return True
         if clause.words and clause.words[0] in vocab.negations and not _targets(clause):
             return True
     return False
 
 
+def _polite_tail(clause) -> bool:
+    """"..., is possible?", "ok?", "please?": asks for the command, does not doubt it."""
+    return all(t.classes & {"FILLER", "POLITE"} or t.word in ("is", "possible", "ok", "okay", "that", "it")
+               for t in clause.tokens)
+
+
 def _talks_code(clause, vocab: Vocabulary) -> bool:
-    """"copy the codex adapter (and make one for glm)": the sentence is about code."""
+    """"copy the codex adapter (and make one for glm)": the line is about code up to the command
+    ("enable external mode, then look at the auth bug" is a command, then work)."""
     return any(not t.classes and t.word in vocab.code for t in clause.tokens)
 
 
@@ -266,8 +361,11 @@ def _command(clause, once: bool, scopes: set, vocab: Vocabulary) -> tuple | None
     classes = [t.classes for t in tokens]
     if words[0] in ("why", "how") or words[:2] in (["can", "i"], ["can", "subagents"]):
         return None  # the feature: "how do I turn external mode off?", "can I choose which model answers?"
+    if _names_mode(clause.words) and any("STATUS" in c for c in classes) and len(tokens) <= 4:
+        return "status", None  # "ext status", "llm-router status, please?"
     targets = _targets(clause)
-    if clause.mark == "?" or words[0] in vocab.questions:
+    opinion = any(_opinion(words, i) for i in range(len(words)))
+    if (clause.mark == "?" or clause.words[0] in vocab.questions) and not (once and opinion):
         request = _request(tokens)
         status = None if request and any(c & (_TOWARD | _AWAY) for c in classes[1:4]) else \
             _status(words, classes, targets, vocab)
@@ -275,24 +373,42 @@ def _command(clause, once: bool, scopes: set, vocab: Vocabulary) -> tuple | None
             return status
     if not targets:
         return None if once else _mode_only(words, classes, vocab)
+    # "one time: o3, review ...", "once via ollama: ...": the target alone, then the request
+    if once and len(targets) == 1 and clause.mark in (":", ",") and targets[0][1] == "ext" and all(
+            c & {"FUNCTION", "FILLER", "T"} for c in classes):
+        return "once", targets[0][2]
+    if not once and "persist" in clause.scopes and len(targets) == 1 and all(
+            c & {"FUNCTION", "FILLER", "T"} for c in classes):  # "GLM-4.6 as the default from here"
+        return ("enable", targets[0][2]) if targets[0][1] == "ext" else ("disable", None)
     wished = "persist" in scopes or "should" in words or any(_wish(t, vocab) for t in tokens[:_head(tokens)])
-    opinion = any(_opinion(words, i) for i in range(len(words)))
     if not (_imperative(tokens, wished) or once and opinion):
         return None
-    if not once and not _plain(clause, tokens, targets, wished, vocab):
+    asking = _asks(tokens, targets[0][0])
+    if not once and not asking and not _plain(clause, tokens, targets, wished, vocab):
         return None
-    # "one time: o3, review ...", "externally, just this once: ...": the target alone, then the request
-    bare = once and len(targets) == 1 and clause.mark in (":", ",") and all(
-        c & {"FUNCTION", "FILLER", "T"} for c in classes)
-    side = (True, targets[0][1], targets[0][2]) if bare else _direction(tokens, targets, scopes)
+    side = _direction(tokens, targets, scopes, once)
     if side is None:
         return None
     toward, where, vendor = side
+    if not once and where == "ext" and toward and _asks(tokens, targets[0][0]):
+        return "once", vendor  # "second opinion from openai on ...", "ask the other model what it thinks"
     if once:
         return ("once", vendor) if where == "ext" and toward else None
     if where == "ext":
         return ("enable" if toward else "disable"), vendor
     return ("disable" if toward else "enable"), None
+
+
+_COMPANIES = frozenset(("openai", "anthropic", "zhipu", "z.ai", "openrouter"))
+
+
+def _asks(tokens: list, index: int) -> bool:
+    """An ASK word right before the target and a question word or "on"/"about" right after it."""
+    if not index or "ASK" not in tokens[index - 1].classes or index + 1 >= len(tokens):
+        return False
+    after = tokens[index + 1].word
+    return after in ("what", "whether", "if", "to", "how", "why", "on") or \
+        after == "about" and tokens[index].word not in _COMPANIES  # not "ask openai about the invoice"
 
 
 def _plain(clause, tokens: list, targets: list, wished: bool, vocab: Vocabulary) -> bool:
@@ -301,9 +417,10 @@ def _plain(clause, tokens: list, targets: list, wished: bool, vocab: Vocabulary)
     unknown = [t.word for t in tokens if not t.classes]
     if len(unknown) > (3 if wished else 2) or not vocab.code.isdisjoint(unknown):
         return False
-    if any(w in _AGENT_WORDS and clause.words[i + 1:i + 2] and clause.words[i + 1] in vocab.agent_nouns
-           for i, w in enumerate(clause.words)):
-        return False  # "put codex on the agents team"
+    for i, w in enumerate(clause.words):
+        if w in _AGENT_WORDS and (clause.words[i + 1:i + 2] and clause.words[i + 1] in vocab.agent_nouns
+                                  or i and clause.words[i - 1].endswith("'s")):
+            return False  # "put codex on the agents team", "switch our product's agents to gemini"
     return not _located(tokens) and not _purpose(tokens)
 
 
@@ -342,6 +459,8 @@ def _modifier(tokens: list, i: int) -> bool:
     if after.word == "only" or "MODE" in after.classes:
         # "external only works on linux", "the external mode banner"
         return i + 2 < len(tokens) and not tokens[i + 2].classes
+    if after.word in _THING_NOUNS:
+        return True
     if after.classes:
         return False
     # an unknown word after the name qualifies it, unless a request verb comes before ("have gemini write")
@@ -356,9 +475,16 @@ def _wish(token, vocab: Vocabulary) -> bool:
 def _head(tokens: list) -> int:
     """Index of the first token after lead-ins, fillers and politeness."""
     i = 0
-    while i < len(tokens) and (tokens[i].classes & _HEAD_SKIP or tokens[i].word in _SKIPPED):
-        i += 1
+    while i < len(tokens) and (tokens[i].classes & _HEAD_SKIP or tokens[i].word in _SKIPPED
+                               or tokens[i].word == "after" and _word_at(tokens, i + 1) == "that"
+                               or tokens[i].word == "that" and i and (tokens[i - 1].word == "after"
+                                                                      or "LEAD" in tokens[i - 1].classes)):
+        i += 1  # "after that, switch ...", "I would like that the agents ...": the wish's object
     return i
+
+
+def _word_at(tokens: list, i: int) -> str:
+    return tokens[i].word if i < len(tokens) else ""
 
 
 def _imperative(tokens: list, wished: bool) -> bool:
@@ -372,6 +498,8 @@ def _imperative(tokens: list, wished: bool) -> bool:
     if head.classes & (_HEAD_OBJECTS - {"THIS", "MODE"}) and not wished and any(
             t.classes & _TOWARD and t.word not in ("to", "on") for t in tokens[i + 1:]):
         return False  # "the agents run on codex": a statement, unless a wish or a time scope makes it one
+    if "NEG" in head.classes and any("ANYMORE" in t.classes for t in tokens):
+        return True  # "no external models anymore"
     return bool(head.classes & _HEAD_CLASSES) or head.word in _HEAD_WORDS
 
 
@@ -408,9 +536,11 @@ def _negated(tokens: list) -> bool:
     return any("NEG" in t.classes for t in tokens)
 
 
-def _direction(tokens: list, targets: list, scopes: set) -> tuple | None:
+def _direction(tokens: list, targets: list, scopes: set, once: bool = False) -> tuple | None:
     """(toward, side, vendor) for the target the cue points at, or None when no cue points at one."""
     cue, away, back = _cue(tokens, scopes)
+    if any("ANYMORE" in t.classes for t in tokens) and _negated(tokens[:targets[0][0]]):
+        return False, targets[0][1], targets[0][2]  # "no external models anymore", "not gemini any more"
     if cue is None:
         return None
     index, where, vendor = targets[0]
@@ -422,11 +552,13 @@ def _direction(tokens: list, targets: list, scopes: set) -> tuple | None:
             pass  # "use glm, not claude", "switch to gpt instead of claude": the first is where work goes
         elif index and tokens[index - 1].word == "from":
             index, where, vendor = second  # "switch from claude to gemini"
+        elif away and where == "ext" and second[1] == "claude" and back:
+            pass  # "done with the other models, back to claude"
         elif where != second[1]:
             return None
     if _negated(tokens[:min(cue, index)]):
         return None  # "I don't want to switch to external", "never hand my work to copilot"
-    if not _one_phrase(tokens[min(cue, index) + 1:max(cue, index)]):
+    if tokens[cue].word != "what" and not _one_phrase(tokens[min(cue, index) + 1:max(cue, index)], once):
         return None  # the cue and the target are not one phrase ("ask the user to switch to ...")
     if back and where == "claude":
         return True, "claude", None
@@ -438,9 +570,10 @@ def _cue(tokens: list, scopes: set) -> tuple:
     cue, away = None, False
     back = any(t.word in _BACK or "RETURN" in t.classes for t in tokens)
     words = [t.word for t in tokens]
+    off = any(t.word == "off" for t in tokens)
     for i, token in enumerate(tokens):
-        if token.classes & _AWAY or token.word == "off":
-            return i, True, back
+        if token.classes & _AWAY or token.word == "off" or off and "TURN" in token.classes:
+            return i, True, back  # "stop using ...", "turn llm-router off"
         if token.classes & (_TOWARD | _LET) or token.word in ("to", "onto", "via", "only", "back") \
                 or "LEAD" in token.classes and token.word[:1] == "i" \
                 or token.word == "on" and scopes & {"persist", "agents"}:  # "agents run on glm from now"
@@ -450,12 +583,14 @@ def _cue(tokens: list, scopes: set) -> tuple:
     return cue, away, back
 
 
-def _one_phrase(span: list) -> bool:
+def _one_phrase(span: list, once: bool = False) -> bool:
     """Only lexicon words between the cue and the target, or an object phrase that opens with one
     and ends with a work noun ("send this particular task to gemini")."""
     unknown = [t.word for t in span if not t.classes]
     if not unknown:
         return True
+    if once and "THIS" in span[0].classes and len(unknown) <= 3:
+        return True  # "hand this one bug to codex": the one request, named as the user likes
     nouns = [t for t in span if not t.classes or t.classes - {"FUNCTION", "FILLER"}]
     return bool(span[0].classes & _HEAD_OBJECTS) and len(unknown) <= 2 and bool(nouns) \
         and bool(nouns[-1].classes & {"WORKN", "AGENT", "EVERYTHING", "THIS"})
@@ -464,18 +599,23 @@ def _one_phrase(span: list) -> bool:
 def _status(words: list, classes: list, targets: list, vocab: Vocabulary) -> tuple | None:
     """A question about what is live now: a time or state word, or who/which model is answering."""
     flat = set().union(*classes)
-    now = any(w in vocab.now and (w not in ("on", "off") or _state_word(words, i, vocab))
-              for i, w in enumerate(words))
+    last = [w.rsplit(" ", 1)[-1] for w in words]  # "right now" -> "now"; a lifted "from now on" is gone
+    now = any(w in vocab.now and (w not in ("on", "off") or _state_word(last, i, vocab))
+              for i, w in enumerate(last))
     who = bool(flat & {"WHO", "WHICH", "WHOBE"})
     asks_who = who or words[0] in ("what", "what's", "whats", "who", "which", "where")
-    answering = "ANSWERING" in flat and not {"you", "u", "me", "my", "this", "these", "requests", "agents",
-                                             "subagents", "prompts", "work"}.isdisjoint(words)
+    answering = "ANSWERING" in flat and not _ANSWERED.isdisjoint(words)
+    if _names_mode(words) and "STATUS" in flat:
+        return "status", None  # "status of llm-router?", "external mode status?"
     if not (now or asks_who and answering):
         return None
     mode = "external" in words or "ext" in words
-    if not targets and not mode and not (who and flat & {"ANSWERING", "SENDING"}
-                                         or asks_who and flat & {"ANSWERING", "SENDING", "USING"}):
-        return None  # "which agents are active right now?" names neither a model nor the mode
+    if not targets and not mode:
+        if not all(c for c, w in zip(classes, words) if w not in vocab.questions):
+            return None  # "what model is our app using right now?" asks about something else
+        if not ("WHICH" in flat and now or who and flat & {"ANSWERING", "SENDING"}
+                or asks_who and flat & {"ANSWERING", "SENDING", "USING"}):
+            return None  # "which agents are active right now?" names neither a model nor the mode
     return "status", targets[0][2] if len(targets) == 1 else None
 
 
@@ -490,6 +630,8 @@ def _mode_only(words: list, classes: list, vocab: Vocabulary) -> tuple | None:
     if not vocab.negations.isdisjoint(words):
         return None
     flat = set().union(*classes)
+    if _names_mode(words) and "STATUS" in flat and len(words) <= 4:
+        return "status", None  # "ext status", "status of llm-router"
     if _names_mode(words):
         if flat & _AWAY or "off" in words or not _BACK.isdisjoint(words):
             return "disable", None
@@ -504,7 +646,7 @@ def _mode_only(words: list, classes: list, vocab: Vocabulary) -> tuple | None:
 def _names_mode(words: list) -> bool:
     """"ext", "external mode", "the external thing" standing for the mode; not "external links"."""
     for i, word in enumerate(words):
-        if word in ("external", "ext", "externally"):
+        if word in ("external", "ext", "externally", "llm-router"):
             rest = words[i + 1:]
             if rest[:1] in _MODE_WORDS:
                 rest = rest[1:]

@@ -135,7 +135,18 @@ def _classify_relevant(text: str) -> dict:
     if len(text) <= MAX_CHARS:
         prompt = _Prompt(text, rules)
         found = prompt.decide(once_only=False)
-        return found if found["action"] != "none" else _second_reading(prompt, rules)
+        if found["action"] == "none":
+            return _second_reading(prompt, rules)
+        if found["action"] in ("enable", "disable") and len(prompt.pieces) > 1:
+            from . import cues
+
+            if cues.contradicted(prompt.cleaned, prompt.pieces, rules, found):
+                return dict(_NONE)  # "enable external but also keep claude doing everything"
+            if found["action"] == "disable":  # "delegate just this task to codex, keep the rest on claude"
+                second = _second_reading(prompt, rules)
+                if second["action"] == "once":
+                    return second
+        return found
     head, colon, rest = text[:PAYLOAD_HEAD].replace("\n", ":", 1).partition(":")
     if not colon or not (rest or text[PAYLOAD_HEAD:]).strip():
         return dict(_NONE)
