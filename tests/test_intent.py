@@ -16,13 +16,13 @@ from llm_router.intent import detect
 TOGGLES = ("enable", "disable", "status", "once")
 DATA = ROOT / "tests" / "data"
 UTTERANCES = DATA / "intent_utterances.jsonl"
-FRESH = [DATA / f"intent_fresh_{n}.jsonl" for n in range(1, 12)]
+FRESH = [DATA / f"intent_fresh_{n}.jsonl" for n in range(1, 13)]
 # Written blind, mostly hard negatives, to try the second reading's guards (tuned on: 2 false
 # toggles fixed); held to precision.
 PROBE = DATA / "intent_probe.jsonl"
 # Written after the last change and never tuned on: held to precision only (docs/intent-eval.md
 # has its first-pass recall).
-UNTUNED = [p for p in [DATA / "intent_fresh_12.jsonl"] if p.exists()]
+UNTUNED = [p for p in [DATA / "intent_fresh_13.jsonl"] if p.exists()]
 TOPIC_WORDS = ("external", "claude", "anthropic", "copilot", "codex", "gemini", "glm", "opencode",
                "openrouter", "ollama", "mode", "switch", "/pa", "opus")
 
@@ -317,6 +317,19 @@ def test_batch_9_guards_hold(text):
     ("get a second opinion from openai on the retry policy below", "once", "gpt"),
     ("once via ollama: how many bytes in a u32", "once", "local"),
     ("hand this one bug to codex, keep everything else on claude", "once", "codex"),
+    # batch 12's families, in other words
+    ("put llm-router into external mode for the rest of the day please", "enable", None),
+    ("I'd appreciate it if you could move every subagent over to glm from now on.", "enable", "glm"),
+    ("make the default provider gemini for the agents, from now", "enable", "gemini"),
+    ("disable the plugin's external routing for good", "disable", None),
+    ("meh, undo the external thing. claude for everything", "disable", None),
+    ("ok, external mode did its job. turn it off.", "disable", None),
+    ("is this codex or claude answering?", "status", "codex"),
+    ("just checking: is openrouter still the active backend?", "status", "openrouter"),
+    ("can gemini take a look at this diff? just this once", "once", "gemini"),
+    ("pls ask codex real quick if this schema is sane", "once", "codex"),
+    ("Hand just this subtask to glm; leave the mode as it is.", "once", "glm"),
+    ("Please ask gpt-5 one time about this error, then back to normal.", "once", "gpt"),
 ])
 def test_second_reading_kinds(text, action, vendor):
     result = detect.classify(text)
@@ -360,6 +373,15 @@ def test_second_reading_kinds(text, action, vendor):
     "what model is our app using right now?",
     "use codex from now on? hmm",
     "switch our product's agents to gemini",
+    # batch 12 and its checks
+    "can external mode work with openrouter's free models?",
+    "Can llm-router route to a LiteLLM proxy that sits behind a VPN?",
+    "is the local server still running?",
+    "once external mode is on, the banner should turn blue",
+    "use codex from now on, no, just this once, hmm, forget it",
+    "ask gemini about this and compare it with your answer",
+    "disable the prettier plugin",
+    "restart the router in the office",
 ])
 def test_second_reading_guards(text):
     assert detect.classify(text)["action"] == "none"
@@ -372,7 +394,7 @@ def test_second_reading_words_come_from_the_registry():
     for name, words in lists.items():
         assert words and all(w == w.lower().strip() and w for w in words), name
     vocab = cues.vocabulary(detect.compiled_rules())
-    assert vocab.code == frozenset(lists["code"]) and " never mind " in vocab.stops
+    assert vocab.code == frozenset(lists["code"]) and ("never", "mind") in vocab.stops["never"]
     assert "don't" in vocab.negations  # the lexicon's NEG class
 
 

@@ -58,13 +58,22 @@ _SUBJECTS = (["you"], ["you're"], ["youre"], ["u"], ["i"], ["i'm"], ["im"], ["we
 _THING_NOUNS = frozenset(("process", "processes", "daemon", "service", "instance", "container", "binary",
                           "install", "installation", "window", "tab", "extension", "plugin", "app"))
 _ADDRESSEES = (["you"], ["u"], ["we"], ["ya"])
-_SKIPPED = frozenset(("just", "now", "ok", "so"))
+_SKIPPED = frozenset(("just", "now", "ok", "so", "could", "can", "would", "will"))
 _AGENT_WORDS = frozenset(("agent", "agents", "subagent", "subagents", "sub-agent", "sub-agents"))
 _PLACES = frozenset(("in", "with", "inside", "within", "at", "from", "on", "for", "into"))
 _WOULD_OK = (["you"], ["u"], ["ya"], ["like"], ["love"], ["prefer"], ["rather"])
 # Who or what is being answered or run: "which model is answering me", "what's handling my requests".
 _ANSWERED = frozenset(("you", "u", "me", "my", "this", "these", "requests", "agents", "subagents", "prompts",
                        "work", "models", "model"))
+_PLUGIN_WORDS = frozenset(("llm-router", "llm-router's", "llm-routers", "router", "router's", "routr",
+                           "plugin",                           "plugin's", "plugins"))
+_EXTERNAL_WORDS = frozenset(("external", "ext", "externally", "mode", "routing"))
+# Nouns for the role a model plays, between a cue and its target: "set the default vendor to openai".
+_ROLE_NOUNS = frozenset(("vendor", "provider", "backend", "engine", "model", "llm", "worker", "brain",
+                         "delegation", "offloading", "routing"))
+# "..., and show me what it says": passing the answer back, not more work for Claude.
+_RELAYS = ("show me", "tell me", "let me know", "report back", "give me", "paste")
+_QUICK = frozenset(("real", "quick", "quickly", "please", "pls"))  # "ask chatgpt real quick if ..."
 _SHORTHANDS = frozenset(("w/", "w/o", "n/a", "and/or", "on/off", "off/on", "e.g", "i.e", "etc"))
 _CODE_MARKS = ("_", "(", ")", "=", "/", "{", "}", "[", "]", "$", "<", ">", "@", "%")
 _MODE_WORDS = (["mode"], ["thing"], ["stuff"], ["routing"], ["setting"])
@@ -90,8 +99,26 @@ class Vocabulary:
         self.persist: dict = {}  # first word -> the time-scope phrases it opens, longest first
         for phrase in sorted((tuple(p.split()) for p in cues.get("persist", ())), key=len, reverse=True):
             self.persist.setdefault(phrase[0], []).append(phrase)
-        self.stops = tuple(f" {p} " for p in (*cues.get("conditions", ()), *cues.get("cancels", ())))
+        self.takebacks = _phrases(cues.get("takebacks", ()))
+        self.stops = _phrases((*cues.get("takebacks", ()), *cues.get("conditions", ()),
+                               *cues.get("cancels", ())))
         self.negations = frozenset(negations)
+
+
+def _phrases(phrases) -> dict:
+    """first word -> [phrase as a tuple of words]: a prompt's words are looked up, not searched."""
+    index: dict = {}
+    for phrase in phrases:
+        words = tuple(phrase.split())
+        index.setdefault(words[0], []).append(words)
+    return index
+
+
+def _says(words: list, phrases: dict) -> bool:
+    """Does one of the phrases occur in the words?"""
+    if phrases.keys().isdisjoint(words):
+        return False
+    return any(tuple(words[i:i + len(p)]) == p for i, w in enumerate(words) for p in phrases.get(w, ()))
 
 
 def vocabulary(rules) -> Vocabulary:
@@ -110,25 +137,31 @@ class _Clause:
 
     def __init__(self, text: str, mark: str, line: int, lexicon, grammar, vocab: Vocabulary) -> None:
         self.text, self.mark, self.line = text, mark, line
-        self.words = _plugin_name([_fix(word, lexicon, vocab) for word in lexicon.words(text)])
-        words, lifted = _lift_persist(self.words, vocab)
-        tokens = [t for t in lexicon.tokens(words) if t.word not in ("the", "a", "an")]
+        words = _plugin_name([_fix(word, lexicon, vocab) for word in lexicon.words(text)])
+        self.words, lifted = _lift_persist(words, vocab)
+        tokens = [t for t in lexicon.tokens(self.words) if t.word not in ("the", "a", "an")]
         self.tokens, self.scopes = grammar.lift_scopes(tokens)
         if lifted:
             self.scopes.add("persist")
 
 
 def _plugin_name(words: list) -> list:
-    """"enable the llm-router external mode" reads as "enable the external mode"; "turn off
-    llm-router" as "turn off external"."""
-    if "llm-router" not in words:
+    """The plugin named: "enable llm-router's external mode", "put the plugin into external mode"
+    read without the name; "turn off llm-router" as "turn off external". "the plugin" and "the
+    router" count only before the mode's own words (not "disable the prettier plugin")."""
+    if _PLUGIN_WORDS.isdisjoint(words):
         return words
     out = []
     for i, word in enumerate(words):
-        if word == "llm-router":
-            if words[i + 1:i + 2] in (["external"], ["ext"]):
-                continue
-            word = "external"
+        if word in _PLUGIN_WORDS:
+            if words[i + 1:i + 2] == ["routing"]:
+                word = "external"  # "turn off the llm-router routing"
+            elif not _EXTERNAL_WORDS.isdisjoint(words[i + 1:i + 4]):
+                continue  # its name before "external mode": drop it
+            if word.startswith("llm") or word == "router" and out[-1:] == ["llm"]:
+                if out[-1:] == ["llm"]:
+                    out.pop()
+                word = "external"
         out.append(word)
     return out
 
@@ -184,19 +217,39 @@ def read(cleaned: str, parts: list, rules) -> tuple | None:
     clauses = [_Clause(t, m, n, rules.lexicon, grammar, vocab) for t, m, n in parts]
     words = [w for c in clauses for w in c.words]
     joined = " " + " ".join(words) + " "
-    if _guarded(words, joined, clauses, vocab):
-        return None
+    guarded = _guarded(words, joined, clauses, vocab)
     scopes = set().union(*(c.scopes for c in clauses))
     once = _one_off(words, vocab)
     lines = cleaned.split("\n")
     found = []
+    mode_named = any(_names_mode(c.words) or "external mode" in c.text for c in clauses)
     for k, clause in enumerate(clauses):
-        command = _command(clause, once, scopes, vocab)
-        if command and (command[0] == "once" or not (
+        command = _command(clause, once, scopes, vocab, mode_named)
+        if not command:
+            continue
+        if command[0] == "once":
+            # what follows the target is the request itself: only what comes before it is guarded
+            head = [w for c in clauses[:k] for w in c.words]
+            head += clause.words[:_target_end(clause.words, rules.lexicon)]
+            if _guarded(head, " " + " ".join(head) + " ", clauses[:k + 1], vocab) \
+                    or _says(words, vocab.takebacks):
+                continue  # a condition before it, or "..., hmm, forget it" anywhere
+            if clause.mark == "&" and k + 1 < len(clauses) and not clauses[k + 1].text.startswith(_RELAYS):
+                continue  # "ask gemini about this and compare it with your answer": Claude's work
+            found.append((command, clause))
+        elif not guarded and (command[0] == "status" or not (
                 any(c.line == clause.line and _talks_code(c, vocab) for c in clauses[:k])
                 or _code_marks(lines[clause.line], rules.lexicon))):
             found.append((command, clause))
     return _combine(found, clauses, joined, vocab)
+
+
+def _target_end(words: list, lexicon) -> int:
+    """Index just past the first target name in the words (all of them when there is none)."""
+    for i, word in enumerate(words):
+        if word in lexicon.targets or lexicon.versioned(word):
+            return i + 1
+    return len(words)
 
 
 def contradicted(cleaned: str, parts: list, rules, found: dict) -> bool:
@@ -232,7 +285,7 @@ def _combine(found: list, clauses: list, joined: str, vocab: Vocabulary) -> tupl
     if len(actions) != 1:
         return None  # nothing, or two commands that disagree ("- use codex⏎- back to claude⏎sort these")
     (action, vendor), clause = found[0]
-    if action in ("enable", "disable"):
+    if action in ("enable", "disable") and len(found) == 1:  # two commands that agree need no more
         if _doubted(clauses, clause, vocab):
             return None  # "switch to gemini.⏎⏎is that wise?", "I'd rather use codex, but not today"
         sides = {side for c in clauses for _i, side, _v in _targets(c)}
@@ -249,9 +302,13 @@ def _guarded(words: list, joined: str, clauses: list, vocab: Vocabulary) -> bool
         if classes & {"SPEECH", "IRONY", "UNSURE"} and not any(
                 _opinion(clause.words, i) for i in range(len(clause.words))):
             return True
+    for clause in clauses:  # "I'd appreciate it if you could ...": a polite lead-in, not a condition
+        for token in clause.tokens:
+            if token.classes & {"LEAD", "POLITE", "CHECKIF"} and " " in token.word:
+                joined = joined.replace(f" {token.word} ", " ")
     for index in _asked_if(clauses):  # "ask o3 if this proof is right": asking, not a condition
         joined = joined.replace(f" {index} if ", f" {index} ")
-    if any(stop in joined for stop in vocab.stops):
+    if _says(joined.split(), vocab.stops):
         return True
     if not vocab.aside.isdisjoint(words) or any(
             w in vocab.advice and not _opinion(words, i) for i, w in enumerate(words)):
@@ -272,7 +329,8 @@ def _asked_if(clauses: list) -> list:
     found = []
     for clause in clauses:
         for i, word in enumerate(clause.words[:-2]):
-            if word == "ask" and clause.words[i + 2] == "if" and clause.words[i + 3:i + 4] not in _SUBJECTS:
+            rest = [w for w in clause.words[i + 2:i + 6] if w not in _QUICK]
+            if word == "ask" and rest[:1] == ["if"] and rest[1:2] not in _SUBJECTS:
                 found.append(clause.words[i + 1])
     return found
 
@@ -298,15 +356,24 @@ def _one_off(words: list, vocab: Vocabulary) -> bool:
     """"just this once", "one-off", "this particular task", "just this question", "don't change the
     mode", "then back to you": this request only."""
     for i, word in enumerate(words):
-        if word in vocab.oneoff:
-            return True
         after = words[i + 1] if i + 1 < len(words) else ""
         before = words[i - 1] if i else ""
+        if word == "once" and before not in ("just", "this", "only", "for", "at", "one") \
+                and after not in ("", "via", "with", "to", "on", "please", "pls", "only"):
+            continue  # "once external mode is on, ...": a condition
+        if word in vocab.oneoff:
+            return True
+        if word in vocab.this_nouns and after in ("only", "alone") and "this" in words[max(0, i - 3):i]:
+            return True  # "for this next task only"
         if word in ("this", "that") and after in vocab.this_nouns and (
                 before in ("just", "only", "for", "on") or words[i + 2:i + 3] in (["only"], ["alone"])):
             return True
         if word in vocab.negations and after in vocab.keep or word == "without" and after[:-3] in vocab.keep:
             return True
+        if word == "one" and after in ("time", "shot", "off"):
+            return True
+        if word == "leave" and "mode" in words[i + 1:i + 3]:
+            return True  # "ask gpt-5 one time about this", "leave the mode as is"
         if word == "then" and after == "back" or word == "this" and after == "one" and i + 2 < len(words):
             return True  # "..., then back to you", "hand this one bug to codex"
     return False
@@ -315,13 +382,18 @@ def _one_off(words: list, vocab: Vocabulary) -> bool:
 def _doubted(clauses: list, command, vocab: Vocabulary) -> bool:
     """Another clause questions the command or takes it back: a question that is not a request
     for other work ("can you then look at the build?" is one), or a bare negation ("but not today")."""
+    after = False
     for clause in clauses:
-        if clause is command or not clause.tokens:
+        if clause is command:
+            after = True
             continue
-        if clause.mark == "?" and not _request(clause.tokens) and not _polite_tail(clause):
-            return True
-        if clause.words and clause.words[0] in vocab.negations and not _targets(clause):
-            return True
+        if not clause.tokens:
+            continue
+        if clause.mark == "?" and (not _request(clause.tokens) or any(
+                "CHECKIF" in t.classes for t in clause.tokens)) and not _polite_tail(clause):
+            return True  # "is that wise?", "can you tell me if that's wise?"
+        if after and clause.words and clause.words[0] in vocab.negations and not _targets(clause):
+            return True  # "..., but not today"; not "nah, undo the external thing"
     return False
 
 
@@ -341,6 +413,7 @@ def _code_marks(line: str, lexicon) -> bool:
     """An identifier, a file name, a path, a percentage or markup: code talk."""
     for word in line.split():
         word = word.strip(".,;:!?()[]'\"")
+        word = word[:-2] if word.endswith("'s") else word  # "z.ai's glm-4.6"
         if word in _SHORTHANDS or word in lexicon.vocabulary or lexicon.versioned(word):
             continue
         if any(mark in word for mark in _CODE_MARKS):
@@ -352,7 +425,7 @@ def _code_marks(line: str, lexicon) -> bool:
 
 # ---- one clause ---------------------------------------------------------------------------------
 
-def _command(clause, once: bool, scopes: set, vocab: Vocabulary) -> tuple | None:
+def _command(clause, once: bool, scopes: set, vocab: Vocabulary, mode_named: bool = False) -> tuple | None:
     """(action, vendor) that this clause asks for, or None."""
     tokens = clause.tokens
     if not tokens:
@@ -367,12 +440,16 @@ def _command(clause, once: bool, scopes: set, vocab: Vocabulary) -> tuple | None
     opinion = any(_opinion(words, i) for i in range(len(words)))
     if (clause.mark == "?" or clause.words[0] in vocab.questions) and not (once and opinion):
         request = _request(tokens)
+        # "is litellm still the active backend?": the subject of the question is the target
+        named = targets or [(i, "claude" if CLAUDE in t.classes else "ext", t.vendor)
+                            for i, t in enumerate(tokens[:-1]) if t.classes & {EXT, CLAUDE}
+                            and "BE" in tokens[i + 1].classes and not t.word.endswith(" server")]
         status = None if request and any(c & (_TOWARD | _AWAY) for c in classes[1:4]) else \
-            _status(words, classes, targets, vocab)
+            _status(words, classes, named, vocab)
         if status or not request:
             return status
     if not targets:
-        return None if once else _mode_only(words, classes, vocab)
+        return None if once else _mode_only(words, classes, vocab, mode_named)
     # "one time: o3, review ...", "once via ollama: ...": the target alone, then the request
     if once and len(targets) == 1 and clause.mark in (":", ",") and targets[0][1] == "ext" and all(
             c & {"FUNCTION", "FILLER", "T"} for c in classes):
@@ -406,7 +483,12 @@ def _asks(tokens: list, index: int) -> bool:
     """An ASK word right before the target and a question word or "on"/"about" right after it."""
     if not index or "ASK" not in tokens[index - 1].classes or index + 1 >= len(tokens):
         return False
-    after = tokens[index + 1].word
+    following = [t for t in tokens[index + 1:] if "FILLER" not in t.classes and t.word not in _QUICK]
+    if not following:
+        return False
+    after = following[0].word
+    if after == "if" and [t.word for t in following[1:2]] in _SUBJECTS:
+        return False  # "ask gemini if you're unsure": advice to Claude
     return after in ("what", "whether", "if", "to", "how", "why", "on") or \
         after == "about" and tokens[index].word not in _COMPANIES  # not "ask openai about the invoice"
 
@@ -526,6 +608,9 @@ def _request(tokens: list) -> bool:
     """"can you switch to codex?", "could we go back to claude?": a question that asks for something."""
     if any("POLITE" in t.classes for t in tokens[:2]):
         return True
+    if len(tokens) > 2 and tokens[0].word in ("can", "could", "would", "will") and "T" in tokens[1].classes \
+            and "WORK" in tokens[2].classes and any("THIS" in t.classes for t in tokens[3:]):
+        return True  # "can gemini take a look at this?", not "can external mode work with openrouter?"
     words = [t.word for t in tokens]
     return words[:3] == ["is", "possible", "to"] or any(
         w in ("pls", "please") or w in ("can", "could", "would", "will") and words[i + 1:i + 2] in _ADDRESSEES
@@ -589,7 +674,9 @@ def _one_phrase(span: list, once: bool = False) -> bool:
     unknown = [t.word for t in span if not t.classes]
     if not unknown:
         return True
-    if once and "THIS" in span[0].classes and len(unknown) <= 3:
+    if set(unknown) <= _ROLE_NOUNS:
+        return True  # "set the default vendor to openai"
+    if once and ("THIS" in span[0].classes and len(unknown) <= 3 or len(unknown) <= 1):
         return True  # "hand this one bug to codex": the one request, named as the user likes
     nouns = [t for t in span if not t.classes or t.classes - {"FUNCTION", "FILLER"}]
     return bool(span[0].classes & _HEAD_OBJECTS) and len(unknown) <= 2 and bool(nouns) \
@@ -607,7 +694,8 @@ def _status(words: list, classes: list, targets: list, vocab: Vocabulary) -> tup
     answering = "ANSWERING" in flat and not _ANSWERED.isdisjoint(words)
     if _names_mode(words) and "STATUS" in flat:
         return "status", None  # "status of llm-router?", "external mode status?"
-    if not (now or asks_who and answering):
+    either = "or" in words and len({side for _i, side, _v in targets}) == 2  # "is this gemini or claude?"
+    if not (now or asks_who and answering or either):
         return None
     mode = "external" in words or "ext" in words
     if not targets and not mode:
@@ -625,14 +713,15 @@ def _state_word(words: list, i: int, vocab: Vocabulary) -> bool:
     return not rest or rest[0] == "or" and rest[1:2] in (["on"], ["off"], ["not"]) or rest[0] in vocab.now
 
 
-def _mode_only(words: list, classes: list, vocab: Vocabulary) -> tuple | None:
-    """No target named: "ext off", "switch back", "undo the external mode thing"."""
+def _mode_only(words: list, classes: list, vocab: Vocabulary, mode_named: bool = False) -> tuple | None:
+    """No target named: "ext off", "switch back", "undo the external mode thing", and "switch it
+    off" after a clause that named the mode."""
     if not vocab.negations.isdisjoint(words):
         return None
     flat = set().union(*classes)
     if _names_mode(words) and "STATUS" in flat and len(words) <= 4:
         return "status", None  # "ext status", "status of llm-router"
-    if _names_mode(words):
+    if _names_mode(words) or mode_named and "it" in words and len(words) <= 4 and flat & (_AWAY | {"TURN"}):
         if flat & _AWAY or "off" in words or not _BACK.isdisjoint(words):
             return "disable", None
         if "ONV" in flat or "on" in words:
