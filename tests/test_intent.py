@@ -20,9 +20,9 @@ FRESH = [DATA / f"intent_fresh_{n}.jsonl" for n in range(1, 13)]
 # Written blind, mostly hard negatives, to try the second reading's guards (tuned on: 2 false
 # toggles fixed); held to precision.
 PROBE = DATA / "intent_probe.jsonl"
-# Written after the last change and never tuned on: held to precision only (docs/intent-eval.md
-# has its first-pass recall).
-UNTUNED = [p for p in [DATA / "intent_fresh_13.jsonl"] if p.exists()]
+# Written after the last change; changed for only its two false toggles, never for its recall,
+# which misses the targets (docs/intent-eval.md): held to precision only.
+UNTUNED = [DATA / "intent_fresh_13.jsonl"]
 TOPIC_WORDS = ("external", "claude", "anthropic", "copilot", "codex", "gemini", "glm", "opencode",
                "openrouter", "ollama", "mode", "switch", "/pa", "opus")
 
@@ -382,6 +382,9 @@ def test_second_reading_kinds(text, action, vendor):
     "ask gemini about this and compare it with your answer",
     "disable the prettier plugin",
     "restart the router in the office",
+    # batch 13's false toggles, in other words
+    "Oh sure, switch to external models and watch the invoice explode. Anyway, fix the flaky test.",
+    "turn external mode off and on again every five minutes lol",
 ])
 def test_second_reading_guards(text):
     assert detect.classify(text)["action"] == "none"

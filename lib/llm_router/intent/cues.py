@@ -74,6 +74,7 @@ _ROLE_NOUNS = frozenset(("vendor", "provider", "backend", "engine", "model", "ll
 # "..., and show me what it says": passing the answer back, not more work for Claude.
 _RELAYS = ("show me", "tell me", "let me know", "report back", "give me", "paste")
 _QUICK = frozenset(("real", "quick", "quickly", "please", "pls"))  # "ask chatgpt real quick if ..."
+_SARCASM_OPENERS = (["sure"], ["yeah"], ["yeah", "sure"], ["oh", "sure"], ["great"], ["oh", "great"], ["lol"])
 _SHORTHANDS = frozenset(("w/", "w/o", "n/a", "and/or", "on/off", "off/on", "e.g", "i.e", "etc"))
 _CODE_MARKS = ("_", "(", ")", "=", "/", "{", "}", "[", "]", "$", "<", ">", "@", "%")
 _MODE_WORDS = (["mode"], ["thing"], ["stuff"], ["routing"], ["setting"])
@@ -262,6 +263,12 @@ def contradicted(cleaned: str, parts: list, rules, found: dict) -> bool:
     trigger = next((k for k, c in enumerate(clauses) if c.text == found["trigger"]), None)
     if trigger is None:
         return False
+    after = clauses[trigger + 1] if trigger + 1 < len(clauses) else None
+    if after is not None and clauses[trigger].mark == "&" and after.words[:1] in (["on"], ["off"]):
+        return True  # "turn external mode on and off at the same time"
+    if trigger and clauses[0].words[:2] in _SARCASM_OPENERS and after is not None \
+            and after.words[:1] in (["watch"], ["enjoy"], ["see"]):
+        return True  # "Sure, turn on external mode and watch the token bill go to the moon"
     scopes = set().union(*(c.scopes for c in clauses))
     for k in (trigger - 1, trigger + 1):
         if not 0 <= k < len(clauses) or clauses[k].line != clauses[trigger].line:
