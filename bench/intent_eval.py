@@ -38,7 +38,9 @@ LABELLED = DATA / "intent_utterances.jsonl"
 FRESH = sorted(DATA.glob("intent_fresh_*.jsonl"), key=lambda p: int(p.stem.rsplit("_", 1)[1]))
 # The newest batch: its first-pass row is the latest honest estimate (it was scored before the grammar
 # was changed for it, and it has not been changed for it since). See FIRST_PASS.
-MEASURING = DATA / "intent_fresh_10.jsonl"
+MEASURING = DATA / "intent_fresh_13.jsonl"
+# Written blind as a red team, mostly hard negatives, for the second reading's guards.
+PROBE = DATA / "intent_probe.jsonl"
 ACTIONS = ("enable", "disable", "status", "once", "none")
 TOGGLES = ACTIONS[:-1]
 COLD_RUNS = 15
@@ -54,7 +56,7 @@ def load(path: Path) -> list:
 def main(argv: list) -> int:
     if "--worker" in argv:
         return serve_timings()
-    every = [row for path in (LABELLED, *FRESH) for row in load(path)]
+    every = [row for path in (LABELLED, *FRESH, PROBE) for row in load(path)]
     baseline = argv[argv.index("--baseline") + 1] if "--baseline" in argv else None
     notes = kept_notes()  # before anything is written
     rows = load(LABELLED)
@@ -68,8 +70,10 @@ def main(argv: list) -> int:
            split_table(rows, predicted),
            false_toggles(rows, predicted),
            f"## The fresh blind batches, now (after the detector was changed for batches "
-           f"1-{len([p for p in FRESH if p != MEASURING])}; {MEASURING.stem} untouched)\n",
+           f"1-{len([p for p in FRESH if p != MEASURING])}; {MEASURING.stem} changed only for its false "
+           f"toggles)\n",
            fresh_table(),
+           probe_line(),
            kind_misses(),
            "## Toggle detector: cost\n",
            cost_table(every, baseline)]
@@ -93,9 +97,9 @@ def kept_notes() -> str:
 
 
 # Recorded when each fresh batch was written: its score *before* the detector was changed for
-# it (batch 1 on the phrase-list detector, 2-9 on the grammar as it stood). Batch 9 was written
-# after the last change that aimed at a batch before it, so its row is the latest honest estimate
-# on unseen phrasing.
+# it (batch 1 on the phrase-list detector, 2-10 on the grammar as it stood, 11-13 with the second
+# reading). Batch 13 was written after the last change that aimed at a batch before it, so its
+# row is the latest honest estimate on unseen phrasing.
 FIRST_PASS = """## First-pass scores: each batch scored before the detector was changed for it
 
 | batch | detector scored | rows | enable | disable | status | once | false toggles |
@@ -109,7 +113,10 @@ FIRST_PASS = """## First-pass scores: each batch scored before the detector was 
 | fresh-7 | grammar + batch 6's kinds | 226 | 0.82 | 0.84 | 0.89 | 0.86 | 2 of 61 |
 | fresh-8 | grammar + batch 7's kinds | 222 | 0.94 | 0.93 | 0.91 | 0.94 | 1 of 57 |
 | fresh-9 | grammar + batch 8's kinds | 260 | 0.74 | 0.81 | 0.49 | 0.43 | 0 of 86 |
-| **fresh-10** | grammar + batch 9's kinds | 251 | **0.65** | **0.85** | **0.64** | **0.67** | **0 of 79** |
+| fresh-10 | grammar + batch 9's kinds | 251 | 0.65 | 0.85 | 0.64 | 0.67 | 0 of 79 |
+| fresh-11 | grammar + second reading (cues.py), first version | 268 | 0.87 | 0.92 | 0.78 | 0.80 | 1 of 75 |
+| fresh-12 | + batch 11's kinds | 276 | 0.82 | 0.87 | 0.79 | 0.71 | 0 of 78 |
+| **fresh-13** | + batch 12's kinds | 271 | **0.80** | **0.80** | **0.68** | **0.90** | **2 of 77** |
 
 Targets (issue 14.1): recall >= 0.90 for enable and disable, >= 0.85 for status and once, 0
 false toggles on hard negatives. On fresh-8 the recall targets are met; the false-toggle target
@@ -146,16 +153,31 @@ typos in one clause. The detector was then changed for these families (tests/tes
 checks them in other words, with the guards closest to them); batch 10, written after that
 change, measures it.
 
-Fresh-10 (251 rows, another writer, scored once and not tuned on) gave 0.65 / 0.85 / 0.64 / 0.67
-with no false toggle (0 of 79): the recall targets are **not met**. Nine rounds of "write a
-batch, add its kinds" keep precision at zero false toggles but do not generalise: each new
-writer's ordinary phrasings ("from now on I want gpt-5 doing the heavy lifting, not you",
-"Could you switch back to Claude, please?", "ext off", "what's handling my requests right now?",
-"single shot to o3: find the off-by-one") fall outside a grammar that reads a clause only when
-every word of it is a lexicon word. Reaching the targets needs a different reading, not more
-phrases: for example, a target (vendor, model, mode, Claude) plus a directive or question cue
-anywhere in a short prompt, with the same guards deciding against it. Batch 10 stays the
-untouched measure for that change.
+Fresh-10 (251 rows, another writer, scored once) gave 0.65 / 0.85 / 0.64 / 0.67 with no false
+toggle (0 of 79). Nine rounds of "write a batch, add its kinds" kept precision at zero false
+toggles but did not generalise: each new writer's ordinary phrasings ("from now on I want gpt-5
+doing the heavy lifting, not you", "Could you switch back to Claude, please?", "ext off", "what's
+handling my requests right now?") fell outside a grammar that reads a clause only when every
+word of it is a lexicon word.
+
+The detector then gained a second reading (`intent/cues.py`): for what the grammar leaves alone,
+a target and a cue anywhere in a short prompt, unknown words allowed, with wider guards. It was
+developed against fresh-10 and every earlier batch (no false toggle on any of them) and against
+a red-team probe written blind (248 hard negatives; 2 false toggles at first run, fixed).
+
+Fresh-11, 12 and 13 were each written blind by a new writer and scored once before the detector
+was changed for them. Recall rose well above batch 10's (enable 0.80-0.87, disable 0.80-0.92,
+status 0.68-0.79, once 0.71-0.90) but **the targets (0.90 / 0.90 / 0.85 / 0.85 with no false
+toggle) were not met on any of them**, and fresh-11 and fresh-13 each had false toggles that came
+from the grammar (1 and 2: "enable external but also keep claude doing everything", a sarcastic
+"Sure, turn on external mode and watch the token bill go to the moon", "turn external mode on and
+off at the same time"); each was fixed after scoring. What each new writer brings is still new:
+batch 12 named the plugin itself ("enable llm-router's external mode"), batch 13 called the
+feature "the router", "the delegation thing" and "offloading" throughout ("DISABLE THE ROUTER",
+"is offloading enabled atm?", "mode?"), words that also mean other things ("restart the router")
+and that the detector does not read as the mode. Expect about four requests in five to be read on
+a first meeting with a new writer, more once the writer's names for the feature are known; the
+external-mode-toggle skill still sees every prompt and can act or ask.
 """
 
 
@@ -203,6 +225,17 @@ def fresh_table() -> str:
         lines.append(f"| {path.stem.replace('intent_', '')} | {len(rows)} | {' | '.join(cells)} "
                      f"| {wrong} of {len(negatives)} |")
     return "\n".join(lines) + "\n"
+
+
+def probe_line() -> str:
+    rows = load(PROBE)
+    got = [detect.classify(row["text"])["action"] for row in rows]
+    negatives = [g for row, g in zip(rows, got) if row["action"] == "none"]
+    hits = sum(g == row["action"] for row, g in zip(rows, got) if row["action"] != "none")
+    positives = sum(row["action"] != "none" for row in rows)
+    return (f"Red-team probe (`{PROBE.name}`, {len(rows)} rows written blind, mostly hard negatives; "
+            f"its 2 false toggles at first run were fixed): {sum(g != 'none' for g in negatives)} false "
+            f"toggles in {len(negatives)} hard negatives; {hits} of {positives} requests read.\n")
 
 
 def kind_misses() -> str:

@@ -75,6 +75,8 @@ _ROLE_NOUNS = frozenset(("vendor", "provider", "backend", "engine", "model", "ll
 _RELAYS = ("show me", "tell me", "let me know", "report back", "give me", "paste")
 _QUICK = frozenset(("real", "quick", "quickly", "please", "pls"))  # "ask chatgpt real quick if ..."
 _SARCASM_OPENERS = (["sure"], ["yeah"], ["yeah", "sure"], ["oh", "sure"], ["great"], ["oh", "great"], ["lol"])
+# Words without which no prompt is a one-off request.
+ONE_OFF_HINTS = ("this", "once", "only", "one", "single", "just", "alone", "particular")
 _SHORTHANDS = frozenset(("w/", "w/o", "n/a", "and/or", "on/off", "off/on", "e.g", "i.e", "etc"))
 _CODE_MARKS = ("_", "(", ")", "=", "/", "{", "}", "[", "]", "$", "<", ">", "@", "%")
 _MODE_WORDS = (["mode"], ["thing"], ["stuff"], ["routing"], ["setting"])
@@ -213,6 +215,9 @@ def read(cleaned: str, parts: list, rules) -> tuple | None:
 
     if QUOTED in cleaned or not parts or len(parts) > 8:
         return None  # quoted material is the grammar's alone; more than eight pieces is a paragraph
+    if "\n" not in cleaned and not any(hint in cleaned for hint in ONE_OFF_HINTS) \
+            and _code_marks(cleaned, rules.lexicon):
+        return None  # one line holding a file name or an identifier, and no one-off request: code talk
     vocab = vocabulary(rules)
     grammar = rules.grammar()
     clauses = [_Clause(t, m, n, rules.lexicon, grammar, vocab) for t, m, n in parts]

@@ -105,8 +105,6 @@ _FROM_NOW = ("from now", "from here", "going forward", "moving forward", "onward
              "any more", "anymore", "any longer", "no longer")
 # "flip it to codex": with these verbs "it" is the mode, not this one request.
 _MODE_VERBS = frozenset(("flip", "switch", "set", "turn", "change", "move", "swap", "toggle", "put"))
-# Words without which no prompt is a one-off request: a grammar toggle is read again only with one.
-_ONE_OFF_HINTS = ("this", "once", "only", "one", "single", "just", "alone", "particular")
 _FAST_GATE = True  # tests turn it off to show the gate only skips what the grammar would reject
 _NONE = {"action": "none", "trigger": None, "confidence": 0.0, "vendor": None}
 _rules = None  # the registry, prepared on the first prompt that passes the keyword scan
@@ -139,22 +137,29 @@ def _classify_relevant(text: str) -> dict:
         found = prompt.decide(once_only=False)
         if found["action"] == "none":
             return _second_reading(prompt, rules)
-        if found["action"] in ("enable", "disable") and len(prompt.pieces) > 1:
-            from . import cues
-
-            if cues.contradicted(prompt.cleaned, prompt.pieces, rules, found):
-                return dict(_NONE)  # "enable external but also keep claude doing everything"
-        if found["action"] in ("enable", "disable") and any(w in prompt.cleaned for w in _ONE_OFF_HINTS):
-            # "hand just this task to codex, keep the rest on claude", "use copilot for this task only"
-            second = _second_reading(prompt, rules)
-            if second["action"] == "once":
-                return second
+        if found["action"] in ("enable", "disable"):
+            return _checked(prompt, rules, found)
         return found
     head, colon, rest = text[:PAYLOAD_HEAD].replace("\n", ":", 1).partition(":")
     if not colon or not (rest or text[PAYLOAD_HEAD:]).strip():
         return dict(_NONE)
     found = _Prompt(head, rules).decide(once_only=True)
     return {**found, "confidence": PAYLOAD} if found["action"] == "once" else dict(_NONE)
+
+
+def _checked(prompt, rules, found: dict) -> dict:
+    """The grammar's enable or disable, unless the rest of the prompt takes it back ("enable external
+    but also keep claude doing everything") or makes it one request ("hand just this task to
+    codex, keep the rest on claude"; "use copilot for this next task only")."""
+    from . import cues
+
+    if len(prompt.pieces) > 1 and cues.contradicted(prompt.cleaned, prompt.pieces, rules, found):
+        return dict(_NONE)
+    if any(hint in prompt.cleaned for hint in cues.ONE_OFF_HINTS):
+        second = _second_reading(prompt, rules)
+        if second["action"] == "once":
+            return second
+    return found
 
 
 def _second_reading(prompt, rules) -> dict:
