@@ -138,12 +138,12 @@ class _Clause:
 
     __slots__ = ("text", "mark", "line", "tokens", "scopes", "words")
 
-    def __init__(self, text: str, mark: str, line: int, lexicon, grammar, vocab: Vocabulary) -> None:
+    def __init__(self, text: str, mark: str, line: int, lexicon, scopes, vocab: Vocabulary) -> None:
         self.text, self.mark, self.line = text, mark, line
         words = _plugin_name([_fix(word, lexicon, vocab) for word in lexicon.words(text)])
         self.words, lifted = _lift_persist(words, vocab)
         tokens = [t for t in lexicon.tokens(self.words) if t.word not in ("the", "a", "an")]
-        self.tokens, self.scopes = grammar.lift_scopes(tokens)
+        self.tokens, self.scopes = scopes.lift_scopes(tokens)
         if lifted:
             self.scopes.add("persist")
 
@@ -219,7 +219,7 @@ def read(cleaned: str, parts: list, rules) -> tuple | None:
             and _code_marks(cleaned, rules.lexicon):
         return None  # one line holding a file name or an identifier, and no one-off request: code talk
     vocab = vocabulary(rules)
-    grammar = rules.grammar()
+    grammar = rules.scopes()
     clauses = [_Clause(t, m, n, rules.lexicon, grammar, vocab) for t, m, n in parts]
     words = [w for c in clauses for w in c.words]
     joined = " " + " ".join(words) + " "
@@ -263,7 +263,7 @@ def contradicted(cleaned: str, parts: list, rules, found: dict) -> bool:
     ("enable external but also keep claude doing everything") or code talk ("use Gemini's JSON
     schema format for our tool definitions, but keep calling Anthropic")?"""
     vocab = vocabulary(rules)
-    grammar = rules.grammar()
+    grammar = rules.scopes()
     clauses = [_Clause(t, m, n, rules.lexicon, grammar, vocab) for t, m, n in parts]
     trigger = next((k for k, c in enumerate(clauses) if c.text == found["trigger"]), None)
     if trigger is None:

@@ -692,6 +692,7 @@ class Rules:
                               f"use one of {', '.join(ACTIONS)}", json_path=f"$.components.{COMPONENT}")
         self.lexicon = Lexicon(component)
         self._grammar = None
+        self._scopes = None
 
     def grammar(self):
         global _grammar_module
@@ -701,3 +702,13 @@ class Rules:
             _grammar_module = grammar
             self._grammar = grammar.Grammar()
         return self._grammar
+
+    def scopes(self):
+        """The scope patterns only (the second reading's need): the grammar's when it is compiled."""
+        if self._grammar is not None:
+            return self._grammar
+        if self._scopes is None:
+            from . import grammar
+
+            self._scopes = grammar.Scopes()
+        return self._scopes

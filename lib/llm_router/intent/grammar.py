@@ -380,8 +380,9 @@ def _atom(value: str, subs: dict):
     return ("word", value)
 
 
-class Grammar:
-    """The compiled frames, sub-patterns and the sets of literal words they use."""
+class Scopes:
+    """The scope patterns alone ("from now on", "for all agents", "just this once"): what the
+    second reading (cues.py) needs, without compiling every frame (about 2 ms in a cold hook)."""
 
     def __init__(self) -> None:
         subs: dict = {}
@@ -389,38 +390,10 @@ class Grammar:
             node, _ = _parse_alternatives(_tokenize_pattern(source), 0, subs)
             subs[name] = node
         self.subs = subs
-        self.frames = [(tag, Pattern(source, subs)) for tag, source in FRAMES]
-        # Which frames a clause's first token can start: by word and by class (and those that
-        # can start with anything), so a clause tries a handful of frames, not all of them.
-        self._by_first = _first_index(pattern for _tag, pattern in self.frames)
-        self.status = [Pattern(source + " (\\?)?", subs) for source in STATUS_FRAMES]
-        self._status_by_first = _first_index(self.status)
-        self.check = [Pattern(source + " (\\?)?", subs) for source in CHECK_FRAMES]
         self.scopes = [(name, Pattern(f"<{name}>", subs)) for name in ("persist", "agents", "once")]
         # What a scope can start with: most tokens cannot start one, and are passed at a glance.
         self._scope_words = set().union(*(p.words for _name, p in self.scopes))
         self._scope_classes = set().union(*(p.classes for _name, p in self.scopes))
-        self.once_only = [Pattern(source, subs) for source in ONCE_ONLY_FRAMES]
-
-    def frame(self, tokens: list, asked: bool, checking: bool = False) -> str | None:
-        """The tag of the first frame matching all of `tokens`; only status frames for a question."""
-        present = set().union(*(t.classes for t in tokens)) if tokens else set()
-        status = self.status
-        candidates = _candidates(self._status_by_first, tokens[0]) if tokens else range(len(status))
-        if asked:
-            probe = tokens + [_QUESTION]
-            if any(status[i].needs <= present and status[i].full(probe) for i in candidates):
-                return STATUS
-            checks = checking and any(p.needs <= present and p.full(probe) for p in self.check)
-            return STATUS if checks else None
-        if tokens:
-            for index in _candidates(self._by_first, tokens[0]):
-                tag, pattern = self.frames[index]
-                if pattern.needs <= present and pattern.full(tokens):
-                    return tag
-        if any(status[i].needs <= present and status[i].full(tokens) for i in candidates):
-            return STATUS
-        return None
 
     def lift_scopes(self, tokens: list) -> tuple:
         """(tokens without scope phrases, {"persist", "agents", "once"} found)."""
@@ -446,6 +419,42 @@ class Grammar:
                 out.append(tokens[i])
                 i += 1
         return out, found
+
+
+class Grammar(Scopes):
+    """The compiled frames, sub-patterns and the sets of literal words they use."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        subs = self.subs
+        self.frames = [(tag, Pattern(source, subs)) for tag, source in FRAMES]
+        # Which frames a clause's first token can start: by word and by class (and those that
+        # can start with anything), so a clause tries a handful of frames, not all of them.
+        self._by_first = _first_index(pattern for _tag, pattern in self.frames)
+        self.status = [Pattern(source + " (\\?)?", subs) for source in STATUS_FRAMES]
+        self._status_by_first = _first_index(self.status)
+        self.check = [Pattern(source + " (\\?)?", subs) for source in CHECK_FRAMES]
+        self.once_only = [Pattern(source, subs) for source in ONCE_ONLY_FRAMES]
+
+    def frame(self, tokens: list, asked: bool, checking: bool = False) -> str | None:
+        """The tag of the first frame matching all of `tokens`; only status frames for a question."""
+        present = set().union(*(t.classes for t in tokens)) if tokens else set()
+        status = self.status
+        candidates = _candidates(self._status_by_first, tokens[0]) if tokens else range(len(status))
+        if asked:
+            probe = tokens + [_QUESTION]
+            if any(status[i].needs <= present and status[i].full(probe) for i in candidates):
+                return STATUS
+            checks = checking and any(p.needs <= present and p.full(probe) for p in self.check)
+            return STATUS if checks else None
+        if tokens:
+            for index in _candidates(self._by_first, tokens[0]):
+                tag, pattern = self.frames[index]
+                if pattern.needs <= present and pattern.full(tokens):
+                    return tag
+        if any(status[i].needs <= present and status[i].full(tokens) for i in candidates):
+            return STATUS
+        return None
 
 
 def _first_index(patterns) -> dict:
