@@ -36,6 +36,7 @@ Standard library only, no `re`: it runs in the prompt hook, and only for prompts
 MAX_CHARS that passed stage 1's keyword scan and that the grammar left alone.
 """
 
+from .detect import _COMPANIES, _RELAYS
 from .lexicon import CLAUDE, EXT, _one_edit
 
 _TOWARD = frozenset(("MOVE", "SEND", "PUT", "USE", "GO", "LET", "ONV", "TURN", "WORK", "SENDING", "USING"))
@@ -59,20 +60,17 @@ _THING_NOUNS = frozenset(("process", "processes", "daemon", "service", "instance
                           "install", "installation", "window", "tab", "extension", "plugin", "app"))
 _ADDRESSEES = (["you"], ["u"], ["we"], ["ya"])
 _SKIPPED = frozenset(("just", "now", "ok", "so", "could", "can", "would", "will"))
-_AGENT_WORDS = frozenset(("agent", "agents", "subagent", "subagents", "sub-agent", "sub-agents"))
 _PLACES = frozenset(("in", "with", "inside", "within", "at", "from", "on", "for", "into"))
 _WOULD_OK = (["you"], ["u"], ["ya"], ["like"], ["love"], ["prefer"], ["rather"])
 # Who or what is being answered or run: "which model is answering me", "what's handling my requests".
 _ANSWERED = frozenset(("you", "u", "me", "my", "this", "these", "requests", "agents", "subagents", "prompts",
                        "work", "models", "model"))
 _PLUGIN_WORDS = frozenset(("llm-router", "llm-router's", "llm-routers", "router", "router's", "routr",
-                           "plugin",                           "plugin's", "plugins"))
+                           "plugin", "plugin's", "plugins"))
 _EXTERNAL_WORDS = frozenset(("external", "ext", "externally", "mode", "routing"))
 # Nouns for the role a model plays, between a cue and its target: "set the default vendor to openai".
 _ROLE_NOUNS = frozenset(("vendor", "provider", "backend", "engine", "model", "llm", "worker", "brain",
                          "delegation", "offloading", "routing"))
-# "..., and show me what it says": passing the answer back, not more work for Claude.
-_RELAYS = ("show me", "tell me", "let me know", "report back", "give me", "paste")
 _QUICK = frozenset(("real", "quick", "quickly", "please", "pls"))  # "ask chatgpt real quick if ..."
 _SARCASM_OPENERS = (["sure"], ["yeah"], ["yeah", "sure"], ["oh", "sure"], ["great"], ["oh", "great"], ["lol"])
 # Words without which no prompt is a one-off request.
@@ -86,9 +84,9 @@ _CONTRASTS = (" not ", " instead ", " rather ", " than ", " back ", " from ", " 
 
 
 class Vocabulary:
-    """The registry's `cues` lists as sets (phrases as " phrase " for a search in " text ")."""
+    """The registry's `cues` lists as sets, and its phrase lists indexed by first word (_phrases)."""
 
-    def __init__(self, cues: dict, negations: list) -> None:
+    def __init__(self, cues: dict, lexicon: dict) -> None:
         def words(name: str) -> frozenset:
             return frozenset(cues.get(name, ()))
 
@@ -99,20 +97,19 @@ class Vocabulary:
         self.now, self.oneoff, self.this_nouns = words("now"), words("oneoff"), words("this_nouns")
         self.keep, self.correctable, self.chatter = words("keep"), words("correctable"), words("chatter")
         self.questions = words("questions")
-        self.persist: dict = {}  # first word -> the time-scope phrases it opens, longest first
-        for phrase in sorted((tuple(p.split()) for p in cues.get("persist", ())), key=len, reverse=True):
-            self.persist.setdefault(phrase[0], []).append(phrase)
+        self.persist = _phrases(cues.get("persist", ()))
         self.takebacks = _phrases(cues.get("takebacks", ()))
         self.stops = _phrases((*cues.get("takebacks", ()), *cues.get("conditions", ()),
                                *cues.get("cancels", ())))
-        self.negations = frozenset(negations)
+        self.negations = frozenset(lexicon.get("NEG", ()))
+        self.agent_words = frozenset(w for w in lexicon.get("AGENT", ()) if " " not in w)
 
 
 def _phrases(phrases) -> dict:
-    """first word -> [phrase as a tuple of words]: a prompt's words are looked up, not searched."""
+    """first word -> [phrase as a tuple of words], longest first: a prompt's words are looked up,
+    not searched."""
     index: dict = {}
-    for phrase in phrases:
-        words = tuple(phrase.split())
+    for words in sorted((tuple(p.split()) for p in phrases), key=len, reverse=True):
         index.setdefault(words[0], []).append(words)
     return index
 
@@ -128,7 +125,7 @@ def vocabulary(rules) -> Vocabulary:
     found = getattr(rules, "cues", None)
     if found is None:
         component = rules.component
-        found = rules.cues = Vocabulary(component.get("cues") or {}, component["lexicon"].get("NEG", ()))
+        found = rules.cues = Vocabulary(component.get("cues") or {}, component["lexicon"])
     return found
 
 
@@ -207,20 +204,31 @@ def _target_typo(word: str, lexicon) -> str | None:
 
 # ---- the prompt ---------------------------------------------------------------------------------
 
-def read(cleaned: str, parts: list, rules) -> tuple | None:
-    """(action, clause, vendor) or None, for a prompt of at most MAX_CHARS: `cleaned` is it in
-    lower case with quoted material replaced (guards.strip_quoted), `parts` its clauses
+def _clauses(prompt, rules) -> list:
+    """The prompt's clauses as this reading sees them, built once per prompt (read and
+    contradicted may both need them)."""
+    found = getattr(prompt, "cue_clauses", None)
+    if found is None:
+        vocab, scopes = vocabulary(rules), rules.scopes()
+        found = prompt.cue_clauses = [_Clause(t, m, n, rules.lexicon, scopes, vocab)
+                                      for t, m, n in prompt.pieces]
+    return found
+
+
+def read(prompt, rules) -> tuple | None:
+    """(action, clause, vendor) or None, for a prompt of at most MAX_CHARS: `prompt.cleaned` is it
+    in lower case with quoted material replaced (guards.strip_quoted), `prompt.pieces` its clauses
     (guards.clauses)."""
     from .guards import QUOTED
 
+    cleaned, parts = prompt.cleaned, prompt.pieces
     if QUOTED in cleaned or not parts or len(parts) > 8:
         return None  # quoted material is the grammar's alone; more than eight pieces is a paragraph
     if "\n" not in cleaned and not any(hint in cleaned for hint in ONE_OFF_HINTS) \
             and _code_marks(cleaned, rules.lexicon):
         return None  # one line holding a file name or an identifier, and no one-off request: code talk
     vocab = vocabulary(rules)
-    grammar = rules.scopes()
-    clauses = [_Clause(t, m, n, rules.lexicon, grammar, vocab) for t, m, n in parts]
+    clauses = _clauses(prompt, rules)
     words = [w for c in clauses for w in c.words]
     joined = " " + " ".join(words) + " "
     guarded = _guarded(words, joined, clauses, vocab)
@@ -258,13 +266,12 @@ def _target_end(words: list, lexicon) -> int:
     return len(words)
 
 
-def contradicted(cleaned: str, parts: list, rules, found: dict) -> bool:
+def contradicted(prompt, rules, found: dict) -> bool:
     """Does a clause joined to the grammar's command by "but" take it back: the opposite command
     ("enable external but also keep claude doing everything") or code talk ("use Gemini's JSON
     schema format for our tool definitions, but keep calling Anthropic")?"""
     vocab = vocabulary(rules)
-    grammar = rules.scopes()
-    clauses = [_Clause(t, m, n, rules.lexicon, grammar, vocab) for t, m, n in parts]
+    clauses = _clauses(prompt, rules)
     trigger = next((k for k, c in enumerate(clauses) if c.text == found["trigger"]), None)
     if trigger is None:
         return False
@@ -279,7 +286,7 @@ def contradicted(cleaned: str, parts: list, rules, found: dict) -> bool:
         if not 0 <= k < len(clauses) or clauses[k].line != clauses[trigger].line:
             continue
         first, second = sorted((clauses[k], clauses[trigger]), key=clauses.index)
-        if not any(f"{first.text}{joint}{second.text}" in cleaned for joint in (" but ", ", but ")):
+        if not any(f"{first.text}{joint}{second.text}" in prompt.cleaned for joint in (" but ", ", but ")):
             continue
         other = clauses[k]
         command = _command(other, False, scopes, vocab)
@@ -452,23 +459,18 @@ def _command(clause, once: bool, scopes: set, vocab: Vocabulary, mode_named: boo
     opinion = any(_opinion(words, i) for i in range(len(words)))
     if (clause.mark == "?" or clause.words[0] in vocab.questions) and not (once and opinion):
         request = _request(tokens)
-        # "is litellm still the active backend?": the subject of the question is the target
-        named = targets or [(i, "claude" if CLAUDE in t.classes else "ext", t.vendor)
-                            for i, t in enumerate(tokens[:-1]) if t.classes & {EXT, CLAUDE}
-                            and "BE" in tokens[i + 1].classes and not t.word.endswith(" server")]
         status = None if request and any(c & (_TOWARD | _AWAY) for c in classes[1:4]) else \
-            _status(words, classes, named, vocab)
+            _status(words, classes, targets or _subjects(tokens), vocab)
         if status or not request:
             return status
     if not targets:
         return None if once else _mode_only(words, classes, vocab, mode_named)
-    # "one time: o3, review ...", "once via ollama: ...": the target alone, then the request
-    if once and len(targets) == 1 and clause.mark in (":", ",") and targets[0][1] == "ext" and all(
-            c & {"FUNCTION", "FILLER", "T"} for c in classes):
-        return "once", targets[0][2]
-    if not once and "persist" in clause.scopes and len(targets) == 1 and all(
-            c & {"FUNCTION", "FILLER", "T"} for c in classes):  # "GLM-4.6 as the default from here"
-        return ("enable", targets[0][2]) if targets[0][1] == "ext" else ("disable", None)
+    if len(targets) == 1 and all(c & {"FUNCTION", "FILLER", "T"} for c in classes):  # the target alone
+        (_i, side, vendor), = targets
+        if once and side == "ext" and clause.mark in (":", ","):
+            return "once", vendor  # "one time: o3, review ...", "once via ollama: ..."
+        if not once and "persist" in clause.scopes:  # "GLM-4.6 as the default from here"
+            return ("enable", vendor) if side == "ext" else ("disable", None)
     wished = "persist" in scopes or "should" in words or any(_wish(t, vocab) for t in tokens[:_head(tokens)])
     if not (_imperative(tokens, wished) or once and opinion):
         return None
@@ -479,7 +481,7 @@ def _command(clause, once: bool, scopes: set, vocab: Vocabulary, mode_named: boo
     if side is None:
         return None
     toward, where, vendor = side
-    if not once and where == "ext" and toward and _asks(tokens, targets[0][0]):
+    if not once and where == "ext" and toward and asking:
         return "once", vendor  # "second opinion from openai on ...", "ask the other model what it thinks"
     if once:
         return ("once", vendor) if where == "ext" and toward else None
@@ -488,7 +490,10 @@ def _command(clause, once: bool, scopes: set, vocab: Vocabulary, mode_named: boo
     return ("disable" if toward else "enable"), None
 
 
-_COMPANIES = frozenset(("openai", "anthropic", "zhipu", "z.ai", "openrouter"))
+def _subjects(tokens: list) -> list:
+    """"is litellm still the active backend?": a name before "is" is the question's subject."""
+    return [(i, "claude" if CLAUDE in t.classes else "ext", t.vendor) for i, t in enumerate(tokens[:-1])
+            if t.classes & {EXT, CLAUDE} and "BE" in tokens[i + 1].classes and not t.word.endswith(" server")]
 
 
 def _asks(tokens: list, index: int) -> bool:
@@ -512,7 +517,7 @@ def _plain(clause, tokens: list, targets: list, wished: bool, vocab: Vocabulary)
     if len(unknown) > (3 if wished else 2) or not vocab.code.isdisjoint(unknown):
         return False
     for i, w in enumerate(clause.words):
-        if w in _AGENT_WORDS and (clause.words[i + 1:i + 2] and clause.words[i + 1] in vocab.agent_nouns
+        if w in vocab.agent_words and (clause.words[i + 1:i + 2] and clause.words[i + 1] in vocab.agent_nouns
                                   or i and clause.words[i - 1].endswith("'s")):
             return False  # "put codex on the agents team", "switch our product's agents to gemini"
     return not _located(tokens) and not _purpose(tokens)

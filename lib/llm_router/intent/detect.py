@@ -153,7 +153,7 @@ def _checked(prompt, rules, found: dict) -> dict:
     codex, keep the rest on claude"; "use copilot for this next task only")."""
     from . import cues
 
-    if len(prompt.pieces) > 1 and cues.contradicted(prompt.cleaned, prompt.pieces, rules, found):
+    if len(prompt.pieces) > 1 and cues.contradicted(prompt, rules, found):
         return dict(_NONE)
     if any(hint in prompt.cleaned for hint in cues.ONE_OFF_HINTS):
         second = _second_reading(prompt, rules)
@@ -166,7 +166,7 @@ def _second_reading(prompt, rules) -> dict:
     """What the grammar left alone, read as a target and a cue anywhere (cues.py)."""
     from . import cues
 
-    found = cues.read(prompt.cleaned, prompt.pieces, rules)
+    found = cues.read(prompt, rules)
     if found is None:
         return dict(_NONE)
     action, clause, vendor = found
