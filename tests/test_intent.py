@@ -2,6 +2,7 @@
 registry, the skill and the hook, the /pa literal, the CLI, and hostile input."""
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -11,18 +12,19 @@ import frontmatter
 import pytest
 from conftest import LIB, ROOT, run_cli
 from llm_router.errors import ConfigError
-from llm_router.intent import detect
+from llm_router.intent import detect, learned
 
 TOGGLES = ("enable", "disable", "status", "once")
 DATA = ROOT / "tests" / "data"
 UTTERANCES = DATA / "intent_utterances.jsonl"
-FRESH = [DATA / f"intent_fresh_{n}.jsonl" for n in range(1, 13)]
+FRESH = [DATA / f"intent_fresh_{n}.jsonl" for n in range(1, 16)]
 # Written blind, mostly hard negatives, to try the second reading's guards (tuned on: 2 false
 # toggles fixed); held to precision.
 PROBE = DATA / "intent_probe.jsonl"
-# Written after the last change; changed for only its two false toggles, never for its recall,
-# which misses the targets (docs/intent-eval.md): held to precision only.
-UNTUNED = [DATA / "intent_fresh_13.jsonl"]
+# The two newest batches: scored once before any change for them (docs/intent-eval.md has that first pass,
+# below the targets); since then the learned model was trained on them and their false toggles fixed,
+# but their disable recall is still under 0.90: held to precision only.
+UNTUNED = [DATA / f"intent_fresh_{n}.jsonl" for n in (16, 17)]
 TOPIC_WORDS = ("external", "claude", "anthropic", "copilot", "codex", "gemini", "glm", "opencode",
                "openrouter", "ollama", "mode", "switch", "/pa", "opus")
 
@@ -633,3 +635,54 @@ def test_cli_survives_invalid_utf8():
     proc = run_cli("intent", "--json", input=b"\xff\xfe\xfd are we using external?")
     assert proc.returncode == 0
     assert json.loads(proc.stdout)["action"] == "status"
+
+
+# ---- the learned reading (learned.py) ---------------------------------------------------------------
+
+def test_the_learned_model_was_trained_on_the_data_as_it_is():
+    """A changed or added labelled file means bench/train_intent.py --write was not re-run."""
+    model = learned.load()
+    assert model["trained_on"], "the model names no training files"
+    for name, count in model["trained_on"].items():
+        assert len(load_rows(DATA / name)) == count, f"{name} changed since the model was trained"
+    assert model["threshold"] == learned.THRESHOLD
+
+
+@pytest.mark.parametrize("text, action", [
+    ("router status?", "status"),
+    ("shut off the delegation thing", "disable"),
+    ("is offloading enabled atm?", "status"),
+])
+def test_the_learned_reading_reads_the_features_own_names(text, action):
+    assert detect.classify(text)["action"] == action
+
+
+@pytest.mark.parametrize("text", [
+    "if the router is slow, switch off the delegation thing",       # a condition
+    "> router status?",                                             # quoted
+    "then I'll switch the delegation thing on. great plan",         # the user's own plan, irony
+    "shut off the delegation thing. never mind",                    # taken back
+    "what model is our app using right now?",                       # their own software
+])
+def test_the_learned_reading_stops_at_the_hard_guards(text):
+    """Each of these the model alone reads as a toggle; the guards must stop it."""
+    guess, probability = learned.predict(text)
+    assert guess != "none" and probability >= learned.THRESHOLD, "the attack no longer tests anything"
+    assert detect.classify(text)["action"] == "none"
+
+
+def test_the_learned_reading_is_the_same_in_every_process():
+    """Features are hashed with CRC-32, not str's per-process salted hash()."""
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); from llm_router.intent import learned; "
+            "print(repr(learned.predict('router status?')))")
+    seen = {subprocess.run([sys.executable, "-c", code, str(ROOT / "lib")], capture_output=True, text=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}, timeout=30, check=True).stdout
+            for seed in ("1", "2", "random")}
+    assert len(seen) == 1 and "status" in seen.pop()
+
+
+def test_an_unreadable_model_is_a_config_error(tmp_path):
+    bad = tmp_path / "model.bin"
+    bad.write_bytes(b'{"classes": ["none"], "intercept": [0.0], "blocks": [4]}\n' + b"\0" * 12)
+    with pytest.raises(ConfigError, match="unreadable"):
+        learned.load(str(bad))

@@ -99,6 +99,7 @@ class Vocabulary:
         self.questions = words("questions")
         self.persist = _phrases(cues.get("persist", ()))
         self.takebacks = _phrases(cues.get("takebacks", ()))
+        self.conditions = _phrases(cues.get("conditions", ()))
         self.stops = _phrases((*cues.get("takebacks", ()), *cues.get("conditions", ()),
                                *cues.get("cancels", ())))
         self.negations = frozenset(lexicon.get("NEG", ()))
@@ -258,6 +259,93 @@ def read(prompt, rules) -> tuple | None:
     return _combine(found, clauses, joined, vocab)
 
 
+CLEAR, SOFT, HARD = 0, 1, 2
+
+
+def guard_level(prompt, rules) -> int:
+    """How far the learned reading (learned.py) may act on this prompt, which the rules left
+    alone or read otherwise. HARD: never, for quoted material, more than eight pieces, a
+    condition, a take-back, irony, the past, the user's own plans ("then I'll switch ..."),
+    their own software ("our app"), or someone else's words ("my lead said ..."; not "like I
+    asked"): a bag of n-grams cannot tell tense or whose words these are. SOFT: only when the
+    model is sure (learned.OVERRULE), for this reading's wider guards, single words the model
+    has seen in requests as well as in hard negatives: a negation ("no other vendors"), advice
+    ("bad answers"), an aside, doubt, code on a one-line prompt, both sides named with no
+    contrast. CLEAR otherwise."""
+    from .guards import QUOTED
+
+    cleaned, parts = prompt.cleaned, prompt.pieces
+    if QUOTED in cleaned or not parts or len(parts) > 8:
+        return HARD
+    vocab = vocabulary(rules)
+    clauses = _clauses(prompt, rules)
+    words = [w for c in clauses for w in c.words]
+    joined = " " + " ".join(words) + " "
+    if _says(words, vocab.takebacks) or _says(_unhedged(joined, clauses).split(), vocab.conditions) \
+            or _past(words, vocab) or _says(words, _OWN_PLANS):
+        return HARD  # the model cannot read tense: "yesterday I switched to gemini", "then I'll switch"
+    if any(w in _OWN_THINGS and i and words[i - 1] in ("our", "my", "their", "the", "agents")
+           for i, w in enumerate(words)):
+        return HARD  # "what model is our app using", "put codex on the agents team": their own software
+    for clause in clauses:
+        for i, token in enumerate(clause.tokens):
+            if "IRONY" in token.classes or "SPEECH" in token.classes and (
+                    i == 0 or clause.tokens[i - 1].word not in ("i", "you", "u", "we")):
+                return HARD
+    sides = {side for c in clauses for _i, side, _v in _targets(c)}
+    scoped = " " + " ".join(t.word for c in clauses for t in c.tokens) + " "  # without "from now on"
+    if "\n" not in cleaned and _code_marks(cleaned, rules.lexicon) \
+            or any(_negated(c.tokens) for c in clauses) \
+            or len(sides) > 1 and not any(word in scoped for word in _CONTRASTS) \
+            or _guarded(words, joined, clauses, vocab):
+        return SOFT
+    return CLEAR
+
+
+# The user's own plans and experience, which a request never opens with.
+_OWN_PLANS = _phrases(("i'll", "i will", "ill switch", "i'm going to", "im going to", "i am going to",
+                       "i'm gonna", "im gonna", "gonna", "it's been", "its been", "has been", "have been"))
+_OUTSIDE = frozenset(("outside", "other", "another", "external", "ext", "third-party", "non-claude"))
+# Words that name the feature or what it moves, for a learned enable or disable ("turn the router
+# back on", "stop outsourcing the subagents"); "go back to normal mode" names none (vim has one).
+_FEATURE_STEMS = ("rout", "delegat", "offload", "outsourc", "plugin", "llm-router", "extern", "ext",
+                  "agent", "subagent", "vendor", "provider", "backend", "model", "byom")
+# A status question asks about now; "what is external mode" asks what the feature is.
+_STATE_WORDS = frozenset(("on", "off", "now", "currently", "current", "active", "enabled", "disabled",
+                          "running", "using", "used", "set", "right", "atm", "still", "answering",
+                          "handling", "responding", "routing", "sending", "state", "status", "which", "who"))
+
+
+# A status question about this session, not "which agents are active" or "our app".
+_SESSION_WORDS = frozenset(("you", "u", "this", "session", "requests", "prompts", "answering", "handling",
+                            "responding", "mode", "subagents", "subagent"))
+# "what model is our app using": the user's own software, not this session.
+_OWN_THINGS = frozenset(("app", "apps", "service", "services", "code", "api", "project", "product", "bot",
+                         "website", "site", "frontend", "server", "pipeline", "cluster", "team", "teams"))
+
+
+def anchored(prompt, rules, action: str) -> bool:
+    """Does the prompt name what a learned verdict needs: for a one-off request, a model other
+    than Claude (a vendor or model, external models, "an outside model"); for an enable or
+    disable, a target or the feature ("the router", "delegation", "the subagents"); for a status
+    question, the current state rather than what the feature is ("what is external mode")."""
+    clauses = _clauses(prompt, rules)
+    words = [w for c in clauses for w in c.words]
+    if action == "once":
+        return any(EXT in t.classes for c in clauses for t in c.tokens) or not _OUTSIDE.isdisjoint(words)
+    if action == "status":
+        if words[:2] in (["what", "is"], ["what's"], ["whats"]) and _STATE_WORDS.isdisjoint(words):
+            return False
+        return any(_targets(c) for c in clauses) or not _SESSION_WORDS.isdisjoint(words) \
+            or any(w.startswith(_FEATURE_STEMS) and not w.startswith("agent") for w in words)
+    return any(_targets(c) for c in clauses) or any(w.startswith(_FEATURE_STEMS) for w in words)
+
+
+def taken_back(prompt, rules) -> bool:
+    """"Enable external mode — just kidding", "..., scratch that": the command is withdrawn."""
+    return _says([w for c in _clauses(prompt, rules) for w in c.words], vocabulary(rules).takebacks)
+
+
 def _target_end(words: list, lexicon) -> int:
     """Index just past the first target name in the words (all of them when there is none)."""
     for i, word in enumerate(words):
@@ -321,13 +409,7 @@ def _guarded(words: list, joined: str, clauses: list, vocab: Vocabulary) -> bool
         if classes & {"SPEECH", "IRONY", "UNSURE"} and not any(
                 _opinion(clause.words, i) for i in range(len(clause.words))):
             return True
-    for clause in clauses:  # "I'd appreciate it if you could ...": a polite lead-in, not a condition
-        for token in clause.tokens:
-            if token.classes & {"LEAD", "POLITE", "CHECKIF"} and " " in token.word:
-                joined = joined.replace(f" {token.word} ", " ")
-    for index in _asked_if(clauses):  # "ask o3 if this proof is right": asking, not a condition
-        joined = joined.replace(f" {index} if ", f" {index} ")
-    if _says(joined.split(), vocab.stops):
+    if _says(_unhedged(joined, clauses).split(), vocab.stops):
         return True
     if not vocab.aside.isdisjoint(words) or any(
             w in vocab.advice and not _opinion(words, i) for i, w in enumerate(words)):
@@ -341,6 +423,18 @@ def _guarded(words: list, joined: str, clauses: list, vocab: Vocabulary) -> bool
         if word == "would" and words[i + 1:i + 2] not in _WOULD_OK:
             return True  # "going back to claude would be a mistake", "would it help to ask gpt?"
     return _past(words, vocab)
+
+
+def _unhedged(joined: str, clauses: list) -> str:
+    """The words without what only looks like a condition: a polite lead-in ("I'd appreciate it
+    if you could ...") and the "if" of "ask o3 if this proof is right"."""
+    for clause in clauses:
+        for token in clause.tokens:
+            if token.classes & {"LEAD", "POLITE", "CHECKIF"} and " " in token.word:
+                joined = joined.replace(f" {token.word} ", " ")
+    for index in _asked_if(clauses):
+        joined = joined.replace(f" {index} if ", f" {index} ")
+    return joined
 
 
 def _asked_if(clauses: list) -> list:

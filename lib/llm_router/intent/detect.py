@@ -57,7 +57,7 @@ LONG_CLAUSE = 8       # ... and one more in a clause of this many words or more
 HOOK_THRESHOLD = 0.8  # suggested floor for acting without asking; below it, leave it to the skill
 
 # Confidence by how the prompt matched.
-LITERAL, EXACT, GRAMMAR, PAYLOAD, CLAUSE, CUE = 1.0, 0.95, 0.9, 0.9, 0.85, 0.8
+LITERAL, EXACT, GRAMMAR, PAYLOAD, CLAUSE, CUE, LEARNED = 1.0, 0.95, 0.9, 0.9, 0.85, 0.8, 0.8
 
 # Every command contains one of these (tests/test_intent.py checks this copy against the
 # registry's "keywords" and every target and question word against this list); kept here so
@@ -68,7 +68,7 @@ _KEYWORDS = ("external", "claude", "anthropic", "opus", "sonnet", "haiku", "copi
              "qwen", "deepseek", "mistral", "codestral", "kimi", "grok", "local", "model", "mode",
              "llm", "who", "offload", "extr", "xter", "ernal", "claud", "cluad", "calud", "gemn",
              "gmin", "copil", "copli", "routing", "answering", "responding", "provider", "backend", "vendor",
-             "agent", "o3", "o4", "o1", "handling")
+             "agent", "o3", "o4", "o1", "handling", "router", "delegat")
 _ARTICLES = frozenset(("the", "a", "an"))
 _MODALS = frozenset(("can", "could", "will", "would"))
 _WEAK_TAGS = frozenset(("bare", "status", "exact"))  # a bare name or a lone "external?" may simply not count
@@ -136,10 +136,12 @@ def _classify_relevant(text: str) -> dict:
         prompt = _Prompt(text, rules)
         found = prompt.decide(once_only=False)
         if found["action"] == "none":
-            return _second_reading(prompt, rules)
-        if found["action"] in ("enable", "disable"):
-            return _checked(prompt, rules, found)
-        return found
+            found = _second_reading(prompt, rules)
+            if found["action"] == "none":
+                return _third_reading(prompt, rules, text)
+        elif found["action"] in ("enable", "disable"):
+            found = _checked(prompt, rules, found)
+        return _overruled(prompt, rules, text, found) if found["action"] != "none" else found
     head, colon, rest = text[:PAYLOAD_HEAD].replace("\n", ":", 1).partition(":")
     if not colon or not (rest or text[PAYLOAD_HEAD:]).strip():
         return dict(_NONE)
@@ -153,7 +155,7 @@ def _checked(prompt, rules, found: dict) -> dict:
     codex, keep the rest on claude"; "use copilot for this next task only")."""
     from . import cues
 
-    if len(prompt.pieces) > 1 and cues.contradicted(prompt, rules, found):
+    if len(prompt.pieces) > 1 and (cues.contradicted(prompt, rules, found) or cues.taken_back(prompt, rules)):
         return dict(_NONE)
     if any(hint in prompt.cleaned for hint in cues.ONE_OFF_HINTS):
         second = _second_reading(prompt, rules)
@@ -171,6 +173,50 @@ def _second_reading(prompt, rules) -> dict:
         return dict(_NONE)
     action, clause, vendor = found
     return _result(action, clause, CUE, vendor)
+
+
+def _third_reading(prompt, rules, text: str) -> dict:
+    """What neither reading found, scored by the learned model (learned.py), on a prompt the
+    second reading's guards let through."""
+    from . import cues, learned
+
+    if any(part.tag for part in prompt.parts) or len(prompt.cleaned.split()) < 2 \
+            or any("\ud800" <= ch <= "\udfff" for ch in prompt.cleaned):
+        return dict(_NONE)  # the grammar read a frame and chose to ask; one word; bytes that were not text
+    action, probability = learned.predict(text)  # first: most work prompts end here, before the guards
+    if action not in ACTIONS or probability < learned.THRESHOLD:
+        return dict(_NONE)
+    level = cues.guard_level(prompt, rules)
+    if level == cues.HARD or level == cues.SOFT and probability < learned.OVERRULE:
+        return dict(_NONE)
+    if not cues.anchored(prompt, rules, action):
+        return dict(_NONE)  # "give this task to a subagent so your context stays clean": no model named
+    return _result(action, " ".join(text.split())[:120], LEARNED, _vendor_named(prompt, rules))
+
+
+def _overruled(prompt, rules, text: str, found: dict) -> dict:
+    """The rules' verdict, unless the learned model is sure of another (learned.OVERRULE): then
+    the model's, on a prompt the guards let through, else "none" (the skill can ask). The rules
+    read "Deactivate. External mode, I mean." as enable and irony ("Oh great, external mode,
+    exactly what I needed") as a request; the model, trained on whole prompts, does not."""
+    from . import cues, learned
+
+    if found["confidence"] > CLAUSE:
+        return found  # one clause the grammar read whole ("stop using claude"): the model cannot compose
+    action, probability = learned.predict(text)
+    if action == found["action"] or probability < learned.OVERRULE:
+        return found
+    if action == "none" or cues.guard_level(prompt, rules) == cues.HARD:
+        return dict(_NONE)
+    return _result(action, " ".join(text.split())[:120], LEARNED, _vendor_named(prompt, rules))
+
+
+def _vendor_named(prompt, rules) -> str | None:
+    """The one vendor the prompt names, if it names exactly one (its preset is bound on enable)."""
+    from . import cues
+
+    vendors = {t.vendor for c in cues._clauses(prompt, rules) for t in c.tokens if t.vendor}
+    return vendors.pop() if len(vendors) == 1 else None
 
 
 _LITERAL_ACTIONS = {"on": "enable", "off": "disable", "status": "status"}
