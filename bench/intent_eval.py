@@ -38,7 +38,7 @@ LABELLED = DATA / "intent_utterances.jsonl"
 FRESH = sorted(DATA.glob("intent_fresh_*.jsonl"), key=lambda p: int(p.stem.rsplit("_", 1)[1]))
 # The newest batch: its first-pass row is the latest honest estimate (it was scored before the grammar
 # was changed for it, and it has not been changed for it since). See FIRST_PASS.
-MEASURING = DATA / "intent_fresh_13.jsonl"
+MEASURING = DATA / "intent_fresh_17.jsonl"
 # Written blind as a red team, mostly hard negatives, for the second reading's guards.
 PROBE = DATA / "intent_probe.jsonl"
 ACTIONS = ("enable", "disable", "status", "once", "none")
@@ -69,9 +69,8 @@ def main(argv: list) -> int:
            accuracy_table(rows, predicted),
            split_table(rows, predicted),
            false_toggles(rows, predicted),
-           f"## The fresh blind batches, now (after the detector was changed for batches "
-           f"1-{len([p for p in FRESH if p != MEASURING])}; {MEASURING.stem} changed only for its false "
-           f"toggles)\n",
+           "## The fresh blind batches, now (the model trained on all of them; batches 16 and 17 "
+           "changed only for their false toggles)\n",
            fresh_table(),
            probe_line(),
            kind_misses(),
@@ -98,8 +97,8 @@ def kept_notes() -> str:
 
 # Recorded when each fresh batch was written: its score *before* the detector was changed for
 # it (batch 1 on the phrase-list detector, 2-10 on the grammar as it stood, 11-13 with the second
-# reading). Batch 13 was written after the last change that aimed at a batch before it, so its
-# row is the latest honest estimate on unseen phrasing.
+# reading, 14-17 with the learned reading). Batches 16 and 17 are the latest honest estimate on
+# unseen phrasing.
 FIRST_PASS = """## First-pass scores: each batch scored before the detector was changed for it
 
 | batch | detector scored | rows | enable | disable | status | once | false toggles |
@@ -116,7 +115,20 @@ FIRST_PASS = """## First-pass scores: each batch scored before the detector was 
 | fresh-10 | grammar + batch 9's kinds | 251 | 0.65 | 0.85 | 0.64 | 0.67 | 0 of 79 |
 | fresh-11 | grammar + second reading (cues.py), first version | 268 | 0.87 | 0.92 | 0.78 | 0.80 | 1 of 75 |
 | fresh-12 | + batch 11's kinds | 276 | 0.82 | 0.87 | 0.79 | 0.71 | 0 of 78 |
-| **fresh-13** | + batch 12's kinds | 271 | **0.80** | **0.80** | **0.68** | **0.90** | **2 of 77** |
+| fresh-13 | + batch 12's kinds | 271 | 0.80 | 0.80 | 0.68 | 0.90 | 2 of 77 |
+| fresh-14 | + learned reading (learned.py), first version | 286 | 0.89 | 0.87 | 0.89 | 0.84 | 0 of 82 |
+| fresh-15 | the same, same commit | 290 | 0.76 | 0.74 | 0.85 | 0.70 | 1 of 82 |
+| fresh-16 | + model retrained on 14-15, model overrules weak rule verdicts | 293 | 0.89 | 0.83 | 0.85 | 0.82 | 1 of 87 |
+| **fresh-17** | the same, same commit | 300 | **0.83** | **0.80** | **0.87** | **0.91** | **2 of 88** |
+
+Held out, after the last change (`bench/train_intent.py`: the model retrained without the batch,
+the rules as they are now, so the rules' fixes flatter these a little):
+
+| batch | enable | disable | status | once | false toggles |
+|---|---:|---:|---:|---:|---:|
+| fresh-14 | 0.82 | 0.94 | 0.91 | 0.87 | 0 of 82 |
+| fresh-15 | 0.81 | 0.83 | 0.87 | 0.83 | 0 of 82 |
+| fresh-16 | 0.92 | 0.83 | 0.83 | 0.84 | 0 of 87 |
 
 Targets (issue 14.1): recall >= 0.90 for enable and disable, >= 0.85 for status and once, 0
 false toggles on hard negatives. On fresh-8 the recall targets are met; the false-toggle target
@@ -178,6 +190,22 @@ feature "the router", "the delegation thing" and "offloading" throughout ("DISAB
 and that the detector does not read as the mode. Expect about four requests in five to be read on
 a first meeting with a new writer, more once the writer's names for the feature are known; the
 external-mode-toggle skill still sees every prompt and can act or ask.
+
+Three rounds of rules had raised the tuned batches but not a new writer's first pass, so a third
+reading was added (`intent/learned.py`): a logistic regression over hashed character n-grams and
+word pairs, trained offline with scikit-learn on every labelled file (`bench/train_intent.py`),
+run with the standard library only, and only behind the rules' guards (a condition, quoting, a
+take-back, irony, the past, the user's own plans or someone else's words stop it; the wider
+guards need probability 0.85 instead of 0.65). Two new writers (fresh-14, fresh-15) were
+committed unscored and scored once on it; then two more (fresh-16, fresh-17) after the model was
+retrained on 14-15 and allowed to overrule a weak rule verdict. Recall on a first meeting rose
+from 0.60-0.76 (the rules alone on these four batches: 0.69 / 0.65-0.72 / 0.63-0.67 / 0.65-0.76)
+to 0.76-0.89 / 0.74-0.87 / 0.85-0.89 / 0.70-0.91, **still short of the targets**, and 4 of 339
+hard negatives were false toggles at first pass (a joke taken back, "just kidding"; a sarcastic
+plan, "then I'll switch the agents to Llama 2 ... Great plan."; a story about another laptop,
+"I have the router set to Copilot, it's been fine"; irony before other work). Each became a
+guard (take-backs, irony, the past and the user's own plans stop the learned reading) and a test.
+Fresh-15 also had 12 requests in Portuguese and German, which nothing reads.
 """
 
 
