@@ -671,6 +671,32 @@ def test_the_learned_reading_stops_at_the_hard_guards(text):
     assert detect.classify(text)["action"] == "none"
 
 
+# Held-out false toggles of the retrained model (each batch left out of training in turn): the
+# detector must stay silent even where the model alone, or the rules, would toggle.
+@pytest.mark.parametrize("text", [
+    "Enable external auth via Okta on the admin panel.",                       # "external" qualifies auth
+    "Is external mode off by default right after installing llm-router?",      # what it does by default
+    "is the router open source?",                                              # what it is
+    "which models can the subagents run on?",                                  # what it can do
+    "Quick question, can Copilot see my private repos?",                       # a question about copilot
+    "Give me an estimate: how long would codex take on this refactor compared to you? Just curious.",
+    "ask gpt this one — eh forget it, you answer: what's a monad?",            # a one-off taken back
+    "one more hallucination and I'm turning the router off, I swear",          # a vow, not a command
+    "sure, let's just send everything to gpt and call it a day \U0001f644",     # an eye-roll
+])
+def test_held_out_false_toggles_stay_silent(text):
+    assert detect.classify(text)["action"] == "none"
+
+
+@pytest.mark.parametrize("path", sorted(DATA.glob("intent_train_*.jsonl")), ids=lambda p: p.name)
+def test_no_false_toggle_on_the_training_batches(path):
+    """The batches written only to train the model (intent_train_N.jsonl) are never measured for
+    recall, but a hard negative in them must still not toggle."""
+    false = [r["text"] for r in load_rows(path) if r["action"] == "none"
+             and detect.classify(r["text"])["action"] != "none"]
+    assert not false
+
+
 def test_the_learned_reading_is_the_same_in_every_process():
     """Features are hashed with CRC-32, not str's per-process salted hash()."""
     code = ("import sys; sys.path.insert(0, sys.argv[1]); from llm_router.intent import learned; "

@@ -99,6 +99,7 @@ class Vocabulary:
         self.questions = words("questions")
         self.persist = _phrases(cues.get("persist", ()))
         self.takebacks = _phrases(cues.get("takebacks", ()))
+        self.musings = _phrases(cues.get("musings", ()))
         self.conditions = _phrases(cues.get("conditions", ()))
         self.stops = _phrases((*cues.get("takebacks", ()), *cues.get("conditions", ()),
                                *cues.get("cancels", ())))
@@ -282,8 +283,10 @@ def guard_level(prompt, rules) -> int:
     words = [w for c in clauses for w in c.words]
     joined = " " + " ".join(words) + " "
     if _says(words, vocab.takebacks) or _says(_unhedged(joined, clauses).split(), vocab.conditions) \
-            or _past(words, vocab) or _says(words, _OWN_PLANS):
-        return HARD  # the model cannot read tense: "yesterday I switched to gemini", "then I'll switch"
+            or _past(words, vocab) or _says(words, _OWN_PLANS) or _says(words, vocab.musings) \
+            or eye_rolled(prompt):
+        return HARD  # the model cannot read tense: "yesterday I switched to gemini", "then I'll switch";
+        # nor a question asked "just curious", a vow ("..., I swear"), or an eye-roll
     if any(w in _OWN_THINGS and i and words[i - 1] in ("our", "my", "their", "the", "agents")
            for i, w in enumerate(words)):
         return HARD  # "what model is our app using", "put codex on the agents team": their own software
@@ -310,6 +313,17 @@ _OUTSIDE = frozenset(("outside", "other", "another", "external", "ext", "third-p
 # back on", "stop outsourcing the subagents"); "go back to normal mode" names none (vim has one).
 _FEATURE_STEMS = ("rout", "delegat", "offload", "outsourc", "plugin", "llm-router", "extern", "ext",
                   "agent", "subagent", "vendor", "provider", "backend", "model", "byom")
+# "send everything to gpt and call it a day 🙄": the emoji says the opposite of the words.
+_IRONY_MARKS = ("\U0001f644", "\U0001f612", " /s")
+# "which models can the subagents run on?", "can copilot see my repos?", "is it off by default?":
+# what the feature can do, not what it does now.
+_CAPABILITY = frozenset(("can", "could", "default", "support", "supports", "supported", "source", "able"))
+_NOW = frozenset(("now", "currently", "current", "atm", "rn", "still", "moment", "today", "anymore"))
+# "enable external auth", "external links": "external" qualifying something that is not the feature.
+_NOT_THE_FEATURE = frozenset(("auth", "authentication", "login", "sso", "link", "links", "url", "urls", "api",
+                              "apis", "ip", "dns", "storage", "drive", "disk", "display", "monitor", "screen",
+                              "keyboard", "dependency", "dependencies", "library", "libraries", "package",
+                              "packages", "users", "user", "contributors", "partners", "traffic", "network"))
 # A status question asks about now; "what is external mode" asks what the feature is.
 _STATE_WORDS = frozenset(("on", "off", "now", "currently", "current", "active", "enabled", "disabled",
                           "running", "using", "used", "set", "right", "atm", "still", "answering",
@@ -336,9 +350,35 @@ def anchored(prompt, rules, action: str) -> bool:
     if action == "status":
         if words[:2] in (["what", "is"], ["what's"], ["whats"]) and _STATE_WORDS.isdisjoint(words):
             return False
+        if _asks_capability(words):
+            return False
         return any(_targets(c) for c in clauses) or not _SESSION_WORDS.isdisjoint(words) \
             or any(w.startswith(_FEATURE_STEMS) and not w.startswith("agent") for w in words)
-    return any(_targets(c) for c in clauses) or any(w.startswith(_FEATURE_STEMS) for w in words)
+    return any(_targets(c) for c in clauses) or any(
+        w.startswith(_FEATURE_STEMS) and not (w.startswith("ext") and words[i + 1:i + 2] and
+                                              words[i + 1] in _NOT_THE_FEATURE)
+        for i, w in enumerate(words))
+
+
+def names_vendor(prompt, rules) -> bool:
+    """A vendor or model named anywhere, even as a modifier ("done with the codex experiment, revert")."""
+    return any(t.vendor for c in _clauses(prompt, rules) for t in c.tokens)
+
+
+def eye_rolled(prompt) -> bool:
+    return any(mark in prompt.cleaned for mark in _IRONY_MARKS)
+
+
+def asks_capability(prompt, rules) -> bool:
+    return _asks_capability([w for c in _clauses(prompt, rules) for w in c.words])
+
+
+def _asks_capability(words: list) -> bool:
+    """"can copilot see my repos?" (not "can you tell me ..."), "off by default?", with no word for now."""
+    if not _NOW.isdisjoint(words):
+        return False
+    return any(w in _CAPABILITY and not (w in ("can", "could") and words[i + 1:i + 2] in (["you"], ["u"], ["i"], ["we"]))
+               for i, w in enumerate(words))
 
 
 def taken_back(prompt, rules) -> bool:

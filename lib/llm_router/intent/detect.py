@@ -68,7 +68,7 @@ _KEYWORDS = ("external", "claude", "anthropic", "opus", "sonnet", "haiku", "copi
              "qwen", "deepseek", "mistral", "codestral", "kimi", "grok", "local", "model", "mode",
              "llm", "who", "offload", "extr", "xter", "ernal", "claud", "cluad", "calud", "gemn",
              "gmin", "copil", "copli", "routing", "answering", "responding", "provider", "backend", "vendor",
-             "agent", "o3", "o4", "o1", "handling", "router", "delegat")
+             "agent", "o3", "o4", "o1", "handling", "router", "delegat", "outsourc")
 _ARTICLES = frozenset(("the", "a", "an"))
 _MODALS = frozenset(("can", "could", "will", "would"))
 _WEAK_TAGS = frozenset(("bare", "status", "exact"))  # a bare name or a lone "external?" may simply not count
@@ -141,6 +141,8 @@ def _classify_relevant(text: str) -> dict:
                 return _third_reading(prompt, rules, text)
         elif found["action"] in ("enable", "disable"):
             found = _checked(prompt, rules, found)
+        elif _unmeant(prompt, rules):
+            return dict(_NONE)  # "ask gpt this one, eh forget it, you answer: ..."
         return _overruled(prompt, rules, text, found) if found["action"] != "none" else found
     head, colon, rest = text[:PAYLOAD_HEAD].replace("\n", ":", 1).partition(":")
     if not colon or not (rest or text[PAYLOAD_HEAD:]).strip():
@@ -155,13 +157,21 @@ def _checked(prompt, rules, found: dict) -> dict:
     codex, keep the rest on claude"; "use copilot for this next task only")."""
     from . import cues
 
-    if len(prompt.pieces) > 1 and (cues.contradicted(prompt, rules, found) or cues.taken_back(prompt, rules)):
+    if len(prompt.pieces) > 1 and cues.contradicted(prompt, rules, found) or _unmeant(prompt, rules):
         return dict(_NONE)
     if any(hint in prompt.cleaned for hint in cues.ONE_OFF_HINTS):
         second = _second_reading(prompt, rules)
         if second["action"] == "once":
             return second
     return found
+
+
+def _unmeant(prompt, rules) -> bool:
+    """A command followed by its take-back ("..., just kidding", "... eh forget it") or by an
+    eye-roll ("sure, let's just send everything to gpt 🙄")."""
+    from . import cues
+
+    return len(prompt.pieces) > 1 and cues.taken_back(prompt, rules) or cues.eye_rolled(prompt)
 
 
 def _second_reading(prompt, rules) -> dict:
@@ -172,6 +182,8 @@ def _second_reading(prompt, rules) -> dict:
     if found is None:
         return dict(_NONE)
     action, clause, vendor = found
+    if action == "status" and cues.asks_capability(prompt, rules):
+        return dict(_NONE)  # "which models can the subagents run on?": what it can do, not what it does
     return _result(action, clause, CUE, vendor)
 
 
@@ -180,16 +192,19 @@ def _third_reading(prompt, rules, text: str) -> dict:
     second reading's guards let through."""
     from . import cues, learned
 
-    if any(part.tag for part in prompt.parts) or len(prompt.cleaned.split()) < 2 \
+    if any(part.tag and part.tag not in _WEAK_TAGS for part in prompt.parts) or len(prompt.cleaned.split()) < 2 \
             or any("\ud800" <= ch <= "\udfff" for ch in prompt.cleaned):
-        return dict(_NONE)  # the grammar read a frame and chose to ask; one word; bytes that were not text
+        return dict(_NONE)  # the grammar read a frame and chose to ask ("the agents run on codex"); one
+        # word; bytes that were not text. A bare name ("external: false") is left to the model.
     action, probability = learned.predict(text)  # first: most work prompts end here, before the guards
     if action not in ACTIONS or probability < learned.THRESHOLD:
         return dict(_NONE)
+    if action == "once" and probability < learned.OVERRULE and cues.asks_capability(prompt, rules):
+        return dict(_NONE)  # "can copilot see my private repos?"
     level = cues.guard_level(prompt, rules)
     if level == cues.HARD or level == cues.SOFT and probability < learned.OVERRULE:
         return dict(_NONE)
-    if not cues.anchored(prompt, rules, action):
+    if not cues.anchored(prompt, rules, action) and not (probability >= LEARNED and cues.names_vendor(prompt, rules)):
         return dict(_NONE)  # "give this task to a subagent so your context stays clean": no model named
     return _result(action, " ".join(text.split())[:120], LEARNED, _vendor_named(prompt, rules))
 
