@@ -233,6 +233,23 @@ def test_pa_line_acts_on_the_stashed_arguments_in_the_hooks_data_dir(tmp_path):
     assert not (tmp_path / "home" / ".claude").exists()  # no stray data dir
 
 
+@pytest.mark.parametrize("typed, enabled, prefer", [
+    ("on", True, None), ("off", False, None), ("on codex", True, "codex"), ("enable", True, None),
+])
+def test_pa_short_forms_switch_the_mode_instead_of_asking_a_model(tmp_path, typed, enabled, prefer):
+    """"/pa off" is what users type for "/pa --external off": never a one-word request to a model."""
+    data = tmp_path / "data"
+    handoff.stash_pa(SESSION, typed, str(data))
+    proc = run_pa_line(data, tmp_path / "home")
+    assert proc.returncode == 0, proc.stderr
+    assert "Claude answers this request" not in proc.stdout
+    mode = json.loads((data / "external-mode.json").read_text()) if enabled else None
+    if enabled:
+        assert mode["enabled"] is True and mode.get("prefer") == prefer, proc.stdout
+    else:
+        assert "external mode is OFF" in proc.stdout or "OFF" in proc.stdout, proc.stdout
+
+
 def test_pa_line_runs_nothing_from_the_arguments(tmp_path):
     data = tmp_path / "data"
     canary = tmp_path / "pwned"

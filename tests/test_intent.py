@@ -21,10 +21,10 @@ FRESH = [DATA / f"intent_fresh_{n}.jsonl" for n in range(1, 16)]
 # Written blind, mostly hard negatives, to try the second reading's guards (tuned on: 2 false
 # toggles fixed); held to precision.
 PROBE = DATA / "intent_probe.jsonl"
-# The two newest batches: scored once before any change for them (docs/intent-eval.md has that first pass,
+# Batches 16-19: each scored once before any change for it (docs/intent-eval.md has that first pass,
 # below the targets); since then the learned model was trained on them and their false toggles fixed,
-# but their disable recall is still under 0.90: held to precision only.
-UNTUNED = [DATA / f"intent_fresh_{n}.jsonl" for n in (16, 17)]
+# but some of their recall is still under the targets: held to precision only.
+UNTUNED = [DATA / f"intent_fresh_{n}.jsonl" for n in (16, 17, 18, 19)]
 TOPIC_WORDS = ("external", "claude", "anthropic", "copilot", "codex", "gemini", "glm", "opencode",
                "openrouter", "ollama", "mode", "switch", "/pa", "opus")
 
@@ -399,7 +399,7 @@ def test_second_reading_words_come_from_the_registry():
     for name, words in lists.items():
         assert words and all(w == w.lower().strip() and w for w in words), name
     vocab = cues.vocabulary(detect.compiled_rules())
-    assert vocab.code == frozenset(lists["code"]) and ("never", "mind") in vocab.stops["never"]
+    assert vocab.code == frozenset(lists["code"]) and ("never", "mind") in vocab.takebacks["never"]
     assert "don't" in vocab.negations  # the lexicon's NEG class
 
 
@@ -659,7 +659,6 @@ def test_the_learned_reading_reads_the_features_own_names(text, action):
 
 @pytest.mark.parametrize("text", [
     "if the router is slow, switch off the delegation thing",       # a condition
-    "> router status?",                                             # quoted
     "then I'll switch the delegation thing on. great plan",         # the user's own plan, irony
     "shut off the delegation thing. never mind",                    # taken back
     "what model is our app using right now?",                       # their own software
@@ -695,6 +694,27 @@ def test_no_false_toggle_on_the_training_batches(path):
     false = [r["text"] for r in load_rows(path) if r["action"] == "none"
              and detect.classify(r["text"])["action"] != "none"]
     assert not false
+
+
+@pytest.mark.parametrize("typed, action, vendor", [
+    ("/pa on", "enable", None), ("/pa off", "disable", None), ("/pa status", "status", None),
+    ("/pa on codex", "enable", "codex"), ("/pa --external on --prefer gemini", "enable", "gemini"),
+    ("/pa on the other hand", "none", None), ("/pa switch to gemini", "none", None),
+])
+def test_pa_short_forms_are_read_literally(typed, action, vendor):
+    """A /pa prompt is the command's own syntax or nothing: its request is the command's to answer."""
+    found = detect.classify(typed)
+    assert (found["action"], found["vendor"]) == (action, vendor)
+
+
+def test_the_learned_reading_never_reads_quoted_material():
+    """The model's features are taken after guards.strip_quoted: a quotation tells it nothing, and
+    a pasted block does not hide the user's own request after it."""
+    assert learned.grams("> router status?") == learned.grams("> pasted text")
+    assert detect.classify("> router status?")["action"] == "none"
+    assert detect.classify('he wrote "turn the router off" in the channel')["action"] == "none"
+    pasted = "here's the log:\n```\nTypeError: x is undefined\n```\nlook into it. also turn external mode off, I'm done with it."
+    assert detect.classify(pasted)["action"] == "disable"
 
 
 def test_the_learned_reading_is_the_same_in_every_process():

@@ -67,6 +67,12 @@ def _dispatch(text: str) -> None:
         words = ["--external", words[0].partition("=")[2], *words[1:]]
     if words[:1] == ["--external"]:
         return _external(words[1:])
+    short = {"on": "on", "enable": "on", "off": "off", "disable": "off", "status": "status"}.get(words[0].lower()) \
+        if words else None
+    if short and (len(words) == 1 or words[1:2] == ["--prefer"]):
+        return _external([short, *words[1:]])  # "/pa off": the short form users type, never a request
+    if short == "on" and len(words) == 2:
+        return _external(["on", "--prefer", words[1]])  # "/pa on codex"
     if words[:1] and words[0] in SUBCOMMANDS:
         return _run_command([*SUBCOMMANDS[words[0]], *words[1:]])
     if words[:1] == ["--background"]:

@@ -101,8 +101,8 @@ class Vocabulary:
         self.takebacks = _phrases(cues.get("takebacks", ()))
         self.musings = _phrases(cues.get("musings", ()))
         self.conditions = _phrases(cues.get("conditions", ()))
-        self.stops = _phrases((*cues.get("takebacks", ()), *cues.get("conditions", ()),
-                               *cues.get("cancels", ())))
+        # takebacks are not here: whether one withdraws a command depends on where (taken_back)
+        self.stops = _phrases((*cues.get("conditions", ()), *cues.get("cancels", ())))
         self.negations = frozenset(lexicon.get("NEG", ()))
         self.agent_words = frozenset(w for w in lexicon.get("AGENT", ()) if " " not in w)
 
@@ -229,6 +229,8 @@ def read(prompt, rules) -> tuple | None:
     if "\n" not in cleaned and not any(hint in cleaned for hint in ONE_OFF_HINTS) \
             and _code_marks(cleaned, rules.lexicon):
         return None  # one line holding a file name or an identifier, and no one-off request: code talk
+    if taken_back(prompt, rules) or _shell_command(_clauses(prompt, rules)) or commit_message(prompt):
+        return None  # "switch to gemini. never mind"; "ollama pull qwen2.5"; "chore: disable routing"
     vocab = vocabulary(rules)
     clauses = _clauses(prompt, rules)
     words = [w for c in clauses for w in c.words]
@@ -248,7 +250,7 @@ def read(prompt, rules) -> tuple | None:
             head = [w for c in clauses[:k] for w in c.words]
             head += clause.words[:_target_end(clause.words, rules.lexicon)]
             if _guarded(head, " " + " ".join(head) + " ", clauses[:k + 1], vocab) \
-                    or _says(words, vocab.takebacks):
+                    or taken_back(prompt, rules):
                 continue  # a condition before it, or "..., hmm, forget it" anywhere
             if clause.mark == "&" and k + 1 < len(clauses) and not clauses[k + 1].text.startswith(_RELAYS):
                 continue  # "ask gemini about this and compare it with your answer": Claude's work
@@ -263,7 +265,7 @@ def read(prompt, rules) -> tuple | None:
 CLEAR, SOFT, HARD = 0, 1, 2
 
 
-def guard_level(prompt, rules) -> int:
+def guard_level(prompt, rules, action: str | None = None) -> int:
     """How far the learned reading (learned.py) may act on this prompt, which the rules left
     alone or read otherwise. HARD: never, for quoted material, more than eight pieces, a
     condition, a take-back, irony, the past, the user's own plans ("then I'll switch ..."),
@@ -276,13 +278,18 @@ def guard_level(prompt, rules) -> int:
     from .guards import QUOTED
 
     cleaned, parts = prompt.cleaned, prompt.pieces
-    if QUOTED in cleaned or not parts or len(parts) > 8:
-        return HARD
+    if not parts or len(parts) > 8 or QUOTED in cleaned and not _pasted_block(cleaned):
+        return HARD  # inline quotes are someone's words; a pasted block is hidden from the model
     vocab = vocabulary(rules)
     clauses = _clauses(prompt, rules)
     words = [w for c in clauses for w in c.words]
     joined = " " + " ".join(words) + " "
-    if _says(words, vocab.takebacks) or _says(_unhedged(joined, clauses).split(), vocab.conditions) \
+    unhedged = _unhedged(joined, clauses)
+    if action == "status":  # "is offloading active? and if so, which vendor?": the condition is the question's
+        for follow_up in (" if so ", " if yes ", " if it is ", " if not "):
+            unhedged = unhedged.replace(follow_up, " ")
+    if taken_back(prompt, rules) or _shell_command(clauses) or commit_message(prompt) \
+            or _says(unhedged.split(), vocab.conditions) \
             or _past(words, vocab) or _says(words, _OWN_PLANS) or _says(words, vocab.musings) \
             or eye_rolled(prompt):
         return HARD  # the model cannot read tense: "yesterday I switched to gemini", "then I'll switch";
@@ -293,8 +300,9 @@ def guard_level(prompt, rules) -> int:
     for clause in clauses:
         for i, token in enumerate(clause.tokens):
             if "IRONY" in token.classes or "SPEECH" in token.classes and (
-                    i == 0 or clause.tokens[i - 1].word not in ("i", "you", "u", "we")):
-                return HARD
+                    i == 0 or clause.tokens[i - 1].word not in ("i", "you", "u", "we")) \
+                    and not (i > 1 and clause.tokens[i - 2].word == "what"):
+                return HARD  # not "see what it says": asking for a model's answer
     sides = {side for c in clauses for _i, side, _v in _targets(c)}
     scoped = " " + " ".join(t.word for c in clauses for t in c.tokens) + " "  # without "from now on"
     if "\n" not in cleaned and _code_marks(cleaned, rules.lexicon) \
@@ -313,17 +321,29 @@ _OUTSIDE = frozenset(("outside", "other", "another", "external", "ext", "third-p
 # back on", "stop outsourcing the subagents"); "go back to normal mode" names none (vim has one).
 _FEATURE_STEMS = ("rout", "delegat", "offload", "outsourc", "plugin", "llm-router", "extern", "ext",
                   "agent", "subagent", "vendor", "provider", "backend", "model", "byom")
+_COMMIT_TYPES = frozenset(("chore", "feat", "fix", "docs", "refactor", "perf", "ci", "build", "style", "test",
+                           "revert"))
+_PROGRAMS = frozenset(("ollama", "docker", "podman", "git", "npm", "npx", "pip", "pipx", "uv", "kubectl", "helm",
+                       "brew", "apt", "llama-server", "llama-cli", "litellm", "vllm", "gemini", "codex", "copilot",
+                       "opencode", "claude", "curl", "cargo"))
+_SUBCOMMANDS = frozenset(("pull", "push", "run", "serve", "list", "ls", "rm", "create", "show", "ps", "install",
+                          "build", "exec", "logs", "apply", "clone", "checkout", "login", "logout", "--version",
+                          "-p", "--model", "-m", "--help", "cp", "inspect"))
+# The verbs of a command, for "nvm, just turn it off" (a take-back before a command).
+_COMMAND_VERBS = frozenset(("TURN", "MOVE", "RETURN", "USE", "SEND", "PUT", "STOP", "ONV", "OFFV"))
 # "send everything to gpt and call it a day 🙄": the emoji says the opposite of the words.
 _IRONY_MARKS = ("\U0001f644", "\U0001f612", " /s")
 # "which models can the subagents run on?", "can copilot see my repos?", "is it off by default?":
 # what the feature can do, not what it does now.
 _CAPABILITY = frozenset(("can", "could", "default", "support", "supports", "supported", "source", "able"))
 _NOW = frozenset(("now", "currently", "current", "atm", "rn", "still", "moment", "today", "anymore"))
-# "enable external auth", "external links": "external" qualifying something that is not the feature.
+# "enable external auth", "run the agents tests again": a feature word qualifying something else.
 _NOT_THE_FEATURE = frozenset(("auth", "authentication", "login", "sso", "link", "links", "url", "urls", "api",
                               "apis", "ip", "dns", "storage", "drive", "disk", "display", "monitor", "screen",
                               "keyboard", "dependency", "dependencies", "library", "libraries", "package",
-                              "packages", "users", "user", "contributors", "partners", "traffic", "network"))
+                              "packages", "users", "user", "contributors", "partners", "traffic", "network",
+                              "test", "tests", "file", "files", "folder", "dir", "directory", "config", "docs",
+                              "definition", "definitions", "spec", "specs", "registry", "sdk", "framework", "table"))
 # A status question asks about now; "what is external mode" asks what the feature is.
 _STATE_WORDS = frozenset(("on", "off", "now", "currently", "current", "active", "enabled", "disabled",
                           "running", "using", "used", "set", "right", "atm", "still", "answering",
@@ -355,9 +375,30 @@ def anchored(prompt, rules, action: str) -> bool:
         return any(_targets(c) for c in clauses) or not _SESSION_WORDS.isdisjoint(words) \
             or any(w.startswith(_FEATURE_STEMS) and not w.startswith("agent") for w in words)
     return any(_targets(c) for c in clauses) or any(
-        w.startswith(_FEATURE_STEMS) and not (w.startswith("ext") and words[i + 1:i + 2] and
-                                              words[i + 1] in _NOT_THE_FEATURE)
+        w.startswith(_FEATURE_STEMS) and not (words[i + 1:i + 2] and words[i + 1] in _NOT_THE_FEATURE)
         for i, w in enumerate(words))
+
+
+def commit_message(prompt) -> bool:
+    """"chore: disable external routing by default", "feat(router): ...": a commit message's
+    subject line, text for git rather than a request."""
+    return any(mark == ":" and text.split("(")[0] in _COMMIT_TYPES for text, mark, _line in prompt.pieces)
+
+
+def _shell_command(clauses: list) -> bool:
+    """"ollama pull qwen2.5", "docker run ... llama.cpp": a command line for a program, typed or
+    pasted, names models without asking to route anything."""
+    return any(c.words[:1] and c.words[0] in _PROGRAMS and c.words[1:2] and c.words[1] in _SUBCOMMANDS
+               for c in clauses)
+
+
+def _pasted_block(cleaned: str) -> bool:
+    """Is every quoted span a whole line (a fenced or indented block, a block quote, a comment)?
+    Then the learned reading, which never sees quoted material (learned.grams), may read the rest;
+    a quotation inside a line ("he said 'switch to gemini'") keeps it silent."""
+    from .guards import QUOTED
+
+    return all(line.strip() == QUOTED for line in cleaned.split("\n") if QUOTED in line)
 
 
 def names_vendor(prompt, rules) -> bool:
@@ -382,8 +423,20 @@ def _asks_capability(words: list) -> bool:
 
 
 def taken_back(prompt, rules) -> bool:
-    """"Enable external mode — just kidding", "..., scratch that": the command is withdrawn."""
-    return _says([w for c in _clauses(prompt, rules) for w in c.words], vocabulary(rules).takebacks)
+    """"Enable external mode — just kidding", "..., scratch that": the command is withdrawn. Not
+    "how do i turn it off? nvm, just turn it off": a take-back followed by a command of its own
+    withdraws the words before it, not the command."""
+    takebacks = vocabulary(rules).takebacks
+    clauses = _clauses(prompt, rules)
+    for k, clause in enumerate(clauses):
+        if _says(clause.words, takebacks):
+            tail = [t for c in clauses[k:] for t in c.tokens]
+            start = next(i for i, t in enumerate(tail) if t.word in takebacks)
+            rest = tail[start + 1:]
+            if not (any(t.classes & _COMMAND_VERBS for t in rest)
+                    and any(t.classes & {"T", "EXT", "CLAUDE", "ISON"} for t in rest)):
+                return True  # not "nvm, just turn it off"; "just kidding, keep going with the tests" is no command
+    return False
 
 
 def _target_end(words: list, lexicon) -> int:

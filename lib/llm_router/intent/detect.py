@@ -68,7 +68,7 @@ _KEYWORDS = ("external", "claude", "anthropic", "opus", "sonnet", "haiku", "copi
              "qwen", "deepseek", "mistral", "codestral", "kimi", "grok", "local", "model", "mode",
              "llm", "who", "offload", "extr", "xter", "ernal", "claud", "cluad", "calud", "gemn",
              "gmin", "copil", "copli", "routing", "answering", "responding", "provider", "backend", "vendor",
-             "agent", "o3", "o4", "o1", "handling", "router", "delegat", "outsourc")
+             "agent", "o3", "o4", "o1", "handling", "router", "delegat", "outsourc", "rout", "deleg", "offl", "plugin")
 _ARTICLES = frozenset(("the", "a", "an"))
 _MODALS = frozenset(("can", "could", "will", "would"))
 _WEAK_TAGS = frozenset(("bare", "status", "exact"))  # a bare name or a lone "external?" may simply not count
@@ -78,6 +78,9 @@ _LABELS = frozenset(("todo", "fixme", "test", "tests", "example", "examples", "i
                      "string", "case", "sample", "spec", "label", "quote", "transcript", "log", "error", "me",
                      "you", "user", "assistant", "bot", "human", "ai", "system", "customer", "fixture", "e.g",
                      "eg", "ex", "usage", "docs", "readme", "comment", "note"))
+_BULLETS = ("- ", "* ", "• ")
+# Labels of text that is not the user's own instruction, even as a list ("examples:⏎- switch to gemini").
+_OTHERS_TEXT = _LABELS - {"todo", "task", "note", "me", "q"}
 _WH = frozenset(("what", "why", "how", "who", "which", "when", "where", "whats", "what's", "why's", "how's",
                  "who's", "whos"))
 # "ask gemini to / what / how / why / whether ...": the request follows. Not "if" ("ask gemini if
@@ -115,6 +118,8 @@ def classify(text: str) -> dict:
     if not isinstance(text, str) or not text:
         return dict(_NONE)
     low = text[:MAX_CHARS + 1].lower()
+    if low[:1] == "/" and low.split(None, 1)[0] in ("/pa", "/llm-router:pa"):
+        return _literal(text[:MAX_CHARS]) or dict(_NONE)  # "/pa off": a slash command is read as one or not at all
     for word in _KEYWORDS:  # a plain loop: no generator to set up on the hook's commonest path
         if word in low:
             return _classify_relevant(text)
@@ -168,10 +173,12 @@ def _checked(prompt, rules, found: dict) -> dict:
 
 def _unmeant(prompt, rules) -> bool:
     """A command followed by its take-back ("..., just kidding", "... eh forget it") or by an
-    eye-roll ("sure, let's just send everything to gpt 🙄")."""
+    eye-roll ("sure, let's just send everything to gpt 🙄"), or a commit message's subject
+    ("chore: disable external routing by default")."""
     from . import cues
 
-    return len(prompt.pieces) > 1 and cues.taken_back(prompt, rules) or cues.eye_rolled(prompt)
+    return len(prompt.pieces) > 1 and cues.taken_back(prompt, rules) or cues.eye_rolled(prompt) \
+        or cues.commit_message(prompt)
 
 
 def _second_reading(prompt, rules) -> dict:
@@ -201,7 +208,7 @@ def _third_reading(prompt, rules, text: str) -> dict:
         return dict(_NONE)
     if action == "once" and probability < learned.OVERRULE and cues.asks_capability(prompt, rules):
         return dict(_NONE)  # "can copilot see my private repos?"
-    level = cues.guard_level(prompt, rules)
+    level = cues.guard_level(prompt, rules, action)
     if level == cues.HARD or level == cues.SOFT and probability < learned.OVERRULE:
         return dict(_NONE)
     if not cues.anchored(prompt, rules, action) and not (probability >= LEARNED and cues.names_vendor(prompt, rules)):
@@ -234,15 +241,21 @@ def _vendor_named(prompt, rules) -> str | None:
     return vendors.pop() if len(vendors) == 1 else None
 
 
-_LITERAL_ACTIONS = {"on": "enable", "off": "disable", "status": "status"}
+_LITERAL_ACTIONS = {"on": "enable", "off": "disable", "status": "status", "enable": "enable", "disable": "disable"}
 
 
 def _literal(text: str) -> dict | None:
-    """`/pa --external on|off|status`, the /pa command's own syntax, as the whole prompt."""
+    """`/pa --external on|off|status` (or its short form `/pa on|off|status`), the /pa command's
+    own syntax, as the whole prompt."""
     parts = text.strip().lower().replace("--external=", "--external ").split()
-    if (len(parts) == 3 and parts[0] in ("/pa", "/llm-router:pa") and parts[1] == "--external"
-            and parts[2] in _LITERAL_ACTIONS):
-        return _result(_LITERAL_ACTIONS[parts[2]], " ".join(parts), LITERAL)
+    if parts[:1] not in (["/pa"], ["/llm-router:pa"]):
+        return None
+    words = parts[2:] if parts[1:2] == ["--external"] else parts[1:]
+    action = _LITERAL_ACTIONS.get(words[0]) if words else None
+    if action and len(words) == 1:
+        return _result(action, " ".join(parts), LITERAL)
+    if action == "enable" and len(words) == 2 or words[1:2] == ["--prefer"] and len(words) == 3:
+        return _result(action, " ".join(parts), LITERAL, words[-1])  # "/pa on codex": its preset, too
     return None
 
 
@@ -674,13 +687,21 @@ def _cancelled(guarded: list, first: int, parts: list, action: str) -> bool:
             continue
         if part.guard and not (asked and after and part.guard in ("condition", "unsure")):
             return True
-        if i < first and part.mark == ":" and not part.covered and _introduces(part, i, parts, first):
+        if i < first and part.mark == ":" and not part.covered and _introduces(part, i, parts, first) \
+                and not _own_list(part, parts[first]):
             return True  # "my lead says: ...", "save claude tokens: ...": someone else's words, or unclear
         if (part.asked or part.rhetorical) and not part.polite and not part.tag and not part.alt \
                 and action != "once" and not (after and (asked and (part.tail or part.guess) or part.request
                                                           and part.line > parts[first].line)):
             return True
     return False
+
+
+def _own_list(lead: _Clause, command: _Clause) -> bool:
+    """"todo for now:⏎- disable external mode⏎- fix the flaky test": the user's own list of things
+    to do, the command one item on a line below; not "expected output:⏎- switch to gemini"."""
+    return (command.line > lead.line and command.text.startswith(_BULLETS)
+            and _OTHERS_TEXT.isdisjoint(lead.text.split()) and not any("SPEECH" in t.classes for t in lead.tokens))
 
 
 def _introduces(part: _Clause, i: int, parts: list, first: int) -> bool:

@@ -26,11 +26,14 @@ _model = None
 
 
 def grams(text: str) -> tuple:
-    """The prompt's features in two blocks, as UTF-8 bytes: byte n-grams of each word padded with
+    """The prompt's features in two blocks, as UTF-8 bytes, after quoted material and code are
+    replaced by guards.QUOTED: byte n-grams of each word padded with
     spaces (as scikit-learn's "char_wb"), and its words and word pairs. Each block is normalised
     on its own, so a prompt's few words weigh as much as its many n-grams."""
+    from .guards import strip_quoted
+
     chars: list = []
-    words = text.lower().split()
+    words = strip_quoted(text).lower().split()  # the model never reads quoted material or code
     for word in words:
         padded = b" " + word.encode("utf-8", "surrogatepass") + b" "
         for size in CHAR_SIZES:
