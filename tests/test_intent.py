@@ -21,10 +21,10 @@ FRESH = [DATA / f"intent_fresh_{n}.jsonl" for n in range(1, 16)]
 # Written blind, mostly hard negatives, to try the second reading's guards (tuned on: 2 false
 # toggles fixed); held to precision.
 PROBE = DATA / "intent_probe.jsonl"
-# Batches 16-19: each scored once before any change for it (docs/intent-eval.md has that first pass,
+# Batches 16-21: each scored once before any change for it (docs/intent-eval.md has that first pass,
 # below the targets); since then the learned model was trained on them and their false toggles fixed,
 # but some of their recall is still under the targets: held to precision only.
-UNTUNED = [DATA / f"intent_fresh_{n}.jsonl" for n in (16, 17, 18, 19)]
+UNTUNED = [DATA / f"intent_fresh_{n}.jsonl" for n in (16, 17, 18, 19, 20, 21)]
 TOPIC_WORDS = ("external", "claude", "anthropic", "copilot", "codex", "gemini", "glm", "opencode",
                "openrouter", "ollama", "mode", "switch", "/pa", "opus")
 
@@ -705,6 +705,28 @@ def test_pa_short_forms_are_read_literally(typed, action, vendor):
     """A /pa prompt is the command's own syntax or nothing: its request is the command's to answer."""
     found = detect.classify(typed)
     assert (found["action"], found["vendor"]) == (action, vendor)
+
+
+@pytest.mark.parametrize("text, action", [
+    ("switch off /pa", "disable"),                                  # the command's name in a sentence
+    ("what's /pa set to rn?", "status"),
+    ("how do i turn off the external thing? nvm just turn it off", "disable"),  # take-back, then a command
+    ("TODO for now:\n- disable external mode\n- fix the flaky test in payments", "disable"),  # own list
+])
+def test_batch_18_to_21_kinds(text, action):
+    assert detect.classify(text)["action"] == action
+
+
+@pytest.mark.parametrize("text", [
+    "cd /path/to/repo and switch branches",                          # "/pa" only as a path's start
+    "expected output:\n- switch to gemini\n- go back to claude",    # a list of someone else's text
+    "commit this:\n\nchore: disable external routing by default",  # a commit subject
+    "ollama pull qwen2.5",                                          # a command line
+    "Enable external mode — just kidding, keep going with the tests.",
+    "is there a way to make external mode the default for every new session?",
+])
+def test_batch_18_to_21_guards(text):
+    assert detect.classify(text)["action"] == "none"
 
 
 def test_the_learned_reading_never_reads_quoted_material():

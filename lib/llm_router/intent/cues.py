@@ -288,12 +288,15 @@ def guard_level(prompt, rules, action: str | None = None) -> int:
     if action == "status":  # "is offloading active? and if so, which vendor?": the condition is the question's
         for follow_up in (" if so ", " if yes ", " if it is ", " if not "):
             unhedged = unhedged.replace(follow_up, " ")
+    conditional = _says(unhedged.split(), vocab.conditions)
     if taken_back(prompt, rules) or _shell_command(clauses) or commit_message(prompt) \
-            or _says(unhedged.split(), vocab.conditions) \
+            or conditional and action != "status" \
             or _past(words, vocab) or _says(words, _OWN_PLANS) or _says(words, vocab.musings) \
             or eye_rolled(prompt):
         return HARD  # the model cannot read tense: "yesterday I switched to gemini", "then I'll switch";
         # nor a question asked "just curious", a vow ("..., I swear"), or an eye-roll
+    if conditional:
+        return SOFT  # "i cant tell if its on. is external on??": a question changes nothing, so only sure
     if any(w in _OWN_THINGS and i and words[i - 1] in ("our", "my", "their", "the", "agents")
            for i, w in enumerate(words)):
         return HARD  # "what model is our app using", "put codex on the agents team": their own software
@@ -320,7 +323,8 @@ _OUTSIDE = frozenset(("outside", "other", "another", "external", "ext", "third-p
 # Words that name the feature or what it moves, for a learned enable or disable ("turn the router
 # back on", "stop outsourcing the subagents"); "go back to normal mode" names none (vim has one).
 _FEATURE_STEMS = ("rout", "delegat", "offload", "outsourc", "plugin", "llm-router", "extern", "ext",
-                  "agent", "subagent", "vendor", "provider", "backend", "model", "byom")
+                  "agent", "subagent", "vendor", "provider", "backend", "model", "byom", "/pa")
+_YOURSELF = frozenset(("yourself", "urself", "yourselves"))
 _COMMIT_TYPES = frozenset(("chore", "feat", "fix", "docs", "refactor", "perf", "ci", "build", "style", "test",
                            "revert"))
 _PROGRAMS = frozenset(("ollama", "docker", "podman", "git", "npm", "npx", "pip", "pipx", "uv", "kubectl", "helm",
@@ -374,6 +378,8 @@ def anchored(prompt, rules, action: str) -> bool:
             return False
         return any(_targets(c) for c in clauses) or not _SESSION_WORDS.isdisjoint(words) \
             or any(w.startswith(_FEATURE_STEMS) and not w.startswith("agent") for w in words)
+    if action == "disable" and not _YOURSELF.isdisjoint(words):
+        return True  # "go back to doing it yourself pls"
     return any(_targets(c) for c in clauses) or any(
         w.startswith(_FEATURE_STEMS) and not (words[i + 1:i + 2] and words[i + 1] in _NOT_THE_FEATURE)
         for i, w in enumerate(words))

@@ -68,7 +68,7 @@ _KEYWORDS = ("external", "claude", "anthropic", "opus", "sonnet", "haiku", "copi
              "qwen", "deepseek", "mistral", "codestral", "kimi", "grok", "local", "model", "mode",
              "llm", "who", "offload", "extr", "xter", "ernal", "claud", "cluad", "calud", "gemn",
              "gmin", "copil", "copli", "routing", "answering", "responding", "provider", "backend", "vendor",
-             "agent", "o3", "o4", "o1", "handling", "router", "delegat", "outsourc", "rout", "deleg", "offl", "plugin")
+             "agent", "o3", "o4", "o1", "handling", "router", "delegat", "outsourc", "rout", "deleg", "offl", "plugin", "/pa")
 _ARTICLES = frozenset(("the", "a", "an"))
 _MODALS = frozenset(("can", "could", "will", "would"))
 _WEAK_TAGS = frozenset(("bare", "status", "exact"))  # a bare name or a lone "external?" may simply not count
@@ -199,13 +199,12 @@ def _third_reading(prompt, rules, text: str) -> dict:
     second reading's guards let through."""
     from . import cues, learned
 
-    if any(part.tag and part.tag not in _WEAK_TAGS for part in prompt.parts) or len(prompt.cleaned.split()) < 2 \
-            or any("\ud800" <= ch <= "\udfff" for ch in prompt.cleaned):
-        return dict(_NONE)  # the grammar read a frame and chose to ask ("the agents run on codex"); one
-        # word; bytes that were not text. A bare name ("external: false") is left to the model.
+    framed = {part.tag for part in prompt.parts if part.tag and part.tag not in _WEAK_TAGS}
+    if "wish" in framed or len(prompt.cleaned.split()) < 2 or any("\ud800" <= ch <= "\udfff" for ch in prompt.cleaned):
+        return dict(_NONE)  # a statement ("the agents run on codex"); one word; bytes that were not text
     action, probability = learned.predict(text)  # first: most work prompts end here, before the guards
-    if action not in ACTIONS or probability < learned.THRESHOLD:
-        return dict(_NONE)
+    if action not in ACTIONS or probability < (learned.SURE if framed else learned.THRESHOLD):
+        return dict(_NONE)  # a frame the grammar read and chose to ask about needs a sure model
     if action == "once" and probability < learned.OVERRULE and cues.asks_capability(prompt, rules):
         return dict(_NONE)  # "can copilot see my private repos?"
     level = cues.guard_level(prompt, rules, action)
