@@ -235,6 +235,7 @@ def test_pa_line_acts_on_the_stashed_arguments_in_the_hooks_data_dir(tmp_path):
 
 @pytest.mark.parametrize("typed, enabled, prefer", [
     ("on", True, None), ("off", False, None), ("on codex", True, "codex"), ("enable", True, None),
+    ("?", False, None), ("on, vendor codex, model gpt-5-codex", True, "codex"),  # settings typed as settings
 ])
 def test_pa_short_forms_switch_the_mode_instead_of_asking_a_model(tmp_path, typed, enabled, prefer):
     """"/pa off" is what users type for "/pa --external off": never a one-word request to a model."""

@@ -24,7 +24,7 @@ PROBE = DATA / "intent_probe.jsonl"
 # Batches 16-21: each scored once before any change for it (docs/intent-eval.md has that first pass,
 # below the targets); since then the learned model was trained on them and their false toggles fixed,
 # but some of their recall is still under the targets: held to precision only.
-UNTUNED = [DATA / f"intent_fresh_{n}.jsonl" for n in (16, 17, 18, 19, 20, 21)]
+UNTUNED = [DATA / f"intent_fresh_{n}.jsonl" for n in (16, 17, 18, 19, 20, 21, 22, 23)]
 TOPIC_WORDS = ("external", "claude", "anthropic", "copilot", "codex", "gemini", "glm", "opencode",
                "openrouter", "ollama", "mode", "switch", "/pa", "opus")
 
@@ -726,6 +726,45 @@ def test_batch_18_to_21_kinds(text, action):
     "is there a way to make external mode the default for every new session?",
 ])
 def test_batch_18_to_21_guards(text):
+    assert detect.classify(text)["action"] == "none"
+
+
+@pytest.mark.parametrize("typed, action, vendor", [
+    ("external=off", "disable", None), ("routing: ?", "status", None), ("/pa ?", "status", None),
+    ("mode: external\nvendor: copilot", "enable", "copilot"), ("mode: claude\nexternal: off", "disable", None),
+    ("pa off — done with the experiment", "disable", None), ("pa on", "enable", None),
+    ("/pa on, vendor codex, model gpt-5-codex", "enable", "codex"),
+    ("Routing on, vendor=openrouter, model=llama-3.3-70b", "enable", "openrouter"),
+    ("model: gpt-5", "none", None), ("mode: dark", "none", None), ("pa on the fridge", "none", None),
+    ("external: maybe", "none", None), ("mode: external\nexternal: off", "none", None),  # two that disagree
+])
+def test_settings_typed_as_settings(typed, action, vendor):
+    """Batch 22-23's key:value and bare "pa on" forms: the whole prompt is settings, or nothing."""
+    found = detect.classify(typed)
+    assert (found["action"], found["vendor"]) == (action, vendor)
+
+
+@pytest.mark.parametrize("text, action", [
+    ("is the other AI thing still on? i can't tell", "status"),            # a vague name for the feature
+    ("can u turn the other ai off? it keeps breaking my css", "disable"),
+    ("just this once, can you ask the google one what it thinks of my README? don't switch anything", "once"),
+    ("let copilot handle only the next prompt: scaffold a NestJS module", "once"),
+    ("get gpt-5's take on this schema, but keep claude for everything else", "once"),  # claude keeps the rest
+    ("Please ask once the kimi model to review my Dockerfile", "once"),     # "once the" after its verb
+    ("who's got the agents right now", "status"),
+])
+def test_batch_22_23_kinds(text, action):
+    assert detect.classify(text)["action"] == action
+
+
+@pytest.mark.parametrize("text", [
+    "Is it possible to use kimi with llm-router or only the big vendors?",  # what it can do
+    "is codex still maintained by openai or did they deprecate it?",        # a fact about the vendor
+    "once the kimi model is configured, use it for the agents",            # a real condition
+    "yesterday i turned on the router, it was fun",                        # the past, no request after it
+    "sure, let's just send everything to gpt and call it a day \U0001f644",  # the eye-roll trails the words
+])
+def test_batch_22_23_guards(text):
     assert detect.classify(text)["action"] == "none"
 
 

@@ -84,7 +84,22 @@ def _dispatch(text: str) -> None:
     if words[:1] in (["--help"], ["-h"]) or not text:
         print(USAGE)
         return None
+    setting = _setting(text)
+    if setting:
+        return _external(setting)
     return _answer(text, one_shot=_asks_for_once(text))
+
+
+def _setting(text: str) -> list[str] | None:
+    """"/pa ?", "/pa on, vendor codex": settings typed as settings, read as the prompt hook read
+    them (intent/settings_form.py), never sent to a model as a one-word request."""
+    from ..intent import detect
+
+    found = detect._settings("/pa " + text)
+    if not found:
+        return None
+    word = {"enable": "on", "disable": "off", "status": "status"}[found["action"]]
+    return [word, "--prefer", found["vendor"]] if found["vendor"] else [word]
 
 
 def _split(text: str) -> list[str]:

@@ -80,7 +80,8 @@ _CODE_MARKS = ("_", "(", ")", "=", "/", "{", "}", "[", "]", "$", "<", ">", "@", 
 _MODE_WORDS = (["mode"], ["thing"], ["stuff"], ["routing"], ["setting"])
 _AFTER_MODE = frozenset(("on", "off", "again", "please", "pls", "plz", "now", "for", "and", "then", "back",
                          "thanks", "status"))
-_CONTRASTS = (" not ", " instead ", " rather ", " than ", " back ", " from ", " no more ", " stop ", " off ")
+_CONTRASTS = (" not ", " instead ", " rather ", " than ", " back ", " from ", " no more ", " stop ", " off ", " rest ",
+              " else ", " only ", " keep ")
 
 
 class Vocabulary:
@@ -270,7 +271,9 @@ def guard_level(prompt, rules, action: str | None = None) -> int:
     alone or read otherwise. HARD: never, for quoted material, more than eight pieces, a
     condition, a take-back, irony, the past, the user's own plans ("then I'll switch ..."),
     their own software ("our app"), or someone else's words ("my lead said ..."; not "like I
-    asked"): a bag of n-grams cannot tell tense or whose words these are. SOFT: only when the
+    asked", "what gemini says"): a bag of n-grams cannot tell tense or whose words these are. A
+    condition or the past before a polite request of its own ("..., could you turn it off?") and
+    "my code" / "the team" are only SOFT. SOFT: only when the
     model is sure (learned.OVERRULE), for this reading's wider guards, single words the model
     has seen in requests as well as in hard negatives: a negation ("no other vendors"), advice
     ("bad answers"), an aside, doubt, code on a one-line prompt, both sides named with no
@@ -288,28 +291,37 @@ def guard_level(prompt, rules, action: str | None = None) -> int:
     if action == "status":  # "is offloading active? and if so, which vendor?": the condition is the question's
         for follow_up in (" if so ", " if yes ", " if it is ", " if not "):
             unhedged = unhedged.replace(follow_up, " ")
+        if any("UNSURE" in t.classes for c in clauses for t in c.tokens):
+            unhedged = unhedged.replace(" if ", " ")  # "i forgot if i turned it on": the doubt is the question
     conditional = _says(unhedged.split(), vocab.conditions)
+    if conditional and _asked_after(clauses, lambda c: _says(c.words, vocab.conditions)):
+        conditional = None  # "sorry if this is a weird way to ask, but can you turn on ...": only a sure model
+    past = _past(words, vocab)
+    if past and (action == "status" or _asked_after(clauses, lambda c: _past(c.words, vocab))):
+        past, conditional = False, None  # "did you turn it on?"; "i turned it on by accident, could you turn it off?"
     if taken_back(prompt, rules) or _shell_command(clauses) or commit_message(prompt) \
             or conditional and action != "status" \
-            or _past(words, vocab) or _says(words, _OWN_PLANS) or _says(words, vocab.musings) \
+            or past or _says(words, _OWN_PLANS) or _says(words, vocab.musings) \
             or eye_rolled(prompt):
         return HARD  # the model cannot read tense: "yesterday I switched to gemini", "then I'll switch";
         # nor a question asked "just curious", a vow ("..., I swear"), or an eye-roll
-    if conditional:
+    if conditional is not False:
         return SOFT  # "i cant tell if its on. is external on??": a question changes nothing, so only sure
-    if any(w in _OWN_THINGS and i and words[i - 1] in ("our", "my", "their", "the", "agents")
-           for i, w in enumerate(words)):
-        return HARD  # "what model is our app using", "put codex on the agents team": their own software
+    # "what model is our app using", "put codex on the agents team": their own software; "my
+    # code", "the team" only unless the model is sure ("stop the plugin from sending my code elsewhere")
+    owners = [words[i - 1] for i, w in enumerate(words) if w in _OWN_THINGS and i]
+    if any(owner in ("our", "their", "agents") for owner in owners):
+        return HARD
+    own = any(owner in ("my", "the") for owner in owners)
     for clause in clauses:
         for i, token in enumerate(clause.tokens):
-            if "IRONY" in token.classes or "SPEECH" in token.classes and (
-                    i == 0 or clause.tokens[i - 1].word not in ("i", "you", "u", "we")) \
-                    and not (i > 1 and clause.tokens[i - 2].word == "what"):
-                return HARD  # not "see what it says": asking for a model's answer
+            if "IRONY" in token.classes or "SPEECH" in token.classes and not _asks_for_words(clause.tokens, i):
+                return HARD  # someone's words ("my lead said ..."), not a model's answer asked for
     sides = {side for c in clauses for _i, side, _v in _targets(c)}
     scoped = " " + " ".join(t.word for c in clauses for t in c.tokens) + " "  # without "from now on"
-    if "\n" not in cleaned and _code_marks(cleaned, rules.lexicon) \
-            or any(_negated(c.tokens) for c in clauses) \
+    if own or action in ("enable", "disable") and _bare_question(cleaned, clauses) \
+            or "\n" not in cleaned and _code_marks(cleaned, rules.lexicon) \
+            or any(_negated(c.tokens) and not (action == "once" and _keeps_mode(c.words, vocab)) for c in clauses) \
             or len(sides) > 1 and not any(word in scoped for word in _CONTRASTS) \
             or _guarded(words, joined, clauses, vocab):
         return SOFT
@@ -374,15 +386,23 @@ def anchored(prompt, rules, action: str) -> bool:
     if action == "status":
         if words[:2] in (["what", "is"], ["what's"], ["whats"]) and _STATE_WORDS.isdisjoint(words):
             return False
-        if _asks_capability(words):
-            return False
+        if _asks_capability(words) or not _VENDOR_FACTS.isdisjoint(words):
+            return False  # "is codex still maintained?": a fact about the vendor, not this session
         return any(_targets(c) for c in clauses) or not _SESSION_WORDS.isdisjoint(words) \
-            or any(w.startswith(_FEATURE_STEMS) and not w.startswith("agent") for w in words)
+            or any(w.startswith(_FEATURE_STEMS) and not w.startswith("agent") for w in words) \
+            or _asks_who_now(words)
     if action == "disable" and not _YOURSELF.isdisjoint(words):
         return True  # "go back to doing it yourself pls"
     return any(_targets(c) for c in clauses) or any(
         w.startswith(_FEATURE_STEMS) and not (words[i + 1:i + 2] and words[i + 1] in _NOT_THE_FEATURE)
         for i, w in enumerate(words))
+
+
+def _asks_who_now(words: list) -> bool:
+    """"who's got the agents right now?": who does the agents' work at the moment, not "which
+    agents are active"."""
+    return words[:1] in (["who"], ["who's"], ["whos"]) and not _NOW.isdisjoint(words) \
+        and any(w.startswith(("agent", "subagent", "helper")) for w in words)
 
 
 def commit_message(prompt) -> bool:
@@ -412,12 +432,42 @@ def names_vendor(prompt, rules) -> bool:
     return any(t.vendor for c in _clauses(prompt, rules) for t in c.tokens)
 
 
+def _asks_for_words(tokens: list, i: int) -> bool:
+    """The speech verb at i is the words asked of a model or the user's own: "see what the google
+    thing says", "gpt writes the dockerfile", "like I said"."""
+    before = tokens[i - 1] if i else None
+    if before is None:
+        return False
+    return before.word in ("i", "you", "u", "we") or bool(before.vendor) or "EXT" in before.classes \
+        or any(t.word == "what" for t in tokens[max(0, i - 5):i])
+
+
 def eye_rolled(prompt) -> bool:
-    return any(mark in prompt.cleaned for mark in _IRONY_MARKS)
+    """An eye-roll after the words it mocks ("sure, send everything to gpt 🙄"); not one about
+    something else, with the request after it ("the deepseek output broke the build 🙄 turn off
+    the router please")."""
+    cleaned = prompt.cleaned
+    for mark in _IRONY_MARKS:
+        at = cleaned.rfind(mark)
+        if at >= 0 and len(cleaned[at + len(mark):].split()) < 3:
+            return True
+    return False
 
 
-def asks_capability(prompt, rules) -> bool:
-    return _asks_capability([w for c in _clauses(prompt, rules) for w in c.words])
+def asks_capability(prompt, rules, action: str = "status") -> bool:
+    """For a status or one-off verdict, any capability word; for an enable or disable, only "is it
+    possible to ...?" (not "would it be possible to ...", a polite request), without a "now" or a
+    "thanks"."""
+    words = [w for c in _clauses(prompt, rules) for w in c.words]
+    if action in ("enable", "disable"):
+        return any(w == "possible" and words[i - 2:i] in (["is", "it"], ["is", "this"], ["it", "is"])
+                   for i, w in enumerate(words)) and _NOW.isdisjoint(words) and _THANKS.isdisjoint(words)
+    return _asks_capability(words) or action == "status" and not _VENDOR_FACTS.isdisjoint(words)
+
+
+_VENDOR_FACTS = frozenset(("maintained", "deprecated", "deprecate", "discontinued", "released", "free",
+                           "licensed", "license", "open-source", "opensource", "sunset", "acquired"))
+_THANKS = frozenset(("please", "pls", "plz", "thanks", "thank", "thx", "ty"))
 
 
 def _asks_capability(words: list) -> bool:
@@ -533,7 +583,14 @@ def _unhedged(joined: str, clauses: list) -> str:
                 joined = joined.replace(f" {token.word} ", " ")
     for index in _asked_if(clauses):
         joined = joined.replace(f" {index} if ", f" {index} ")
+    for clause in clauses:  # "ask once the kimi model ...": a one-off after its verb, not "once the tests pass"
+        for before, token in zip(clause.tokens, clause.tokens[1:]):
+            if token.word.startswith("once") and before.classes & _ONE_OFF_VERBS:
+                joined = joined.replace(f" {before.word} once ", f" {before.word} ")
     return joined
+
+
+_ONE_OFF_VERBS = frozenset(("ASK", "SEND", "USE", "LET", "WORK"))
 
 
 def _asked_if(clauses: list) -> list:
@@ -550,6 +607,28 @@ def _asked_if(clauses: list) -> list:
 def _opinion(words: list, i: int) -> bool:
     """"what gemini says", "what does codex think": the model's own answer is asked for."""
     return words[i] in ("says", "say", "thinks", "think") and "what" in words[max(0, i - 4):i]
+
+
+def _asked_after(clauses: list, guarded) -> bool:
+    """A polite request ("could you ...", "can we ...") in a clause after the first guarded one:
+    the guard was the story, the request is new ("i turned it on by accident yesterday, could you
+    turn it off?"), unlike "can you turn it on if the tests pass"."""
+    first = next((k for k, clause in enumerate(clauses) if guarded(clause)), None)
+    return first is not None and any(
+        clause.tokens and "POLITE" in clause.tokens[0].classes and not guarded(clause)
+        for clause in clauses[first + 1:])
+
+
+def _bare_question(cleaned: str, clauses: list) -> bool:
+    """"use codex from now on? hmm": a command asked as a question, with no polite form to make it
+    a request ("can we ...?"), may be a thought rather than a decision."""
+    return "?" in cleaned and not any("POLITE" in t.classes for c in clauses for t in c.tokens)
+
+
+def _keeps_mode(words: list, vocab: Vocabulary) -> bool:
+    """"not switching", "don't switch anything", "not for the whole session": the negation says
+    the mode stays, which is what a one-off request means."""
+    return any(w in vocab.keep or w in ("switching", "changing", "session", "whole", "mode") for w in words)
 
 
 def _past(words: list, vocab: Vocabulary) -> bool:
@@ -584,6 +663,8 @@ def _one_off(words: list, vocab: Vocabulary) -> bool:
             return True
         if word == "one" and after in ("time", "shot", "off"):
             return True
+        if word in ("only", "just") and "next" in words[i + 1:i + 3] and not vocab.this_nouns.isdisjoint(words[i + 2:i + 4]):
+            return True  # "let copilot handle only the next prompt"
         if word == "leave" and "mode" in words[i + 1:i + 3]:
             return True  # "ask gpt-5 one time about this", "leave the mode as is"
         if word == "then" and after == "back" or word == "this" and after == "one" and i + 2 < len(words):

@@ -68,7 +68,8 @@ _KEYWORDS = ("external", "claude", "anthropic", "opus", "sonnet", "haiku", "copi
              "qwen", "deepseek", "mistral", "codestral", "kimi", "grok", "local", "model", "mode",
              "llm", "who", "offload", "extr", "xter", "ernal", "claud", "cluad", "calud", "gemn",
              "gmin", "copil", "copli", "routing", "answering", "responding", "provider", "backend", "vendor",
-             "agent", "o3", "o4", "o1", "handling", "router", "delegat", "outsourc", "rout", "deleg", "offl", "plugin", "/pa")
+             "agent", "o3", "o4", "o1", "handling", "router", "delegat", "outsourc", "rout", "deleg", "offl", "plugin", "/pa",
+             "google", "other ai", "another ai", "different ai", "outside ai")
 _ARTICLES = frozenset(("the", "a", "an"))
 _MODALS = frozenset(("can", "could", "will", "would"))
 _WEAK_TAGS = frozenset(("bare", "status", "exact"))  # a bare name or a lone "external?" may simply not count
@@ -119,12 +120,13 @@ def classify(text: str) -> dict:
         return dict(_NONE)
     low = text[:MAX_CHARS + 1].lower()
     if low[:1] == "/" and low.split(None, 1)[0] in ("/pa", "/llm-router:pa"):
-        return _literal(text[:MAX_CHARS]) or dict(_NONE)  # "/pa off": a slash command is read as one or not at all
+        return _literal(text[:MAX_CHARS]) or _settings(text[:MAX_CHARS]) or dict(_NONE)  # read as one or not at all
     for word in _KEYWORDS:  # a plain loop: no generator to set up on the hook's commonest path
         if word in low:
             return _classify_relevant(text)
-    if "ext" in low and "ext" in low.replace(".", " ").replace(",", " ").replace("?", " ").split():
-        return _classify_relevant(text)  # "ext off", "is ext on?": the short form, as a word only
+    if "ext" in low and "ext" in low.replace(".", " ").replace(",", " ").replace("?", " ").split() \
+            or low[:3] == "pa ":
+        return _classify_relevant(text)  # "ext off", "is ext on?", "pa on": the short forms, as words only
     return dict(_NONE)
 
 
@@ -133,7 +135,7 @@ def _result(action: str, trigger: str | None, confidence: float, vendor: str | N
 
 
 def _classify_relevant(text: str) -> dict:
-    literal = _literal(text[:MAX_CHARS])
+    literal = _literal(text[:MAX_CHARS]) or _settings(text[:MAX_CHARS])
     if literal:
         return literal
     rules = compiled_rules()
@@ -145,7 +147,10 @@ def _classify_relevant(text: str) -> dict:
             if found["action"] == "none":
                 return _third_reading(prompt, rules, text)
         elif found["action"] in ("enable", "disable"):
-            found = _checked(prompt, rules, found)
+            if found["action"] == "disable" and _REST & set(prompt.cleaned.split()):
+                found = _rest_on_claude(prompt, rules, text, found)
+            if found["action"] != "once":
+                found = _checked(prompt, rules, found)
         elif _unmeant(prompt, rules):
             return dict(_NONE)  # "ask gpt this one, eh forget it, you answer: ..."
         return _overruled(prompt, rules, text, found) if found["action"] != "none" else found
@@ -171,6 +176,21 @@ def _checked(prompt, rules, found: dict) -> dict:
     return found
 
 
+_REST = {"else", "rest", "else.", "rest."}
+
+
+def _rest_on_claude(prompt, rules, text: str, found: dict) -> dict:
+    """"get gpt-5's take on this schema, but keep claude for everything else": the Claude clause
+    is the rest of the work, the request is a one-off, when the model is sure of it."""
+    from . import cues, learned
+
+    action, probability = learned.predict(text)
+    if action == "once" and probability >= learned.SURE and cues.names_vendor(prompt, rules) \
+            and cues.guard_level(prompt, rules, action) != cues.HARD:
+        return _result("once", " ".join(text.split())[:120], LEARNED, _vendor_named(prompt, rules))
+    return found
+
+
 def _unmeant(prompt, rules) -> bool:
     """A command followed by its take-back ("..., just kidding", "... eh forget it") or by an
     eye-roll ("sure, let's just send everything to gpt 🙄"), or a commit message's subject
@@ -189,8 +209,8 @@ def _second_reading(prompt, rules) -> dict:
     if found is None:
         return dict(_NONE)
     action, clause, vendor = found
-    if action == "status" and cues.asks_capability(prompt, rules):
-        return dict(_NONE)  # "which models can the subagents run on?": what it can do, not what it does
+    if action != "once" and cues.asks_capability(prompt, rules, action):
+        return dict(_NONE)  # "which models can the subagents run on?", "is it possible to use kimi?": what it can do
     return _result(action, clause, CUE, vendor)
 
 
@@ -256,6 +276,15 @@ def _literal(text: str) -> dict | None:
     if action == "enable" and len(words) == 2 or words[1:2] == ["--prefer"] and len(words) == 3:
         return _result(action, " ".join(parts), LITERAL, words[-1])  # "/pa on codex": its preset, too
     return None
+
+
+def _settings(text: str) -> dict | None:
+    """"external=off", "routing: ?", "mode: external⏎vendor: copilot": settings_form.py."""
+    from . import settings_form
+
+    lexicon = compiled_rules().lexicon
+    found = settings_form.read(text, lambda value: next((t.vendor for t in lexicon.tokens([value]) if t.vendor), None))
+    return _result(found[0], " ".join(text.split())[:120], EXACT, found[1]) if found else None
 
 
 # ---- reading a prompt ---------------------------------------------------------------------------

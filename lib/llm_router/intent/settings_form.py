@@ -1,0 +1,67 @@
+"""Settings typed as settings: "external=off", "routing: ?", "mode: external⏎vendor: copilot",
+"pa off — done with the experiment", "/pa on, vendor codex, model gpt-5-codex".
+
+The whole prompt (up to a reason after a dash) must be one to four `key value` pairs, `key:
+value` or `key=value`, separated by lines, commas or semicolons; anything else is left to the
+grammar. The keys and values are the plugin's own syntax, so they live here, not in the
+registry's vocabulary. Standard library only: the UserPromptSubmit hook reads this.
+"""
+
+# key -> what it sets
+_KEYS = {"/pa": "switch", "/llm-router:pa": "switch", "pa": "switch", "--external": "switch",
+         "external": "switch", "external mode": "switch", "ext": "switch", "ext mode": "switch",
+         "external routing": "switch", "routing": "switch", "router": "switch", "llm-router": "switch",
+         "offloading": "switch", "delegation": "switch", "external models": "switch",
+         "mode": "mode", "vendor": "vendor", "provider": "vendor", "prefer": "vendor",
+         "--prefer": "vendor", "backend": "vendor", "model": "model"}
+_SWITCH = {"on": "enable", "true": "enable", "yes": "enable", "enabled": "enable", "enable": "enable",
+           "1": "enable", "off": "disable", "false": "disable", "no": "disable", "disabled": "disable",
+           "disable": "disable", "0": "disable", "?": "status", "??": "status", "status": "status"}
+_MODE = {"external": "enable", "ext": "enable", "claude": "disable", "anthropic": "disable",
+         "normal": "disable", "default": "disable", "?": "status", "??": "status"}
+_DASHES = (" — ", " – ", " -- ", " - ")
+MAX_PAIRS = 4
+
+
+def read(text: str, vendor_of) -> tuple | None:
+    """(action, vendor or None) when the prompt is settings and they agree, else None.
+    vendor_of(word) names the vendor a value means (the registry's vendors), or None."""
+    head = text.strip().lower()
+    for dash in _DASHES:  # "pa off — done with the experiment": the reason is no setting
+        head = head.split(dash, 1)[0]
+    segments = [s.strip() for line in head.split("\n") for part in line.split(",") for s in part.split(";")]
+    segments = [s for s in segments if s]
+    if not segments or len(segments) > MAX_PAIRS:
+        return None
+    actions, named, modelled = set(), [], []
+    for segment in segments:
+        pair = _pair(segment)
+        if pair is None:
+            return None
+        kind, value = _KEYS[pair[0]], pair[1]
+        if kind in ("vendor", "model"):
+            (named if kind == "vendor" else modelled).append(vendor_of(value))
+            continue
+        action = (_MODE if kind == "mode" else _SWITCH).get(value)
+        if action is None:
+            return None
+        actions.add(action)
+    if len(actions) != 1:
+        return None  # no switch at all ("model: gpt-5"), or two that disagree
+    action = actions.pop()
+    vendors = {v for v in (named or modelled) if v}
+    return action, vendors.pop() if action == "enable" and len(vendors) == 1 else None
+
+
+def _pair(segment: str) -> tuple | None:
+    """("key", "value") for "key: value", "key=value" or "key value"; the longest key wins."""
+    for key in sorted(_KEYS, key=len, reverse=True):
+        if not segment.startswith(key):
+            continue
+        rest = segment[len(key):]
+        if rest[:1] not in (":", "=", " "):
+            continue
+        value = rest.lstrip(" :=").strip().rstrip(".!")
+        if value and " " not in value:
+            return key, value
+    return None
