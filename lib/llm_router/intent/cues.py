@@ -707,8 +707,11 @@ def _code_marks(line: str, lexicon) -> bool:
     for word in line.split():
         word = word.strip(".,;:!?()[]'\"")
         word = word[:-2] if word.endswith("'s") else word  # "z.ai's glm-4.6"
-        if word in _SHORTHANDS or word in lexicon.vocabulary or lexicon.versioned(word):
+        if word in _SHORTHANDS or word in lexicon.vocabulary or lexicon.versioned(word) or word in ("/pa", "→"):
             continue
+        if word.count("/") == 1 and "/" not in (word[0], word[-1]) and lexicon.versioned(word.partition("/")[0]) \
+                or word.partition("/")[0] in lexicon.vocabulary and "/" not in word.partition("/")[2]:
+            continue  # "openrouter/llama-3.3", "codex/gpt-5.2": a model id, vendor first
         if any(mark in word for mark in _CODE_MARKS):
             return True
         if "." in word.strip(".") and any(ch.isalpha() for ch in word.rpartition(".")[2]):

@@ -118,6 +118,8 @@ class Lexicon:
                 out.append(word)
             elif word.endswith("'s") and word[:-2] in self.vocabulary:
                 out.append(word[:-2])
+            elif word.count("/") == 1 and word.partition("/")[0] in self.targets and word.partition("/")[2]:
+                out.append(word.partition("/")[0])  # "openrouter/llama-3.3": a model id names its vendor first
             elif "-" in word and word.split("-", 1)[0] in self.vocabulary:
                 head, _, rest = word.partition("-")
                 out.extend([head, rest] if rest in ("only", "mode", "model", "models") else [word])

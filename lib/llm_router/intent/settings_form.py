@@ -13,7 +13,8 @@ _KEYS = {"/pa": "switch", "/llm-router:pa": "switch", "pa": "switch", "--externa
          "external routing": "switch", "routing": "switch", "router": "switch", "llm-router": "switch",
          "offloading": "switch", "delegation": "switch", "external models": "switch",
          "mode": "mode", "vendor": "vendor", "provider": "vendor", "prefer": "vendor",
-         "--prefer": "vendor", "backend": "vendor", "model": "model"}
+         "--prefer": "vendor", "backend": "vendor", "model": "model", "scope": "scope"}
+_THANKS = ("thx", "thanks", "pls", "please", "plz", "ty", "cheers")
 _SWITCH = {"on": "enable", "true": "enable", "yes": "enable", "enabled": "enable", "enable": "enable",
            "1": "enable", "off": "disable", "false": "disable", "no": "disable", "disabled": "disable",
            "disable": "disable", "0": "disable", "?": "status", "??": "status", "status": "status"}
@@ -30,15 +31,21 @@ def read(text: str, vendor_of) -> tuple | None:
     for dash in _DASHES:  # "pa off — done with the experiment": the reason is no setting
         head = head.split(dash, 1)[0]
     segments = [s.strip() for line in head.split("\n") for part in line.split(",") for s in part.split(";")]
-    segments = [s for s in segments if s]
+    segments = [w for s in segments for w in (s.split() if s.count("=") > 1 else [s])]  # "mode=external vendor=x"
+    segments = [_unthanked(s) for s in segments if s and s not in _THANKS]
     if not segments or len(segments) > MAX_PAIRS:
         return None
+    first = _pair(segments[0])
+    if first and first[0] in ("/pa", "/llm-router:pa", "pa") and len(segments) == 2 and _pair(segments[1]) is None:
+        segments = segments[:1]  # "/pa off, the quota's back": the command's own name, then a reason
     actions, named, modelled = set(), [], []
     for segment in segments:
         pair = _pair(segment)
         if pair is None:
             return None
         kind, value = _KEYS[pair[0]], pair[1]
+        if kind == "scope":
+            continue
         if kind in ("vendor", "model"):
             (named if kind == "vendor" else modelled).append(vendor_of(value))
             continue
@@ -51,6 +58,12 @@ def read(text: str, vendor_of) -> tuple | None:
     action = actions.pop()
     vendors = {v for v in (named or modelled) if v}
     return action, vendors.pop() if action == "enable" and len(vendors) == 1 else None
+
+
+def _unthanked(segment: str) -> str:
+    """"pa off thx": a thanks after the value is no part of it."""
+    words = segment.split()
+    return " ".join(words[:-1]) if len(words) > 2 and words[-1] in _THANKS else segment
 
 
 def _pair(segment: str) -> tuple | None:
