@@ -24,7 +24,7 @@ PROBE = DATA / "intent_probe.jsonl"
 # Batches 16-21: each scored once before any change for it (docs/intent-eval.md has that first pass,
 # below the targets); since then the learned model was trained on them and their false toggles fixed,
 # but some of their recall is still under the targets: held to precision only.
-UNTUNED = [DATA / f"intent_fresh_{n}.jsonl" for n in (16, 17, 18, 19, 20, 21, 22, 23, 24, 25)]
+UNTUNED = [DATA / f"intent_fresh_{n}.jsonl" for n in (16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27)]
 TOPIC_WORDS = ("external", "claude", "anthropic", "copilot", "codex", "gemini", "glm", "opencode",
                "openrouter", "ollama", "mode", "switch", "/pa", "opus")
 
@@ -740,6 +740,11 @@ def test_batch_18_to_21_guards(text):
     ("mode=external vendor=gemini model=gemini-2.5-pro", "enable", "gemini"),            # batch 24-25: one line
     ("external: on\nmodel: llama-3.3-70b\nscope: session", "enable", "local"),
     ("pa off thx", "disable", None), ("/pa off, the quota's back", "disable", None),     # a reason after it
+    ("/pa status?", "status", None), ("external on?", "status", None),                   # batch 26-27
+    ("router: off\nreason: client NDA", "disable", None), ("router: 2.5 pro", "enable", "gemini"),
+    ("mode: once\nmodel: gemini-2.5-pro\ntask: review src/auth/*.ts", "once", "gemini"),
+    ("mode: once\ntask: review src/auth", "none", None),                                 # a one-off needs a model
+    ("external models? really?", "none", None),
 ])
 def test_settings_typed_as_settings(typed, action, vendor):
     """Batch 22-23's key:value and bare "pa on" forms: the whole prompt is settings, or nothing."""
@@ -758,8 +763,12 @@ def test_settings_typed_as_settings(typed, action, vendor):
     ("single shot to openrouter/llama: what's wrong with this dockerfile?", "once"),  # a model id, vendor first
     ("throw this one at the cheap model only: generate the fixture json", "once"),
     ("can you switch routing on and point it at openrouter? qwen3-coder if available", "enable"),
+    ("morning! plan for today: 1) triage the crash reports 2) put the agents on 2.5 pro 3) sort the flaky tests",
+     "enable"),                                                      # the user's own plan, on one line
+    ("QA day. step one: route agents to mistral. step two: generate edge case tests", "enable"),
+    ("cheers, now get 4o's opinion on this naming scheme, one time only", "once"),  # a model by its nickname
 ])
-def test_batch_22_to_25_kinds(text, action):
+def test_batch_22_to_27_kinds(text, action):
     assert detect.classify(text)["action"] == action
 
 
@@ -769,9 +778,24 @@ def test_batch_22_to_25_kinds(text, action):
     "once the kimi model is configured, use it for the agents",            # a real condition
     "yesterday i turned on the router, it was fun",                        # the past, no request after it
     "sure, let's just send everything to gpt and call it a day \U0001f644",  # the eye-roll trails the words
+    "reckon we'll move to 2.5 pro next quarter once finance signs off. meanwhile, fix this memory leak",
+    "TODO: use codex for everything",                                # a label, not the user's plan
 ])
-def test_batch_22_to_25_guards(text):
+def test_batch_22_to_27_guards(text):
     assert detect.classify(text)["action"] == "none"
+
+
+def test_the_model_never_turns_a_disable_into_an_enable(monkeypatch):
+    """The rules read "dun want codex anymore, u do it" as a disable; a model sure of an enable
+    (as an earlier one was) may not send the work away against them: the verdict is "none"."""
+    from llm_router.intent import learned
+
+    text = "dun want codex anymore, u do it"
+    assert detect.classify(text)["action"] == "disable"
+    monkeypatch.setattr(learned, "predict", lambda _text: ("enable", 0.99))
+    assert detect.classify(text)["action"] == "none"
+    monkeypatch.setattr(learned, "predict", lambda _text: ("disable", 0.99))
+    assert detect.classify("Deactivate. External mode, I mean.")["action"] == "disable"  # the safe way round
 
 
 def test_the_learned_reading_never_reads_quoted_material():

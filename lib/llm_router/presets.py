@@ -22,6 +22,8 @@ ALIASES = {
     "codex": "codex", "openai codex": "codex", "codex cli": "codex",
     "gpt": "codex", "gpt5": "codex", "gpt-5": "codex", "chatgpt": "codex", "openai": "codex",
     "o3": "codex", "o3-pro": "codex", "o4-mini": "codex", "o1": "codex",
+    "4o": "codex", "gpt-4o": "codex", "4o-mini": "codex", "gpt4o": "codex", "gpt 4o": "codex",
+    "2.5 pro": "gemini", "2.5 flash": "gemini", "gemini flash": "gemini", "flash": "gemini", "the big g": "gemini",
     "openai one": "codex", "openai thing": "codex", "openai model": "codex", "openai's model": "codex",
     "gemini": "gemini", "google": "gemini", "google gemini": "gemini", "gemini cli": "gemini",
     "google one": "gemini", "google thing": "gemini", "google ai": "gemini", "google model": "gemini",

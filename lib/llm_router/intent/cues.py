@@ -941,6 +941,8 @@ def _direction(tokens: list, targets: list, scopes: set, once: bool = False) -> 
         return None  # the cue and the target are not one phrase ("ask the user to switch to ...")
     if back and where == "claude":
         return True, "claude", None
+    if len(targets) == 1 and index and tokens[index - 1].word == "from" and where == "ext":
+        return False, where, vendor  # "pull the agents back from the litellm proxy": away from it
     return (not away), where, vendor
 
 

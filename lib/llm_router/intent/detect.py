@@ -51,7 +51,7 @@ COMPONENT = "external-mode-toggle"
 REGISTRY_FILE = "component-registry.json"
 MAX_CHARS = 280       # longer prompts are work; only a "<request>: payload" head is looked at
 PAYLOAD_HEAD = 100    # how far into a prompt the colon of "ask gemini: ..." may be
-MAX_CLAUSES = 6       # more pieces than this is a paragraph, not a command
+MAX_CLAUSES = 8       # more pieces than this is a paragraph, not a command
 MAX_TYPOS = 2         # misspelt words per clause that are still read as their lexicon word
 LONG_CLAUSE = 8       # ... and one more in a clause of this many words or more
 HOOK_THRESHOLD = 0.8  # suggested floor for acting without asking; below it, leave it to the skill
@@ -69,7 +69,7 @@ _KEYWORDS = ("external", "claude", "anthropic", "opus", "sonnet", "haiku", "copi
              "llm", "who", "offload", "extr", "xter", "ernal", "claud", "cluad", "calud", "gemn",
              "gmin", "copil", "copli", "routing", "answering", "responding", "provider", "backend", "vendor",
              "agent", "o3", "o4", "o1", "handling", "router", "delegat", "outsourc", "rout", "deleg", "offl", "plugin", "/pa",
-             "google", "other ai", "another ai", "different ai", "outside ai")
+             "google", "other ai", "another ai", "different ai", "outside ai", "4o", "flash", "2.5", "big g")
 _ARTICLES = frozenset(("the", "a", "an"))
 _MODALS = frozenset(("can", "could", "will", "would"))
 _WEAK_TAGS = frozenset(("bare", "status", "exact"))  # a bare name or a lone "external?" may simply not count
@@ -177,6 +177,7 @@ def _checked(prompt, rules, found: dict) -> dict:
 
 
 _REST = {"else", "rest", "else.", "rest."}
+_UNSAFE_FLIP = ("disable", "enable")
 
 
 def _rest_on_claude(prompt, rules, text: str, found: dict) -> dict:
@@ -247,8 +248,10 @@ def _overruled(prompt, rules, text: str, found: dict) -> dict:
     action, probability = learned.predict(text)
     if action == found["action"] or probability < learned.OVERRULE:
         return found
-    if action == "none" or cues.guard_level(prompt, rules) == cues.HARD:
-        return dict(_NONE)
+    if action == "none" or cues.guard_level(prompt, rules) == cues.HARD or (found["action"], action) == _UNSAFE_FLIP:
+        return dict(_NONE)  # the model may turn a misread enable into a disable (back to the default,
+        # "Deactivate. External mode, I mean."), never the rules' disable into sending work away
+        # ("dun want codex anymore, u do it"): then ask
     return _result(action, " ".join(text.split())[:120], LEARNED, _vendor_named(prompt, rules))
 
 
@@ -283,8 +286,15 @@ def _settings(text: str) -> dict | None:
     from . import settings_form
 
     lexicon = compiled_rules().lexicon
-    found = settings_form.read(text, lambda value: next((t.vendor for t in lexicon.tokens([value]) if t.vendor), None))
+    found = settings_form.read(text, lambda value: _only_a_name(lexicon.tokens(lexicon.words(value))))
     return _result(found[0], " ".join(text.split())[:120], EXACT, found[1]) if found else None
+
+
+def _only_a_name(tokens: list) -> str | None:
+    """The vendor of a value that is nothing but a model's name ("2.5 pro", "gemini-2.5-pro"), not
+    "switch to gemini"."""
+    tokens = [t for t in tokens if t.word not in _ARTICLES]
+    return tokens[0].vendor if len(tokens) == 1 else None
 
 
 # ---- reading a prompt ---------------------------------------------------------------------------
@@ -728,8 +738,14 @@ def _cancelled(guarded: list, first: int, parts: list, action: str) -> bool:
 def _own_list(lead: _Clause, command: _Clause) -> bool:
     """"todo for now:⏎- disable external mode⏎- fix the flaky test": the user's own list of things
     to do, the command one item on a line below; not "expected output:⏎- switch to gemini"."""
-    return (command.line > lead.line and command.text.startswith(_BULLETS)
-            and _OTHERS_TEXT.isdisjoint(lead.text.split()) and not any("SPEECH" in t.classes for t in lead.tokens))
+    words = lead.text.split()
+    own = command.line > lead.line and command.text.startswith(_BULLETS) or not _PLANS.isdisjoint(words)
+    return own and _OTHERS_TEXT.isdisjoint(words) and not any("SPEECH" in t.classes for t in lead.tokens)
+
+
+# "plan for today: 1) ... 2) put the agents on gemini", "step one: route agents to mistral": the
+# user's own plan, its items theirs.
+_PLANS = frozenset(("plan", "step", "steps", "agenda", "checklist"))  # not "TODO: use codex", a code comment
 
 
 def _introduces(part: _Clause, i: int, parts: list, first: int) -> bool:

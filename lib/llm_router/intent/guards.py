@@ -128,6 +128,10 @@ def clauses(text: str) -> list:
     out = []
     for number, line in enumerate(text.split("\n")):
         line = line.replace(" - ", " -" + _BREAK).replace(" -- ", " -" + _BREAK) + " "
+        if ") " in line:  # "plan: 1) fix the jitter 2) put the agents on gemini 3) ...": a list on one line
+            for digit in "123456789":
+                line = line.replace(f" {digit}) ", " " + _BREAK)
+            line = line[3:] if line[:1].isdigit() and line[1:3] == ") " else line
         for stop in ".!?;,:":
             if stop in line:
                 line = line.replace(stop + " ", stop + _BREAK).replace(stop + "\t", stop + _BREAK)

@@ -13,13 +13,17 @@ _KEYS = {"/pa": "switch", "/llm-router:pa": "switch", "pa": "switch", "--externa
          "external routing": "switch", "routing": "switch", "router": "switch", "llm-router": "switch",
          "offloading": "switch", "delegation": "switch", "external models": "switch",
          "mode": "mode", "vendor": "vendor", "provider": "vendor", "prefer": "vendor",
-         "--prefer": "vendor", "backend": "vendor", "model": "model", "scope": "scope"}
+         "--prefer": "vendor", "backend": "vendor", "model": "model", "scope": "scope",
+         "reason": "note", "why": "note", "note": "note", "because": "note",
+         "task": "task", "prompt": "task", "request": "task", "job": "task"}
+_FREE_TEXT = ("note", "task")  # keys whose value is prose: "reason: client NDA", "task: review src/"
 _THANKS = ("thx", "thanks", "pls", "please", "plz", "ty", "cheers")
 _SWITCH = {"on": "enable", "true": "enable", "yes": "enable", "enabled": "enable", "enable": "enable",
            "1": "enable", "off": "disable", "false": "disable", "no": "disable", "disabled": "disable",
            "disable": "disable", "0": "disable", "?": "status", "??": "status", "status": "status"}
 _MODE = {"external": "enable", "ext": "enable", "claude": "disable", "anthropic": "disable",
-         "normal": "disable", "default": "disable", "?": "status", "??": "status"}
+         "normal": "disable", "default": "disable", "?": "status", "??": "status",
+         "once": "once", "one-off": "once", "oneoff": "once", "single-use": "once"}
 _DASHES = (" — ", " – ", " -- ", " - ")
 MAX_PAIRS = 4
 
@@ -38,26 +42,32 @@ def read(text: str, vendor_of) -> tuple | None:
     first = _pair(segments[0])
     if first and first[0] in ("/pa", "/llm-router:pa", "pa") and len(segments) == 2 and _pair(segments[1]) is None:
         segments = segments[:1]  # "/pa off, the quota's back": the command's own name, then a reason
-    actions, named, modelled = set(), [], []
+    actions, named, modelled, tasks = set(), [], [], 0
     for segment in segments:
         pair = _pair(segment)
         if pair is None:
             return None
         kind, value = _KEYS[pair[0]], pair[1]
-        if kind == "scope":
+        if kind in ("scope", "note", "task"):
+            tasks += kind == "task"
             continue
         if kind in ("vendor", "model"):
             (named if kind == "vendor" else modelled).append(vendor_of(value))
             continue
         action = (_MODE if kind == "mode" else _SWITCH).get(value)
+        if action is None and kind == "switch" and vendor_of(value):
+            action = "enable"  # "router: 2.5 pro": the model to route to
+            named.append(vendor_of(value))
         if action is None:
             return None
         actions.add(action)
-    if len(actions) != 1:
-        return None  # no switch at all ("model: gpt-5"), or two that disagree
+    if len(actions) != 1 or tasks and actions != {"once"}:
+        return None  # no switch at all ("model: gpt-5"), two that disagree, or a task for a mode change
     action = actions.pop()
     vendors = {v for v in (named or modelled) if v}
-    return action, vendors.pop() if action == "enable" and len(vendors) == 1 else None
+    if action == "once" and not (tasks and vendors):
+        return None  # a one-off needs its request and a model to ask
+    return action, vendors.pop() if action in ("enable", "once") and len(vendors) == 1 else None
 
 
 def _unthanked(segment: str) -> str:
@@ -75,6 +85,9 @@ def _pair(segment: str) -> tuple | None:
         if rest[:1] not in (":", "=", " "):
             continue
         value = rest.lstrip(" :=").strip().rstrip(".!")
-        if value and " " not in value:
+        if value.endswith("?") and value.rstrip("?") in _SWITCH:
+            value = "?"  # "external on?", "/pa status?": a question about the setting
+        if value and (" " not in value or _KEYS[key] in _FREE_TEXT or _KEYS[key] in ("switch", "vendor", "model")
+                      and len(value.split()) <= 3):
             return key, value
     return None
