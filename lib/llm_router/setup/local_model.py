@@ -102,7 +102,10 @@ def _make_venv(say) -> None:
 
 # Only the library the server loads: no examples, tests or tools of llama.cpp itself, and no
 # multimodal (llava/mtmd) library, which a text model never loads. A third of the build time.
-CMAKE_ARGS = "-DLLAVA_BUILD=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_TOOLS=OFF"
+# Not -march=native: a VM whose CPU reports AMX or AVX-512 the hypervisor does not enable would
+# get a server that dies of SIGILL at the first prompt (seen on a cloud VM).
+CMAKE_ARGS = ("-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TESTS=OFF "
+              "-DLLAMA_BUILD_TOOLS=OFF")
 
 
 def _pip_install(say) -> None:
