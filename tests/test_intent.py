@@ -24,7 +24,7 @@ PROBE = DATA / "intent_probe.jsonl"
 # Batches 16-21: each scored once before any change for it (docs/intent-eval.md has that first pass,
 # below the targets); since then the learned model was trained on them and their false toggles fixed,
 # but some of their recall is still under the targets: held to precision only.
-UNTUNED = [DATA / f"intent_fresh_{n}.jsonl" for n in (16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27)]
+UNTUNED = [DATA / f"intent_fresh_{n}.jsonl" for n in range(16, 30)]
 TOPIC_WORDS = ("external", "claude", "anthropic", "copilot", "codex", "gemini", "glm", "opencode",
                "openrouter", "ollama", "mode", "switch", "/pa", "opus")
 
@@ -780,6 +780,7 @@ def test_batch_22_to_27_kinds(text, action):
     "sure, let's just send everything to gpt and call it a day \U0001f644",  # the eye-roll trails the words
     "reckon we'll move to 2.5 pro next quarter once finance signs off. meanwhile, fix this memory leak",
     "TODO: use codex for everything",                                # a label, not the user's plan
+    "explain how llm-router's status command knows which vendor is active",  # batch 29: how it works
 ])
 def test_batch_22_to_27_guards(text):
     assert detect.classify(text)["action"] == "none"

@@ -388,6 +388,8 @@ def anchored(prompt, rules, action: str) -> bool:
             return False
         if _asks_capability(words) or not _VENDOR_FACTS.isdisjoint(words):
             return False  # "is codex still maintained?": a fact about the vendor, not this session
+        if words[:1] and words[0] in ("explain", "describe", "document", "how", "why"):
+            return False  # "explain how the status command knows which vendor is active": how it works
         return any(_targets(c) for c in clauses) or not _SESSION_WORDS.isdisjoint(words) \
             or any(w.startswith(_FEATURE_STEMS) and not w.startswith("agent") for w in words) \
             or _asks_who_now(words)
