@@ -781,6 +781,7 @@ def test_batch_22_to_27_kinds(text, action):
     "reckon we'll move to 2.5 pro next quarter once finance signs off. meanwhile, fix this memory leak",
     "TODO: use codex for everything",                                # a label, not the user's plan
     "explain how llm-router's status command knows which vendor is active",  # batch 29: how it works
+    "delegating the art to my friend, you handle the code. start with the title screen",  # a person
 ])
 def test_batch_22_to_27_guards(text):
     assert detect.classify(text)["action"] == "none"

@@ -232,6 +232,8 @@ def read(prompt, rules) -> tuple | None:
         return None  # one line holding a file name or an identifier, and no one-off request: code talk
     if taken_back(prompt, rules) or _shell_command(_clauses(prompt, rules)) or commit_message(prompt):
         return None  # "switch to gemini. never mind"; "ollama pull qwen2.5"; "chore: disable routing"
+    if _to_a_person([w for c in _clauses(prompt, rules) for w in c.words]):
+        return None  # "delegating the art to my friend, you handle the code": work shared with people
     vocab = vocabulary(rules)
     clauses = _clauses(prompt, rules)
     words = [w for c in clauses for w in c.words]
@@ -398,6 +400,18 @@ def anchored(prompt, rules, action: str) -> bool:
     return any(_targets(c) for c in clauses) or any(
         w.startswith(_FEATURE_STEMS) and not (words[i + 1:i + 2] and words[i + 1] in _NOT_THE_FEATURE)
         for i, w in enumerate(words))
+
+
+_PEOPLE = frozenset(("friend", "friends", "colleague", "colleagues", "coworker", "coworkers", "teammate",
+                     "teammates", "designer", "intern", "contractor", "boss", "him", "her", "them"))
+
+
+def _to_a_person(words: list) -> bool:
+    """"... to my friend", "hand it to the intern": the work goes to a person, not a model."""
+    return any(w == "to" and (words[i + 1:i + 2] and words[i + 1] in _PEOPLE
+                              or words[i + 1:i + 2] in (["my"], ["our"], ["a"], ["the"]) and words[i + 2:i + 3]
+                              and words[i + 2] in _PEOPLE)
+               for i, w in enumerate(words))
 
 
 def _asks_who_now(words: list) -> bool:
