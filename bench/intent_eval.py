@@ -132,21 +132,27 @@ FIRST_PASS = """## First-pass scores: each batch scored before the detector was 
 | fresh-27 | the same, same commit | 300 | 0.88 | 0.89 | 0.91 | 0.78 | 0 of 90 |
 | fresh-28 | + batch 26-27's kinds (models by nickname, plans on one line, no disable turned enable) | 300 | 0.84 | 0.93 | 0.93 | 0.85 | 0 of 90 |
 | fresh-29 | the same, same commit | 300 | 0.90 | 0.85 | 0.87 | 0.94 | 1 of 90 |
+| fresh-30 | + model retrained on 1,600 more training-only rows, a guard for work handed to a person | 300 | 0.89 | 0.80 | 0.84 | 0.92 | 0 of 90 |
+| **fresh-31** | the same, same commit | 300 | **0.90** | **0.93** | **0.98** | **0.88** | **0 of 90** |
 
-Pooled first passes of batches 24-29 (1,800 rows, six writers, three detector versions):
-enable 0.89 (339 of 381), disable 0.91 (297 of 327), status 0.93 (252 of 271), once 0.88 (246
-of 280), 1 false toggle in 541 hard negatives. Batches 24 and 26 meet every target on a first
-meeting; the other four miss one or two by up to 0.10.
+Pooled first passes of batches 24-31 (2,400 rows, eight writers, four detector versions):
+enable 0.891 (451 of 506), disable 0.897 (391 of 436), status 0.925 (334 of 361), once 0.883 (332
+of 376), 1 false toggle in 721 hard negatives. Batches 24, 26 and 31 meet every target on a
+first meeting; the other five miss one or two by up to 0.10.
 
 Held out, after the last change (`bench/train_intent.py`: the model retrained without the batch,
 the rules as they are now, so the rules' fixes flatter these a little):
 
 | batch | enable | disable | status | once | false toggles |
 |---|---:|---:|---:|---:|---:|
-| fresh-26 | 0.90 | 0.94 | 0.93 | 0.94 | 0 of 90 |
+| fresh-26 | 0.90 | 0.94 | 0.93 | 0.96 | 0 of 90 |
 | fresh-27 | 0.94 | 0.93 | 0.96 | 0.96 | 0 of 90 |
-| fresh-28 | 0.84 | 0.89 | 0.93 | 0.85 | 0 of 90 |
-| fresh-29 | 0.90 | 0.85 | 0.87 | 0.94 | 0 of 90 |
+| fresh-28 | 0.87 | 0.93 | 0.96 | 0.85 | 0 of 90 |
+| fresh-29 | 0.92 | 0.89 | 0.91 | 0.94 | 0 of 90 |
+
+Batches 30 and 31 are in no training set: the model has never seen them (today 0.90 / 0.80 /
+0.91 / 0.92 and 0.90 / 0.93 / 0.98 / 0.88, with the rules changed a little for batch 30's
+"/pa status? <reason>" and "sorry if ...").
 
 Targets (issue 14.1): recall >= 0.90 for enable and disable, >= 0.85 for status and once, 0
 false toggles on hard negatives. On fresh-8 the recall targets are met; the false-toggle target

@@ -24,7 +24,7 @@ PROBE = DATA / "intent_probe.jsonl"
 # Batches 16-21: each scored once before any change for it (docs/intent-eval.md has that first pass,
 # below the targets); since then the learned model was trained on them and their false toggles fixed,
 # but some of their recall is still under the targets: held to precision only.
-UNTUNED = [DATA / f"intent_fresh_{n}.jsonl" for n in range(16, 30)]
+UNTUNED = [DATA / f"intent_fresh_{n}.jsonl" for n in range(16, 32)]
 TOPIC_WORDS = ("external", "claude", "anthropic", "copilot", "codex", "gemini", "glm", "opencode",
                "openrouter", "ollama", "mode", "switch", "/pa", "opus")
 
@@ -745,6 +745,10 @@ def test_batch_18_to_21_guards(text):
     ("mode: once\nmodel: gemini-2.5-pro\ntask: review src/auth/*.ts", "once", "gemini"),
     ("mode: once\ntask: review src/auth", "none", None),                                 # a one-off needs a model
     ("external models? really?", "none", None),
+    ("/pa status? need to know before the deploy", "status", None),                     # batch 30: a reason
+    ("/pa status … did I type that right? what does it say?", "status", None),
+    ("/pa off\n\nsorry, ignore that, typed it in the wrong window", "none", None),       # taken back
+    ("/pa off, wait no", "none", None),
 ])
 def test_settings_typed_as_settings(typed, action, vendor):
     """Batch 22-23's key:value and bare "pa on" forms: the whole prompt is settings, or nothing."""

@@ -24,6 +24,8 @@ _SWITCH = {"on": "enable", "true": "enable", "yes": "enable", "enabled": "enable
 _MODE = {"external": "enable", "ext": "enable", "claude": "disable", "anthropic": "disable",
          "normal": "disable", "default": "disable", "?": "status", "??": "status",
          "once": "once", "one-off": "once", "oneoff": "once", "single-use": "once"}
+_TAKEBACK = frozenset(("ignore", "nvm", "never", "forget", "kidding", "jk", "wait", "scratch", "not", "don't",
+                       "dont", "undo", "oops", "wrong"))
 _DASHES = (" — ", " – ", " -- ", " - ")
 MAX_PAIRS = 4
 
@@ -34,13 +36,20 @@ def read(text: str, vendor_of) -> tuple | None:
     head = text.strip().lower()
     for dash in _DASHES:  # "pa off — done with the experiment": the reason is no setting
         head = head.split(dash, 1)[0]
+    if head.startswith(("/pa ", "pa ", "/llm-router:pa ")) and "\n" not in head.strip():
+        # "/pa status? need to know before the deploy": a reason on the same line; not a take-back
+        if not _TAKEBACK.isdisjoint(head.replace(",", " ").split()):
+            return None
+        for stop in ("? ", "… ", "... ", ". ", "! "):
+            head = head.replace(stop, stop.rstrip() + "\n", 1)
     segments = [s.strip() for line in head.split("\n") for part in line.split(",") for s in part.split(";")]
     segments = [w for s in segments for w in (s.split() if s.count("=") > 1 else [s])]  # "mode=external vendor=x"
     segments = [_unthanked(s) for s in segments if s and s not in _THANKS]
     if not segments or len(segments) > MAX_PAIRS:
         return None
     first = _pair(segments[0])
-    if first and first[0] in ("/pa", "/llm-router:pa", "pa") and len(segments) == 2 and _pair(segments[1]) is None:
+    if first and first[0] in ("/pa", "/llm-router:pa", "pa") and "\n" not in text.strip() \
+            and not any(_pair(s) for s in segments[1:]):
         segments = segments[:1]  # "/pa off, the quota's back": the command's own name, then a reason
     actions, named, modelled, tasks = set(), [], [], 0
     for segment in segments:
@@ -84,7 +93,7 @@ def _pair(segment: str) -> tuple | None:
         rest = segment[len(key):]
         if rest[:1] not in (":", "=", " "):
             continue
-        value = rest.lstrip(" :=").strip().rstrip(".!")
+        value = rest.lstrip(" :=").strip().rstrip(".!…").strip()
         if value.endswith("?") and value.rstrip("?") in _SWITCH:
             value = "?"  # "external on?", "/pa status?": a question about the setting
         if value and (" " not in value or _KEYS[key] in _FREE_TEXT or _KEYS[key] in ("switch", "vendor", "model")
