@@ -95,7 +95,7 @@ def _setting(text: str) -> list[str] | None:
     them (intent/settings_form.py), never sent to a model as a one-word request."""
     from ..intent import detect
 
-    found = detect._settings("/pa " + text)
+    found = detect.settings_verdict("/pa " + text)
     if not found:
         return None
     word = {"enable": "on", "disable": "off", "status": "status"}[found["action"]]

@@ -232,11 +232,11 @@ def read(prompt, rules) -> tuple | None:
         return None  # one line holding a file name or an identifier, and no one-off request: code talk
     if taken_back(prompt, rules) or _shell_command(_clauses(prompt, rules)) or commit_message(prompt):
         return None  # "switch to gemini. never mind"; "ollama pull qwen2.5"; "chore: disable routing"
-    if _to_a_person([w for c in _clauses(prompt, rules) for w in c.words]):
-        return None  # "delegating the art to my friend, you handle the code": work shared with people
     vocab = vocabulary(rules)
     clauses = _clauses(prompt, rules)
     words = [w for c in clauses for w in c.words]
+    if _to_a_person(words):
+        return None  # "delegating the art to my friend, you handle the code": work shared with people
     joined = " " + " ".join(words) + " "
     guarded = _guarded(words, joined, clauses, vocab)
     scopes = set().union(*(c.scopes for c in clauses))

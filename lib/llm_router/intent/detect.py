@@ -120,7 +120,8 @@ def classify(text: str) -> dict:
         return dict(_NONE)
     low = text[:MAX_CHARS + 1].lower()
     if low[:1] == "/" and low.split(None, 1)[0] in ("/pa", "/llm-router:pa"):
-        return _literal(text[:MAX_CHARS]) or _settings(text[:MAX_CHARS]) or dict(_NONE)  # read as one or not at all
+        # "/pa off", "/pa ?": a slash command is read as one or not at all
+        return _literal(text[:MAX_CHARS]) or settings_verdict(text[:MAX_CHARS]) or dict(_NONE)
     for word in _KEYWORDS:  # a plain loop: no generator to set up on the hook's commonest path
         if word in low:
             return _classify_relevant(text)
@@ -135,7 +136,7 @@ def _result(action: str, trigger: str | None, confidence: float, vendor: str | N
 
 
 def _classify_relevant(text: str) -> dict:
-    literal = _literal(text[:MAX_CHARS]) or _settings(text[:MAX_CHARS])
+    literal = _literal(text[:MAX_CHARS]) or settings_verdict(text[:MAX_CHARS])
     if literal:
         return literal
     rules = compiled_rules()
@@ -281,8 +282,9 @@ def _literal(text: str) -> dict | None:
     return None
 
 
-def _settings(text: str) -> dict | None:
-    """"external=off", "routing: ?", "mode: external⏎vendor: copilot": settings_form.py."""
+def settings_verdict(text: str) -> dict | None:
+    """"external=off", "routing: ?", "mode: external⏎vendor: copilot": settings_form.py, as a
+    verdict (the /pa command reads its arguments with this too)."""
     from . import settings_form
 
     lexicon = compiled_rules().lexicon

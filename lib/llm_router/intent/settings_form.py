@@ -28,6 +28,7 @@ _TAKEBACK = frozenset(("ignore", "nvm", "never", "forget", "kidding", "jk", "wai
                        "dont", "undo", "oops", "wrong"))
 _DASHES = (" — ", " – ", " -- ", " - ")
 MAX_PAIRS = 4
+_LONGEST_FIRST = sorted(_KEYS, key=len, reverse=True)  # "external mode" before "external"
 
 
 def read(text: str, vendor_of) -> tuple | None:
@@ -64,9 +65,10 @@ def read(text: str, vendor_of) -> tuple | None:
             (named if kind == "vendor" else modelled).append(vendor_of(value))
             continue
         action = (_MODE if kind == "mode" else _SWITCH).get(value)
-        if action is None and kind == "switch" and vendor_of(value):
+        vendor = vendor_of(value) if action is None and kind == "switch" else None
+        if vendor:
             action = "enable"  # "router: 2.5 pro": the model to route to
-            named.append(vendor_of(value))
+            named.append(vendor)
         if action is None:
             return None
         actions.add(action)
@@ -87,7 +89,7 @@ def _unthanked(segment: str) -> str:
 
 def _pair(segment: str) -> tuple | None:
     """("key", "value") for "key: value", "key=value" or "key value"; the longest key wins."""
-    for key in sorted(_KEYS, key=len, reverse=True):
+    for key in _LONGEST_FIRST:
         if not segment.startswith(key):
             continue
         rest = segment[len(key):]
