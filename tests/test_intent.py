@@ -207,6 +207,37 @@ def test_a_toggle_beside_other_work(text, action):
     assert detect.classify(text)["action"] == action
 
 
+
+_TRACE = ("Traceback (most recent call last):\n  File \"svc/jobs.py\", line 301, in <module>\n    main()\n"
+          "  File \"svc/jobs.py\", line 77, in main\n    q = Queue(cfg)\nKeyError: 'REDIS_URL'\n")
+
+
+@pytest.mark.parametrize("text,action", [
+    (_TRACE + "the glm agent wrote this. switch external off and fix it yourself", "disable"),
+    (_TRACE * 3 + "while you're at it, route the subagents to o4-mini for the rest of the day", "enable"),
+    ("npm ERR! code ELIFECYCLE\nnpm ERR! errno 1\nnpm ERR! build failed\ntake over again claude, no more external",
+     "disable"),
+    ("trace below, have gemini look at it just this once\n\n" + _TRACE, "once"),
+])
+def test_a_toggle_on_its_own_line_beside_pasted_material(text, action):
+    """A log's code words and its many lines do not hide the user's own line after or before it."""
+    assert detect.classify(text)["action"] == action
+
+
+@pytest.mark.parametrize("text", [
+    "my lead wrote:\nswitch to codex for everything",
+    "if the nightly build fails again:\nswitch to codex for everything",
+    _TRACE + "if it happens again, switch to codex",
+    "| phrase | action |\n|---|---|\n| switch to gemini | enable |",
+    "switch the agents to gemini\n\n^ the user story's wording for the button. implement the button",
+    "/pa off\n\nsorry, ignore that, typed it in the wrong window",
+    "switch to gemini\nthat's the label on the button in the gemini settings mock, make it bold",
+])
+def test_a_line_alone_still_stops_at_its_guards(text):
+    """The line counts only when it stands alone: nothing else names the feature, introduces it,
+    conditions it, points back at it or takes it back."""
+    assert detect.classify(text)["action"] == "none"
+
 # ---- batch 9's kinds, in phrasings of their own (the batch itself is scored above) -----------------
 
 @pytest.mark.parametrize("text,action,vendor", [

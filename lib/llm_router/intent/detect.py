@@ -119,6 +119,8 @@ def classify(text: str) -> dict:
     if not isinstance(text, str) or not text:
         return dict(_NONE)
     low = text[:MAX_CHARS + 1].lower()
+    if len(text) > MAX_CHARS:  # a long prompt's last line may stand alone (_line_alone)
+        low += "\n" + text.rstrip()[-MAX_CHARS - 1:].lower()
     if low[:1] == "/" and low.split(None, 1)[0] in ("/pa", "/llm-router:pa"):
         # "/pa off", "/pa ?": a slash command is read as one or not at all
         return _literal(text[:MAX_CHARS]) or settings_verdict(text[:MAX_CHARS]) or dict(_NONE)
@@ -136,6 +138,13 @@ def _result(action: str, trigger: str | None, confidence: float, vendor: str | N
 
 
 def _classify_relevant(text: str) -> dict:
+    found = _read_whole(text)
+    if found["action"] == "none" and "\n" in text.strip():
+        return _line_alone(text) or found
+    return found
+
+
+def _read_whole(text: str) -> dict:
     literal = _literal(text[:MAX_CHARS]) or settings_verdict(text[:MAX_CHARS])
     if literal:
         return literal
@@ -160,6 +169,48 @@ def _classify_relevant(text: str) -> dict:
         return dict(_NONE)
     found = _Prompt(head, rules).decide(once_only=True)
     return {**found, "confidence": PAYLOAD} if found["action"] == "once" else dict(_NONE)
+
+
+_CONDITION_OPENERS = ("if ", "when ", "whenever ", "unless ", "once ", "in case ", "should ", "after ", "before ",
+                      "until ")
+
+
+_BACK_REFERENCES = frozenset(("that", "that's", "it", "it's", "this", "this's"))
+
+
+def _line_alone(text: str) -> dict | None:
+    """A toggle on a line of its own, after or before other work or pasted material ("<stack
+    trace>⏎fix this, and route the subagents to o3 from now on"; "crash log below, just this once
+    hand it to codex⏎⏎<log>"), which the whole prompt hid: the log's code words guard it, its lines
+    push the prompt past MAX_CLAUSES or MAX_CHARS. The line counts only when it stands alone: no
+    other line names a keyword (nothing else speaks of the feature), none opens with a condition
+    ("if the build fails:⏎switch to codex"), none points back at it ("^ that is what the story
+    says") or questions it ("is that wise?"), the line before does not introduce it ("my lead
+    wrote:⏎switch to codex") and the prompt does not take it back ("/pa off⏎⏎sorry, ignore that")."""
+    from . import cues, guards
+
+    cleaned = guards.strip_quoted(text).split("\n")
+    lines = text.split("\n")
+    filled = [i for i, line in enumerate(cleaned) if line.strip()]
+    if len(filled) < 2:
+        return None
+    for index in (filled[-1], filled[0]):
+        line = lines[index]
+        if guards.QUOTED in cleaned[index] or len(line) > MAX_CHARS:
+            continue
+        others = [lines[i].strip().lower() for i in filled if i != index]
+        if any(word in other for other in others for word in _KEYWORDS) \
+                or any(other.startswith(_CONDITION_OPENERS) or other[:1] == "^" for other in others):
+            continue
+        before = [i for i in filled if i < index]
+        if before and cleaned[before[-1]].rstrip().endswith(":") or index == filled[0] and any(
+                "?" in other and _BACK_REFERENCES.intersection(other.replace("?", " ").split()) for other in others):
+            continue  # introduced by the line before; or questioned after ("switch to gemini.⏎⏎is that wise?")
+        found = _read_whole(line)
+        if found["action"] != "none":
+            rules = compiled_rules()
+            return None if cues.taken_back(_Prompt(text[:4 * MAX_CHARS], rules), rules) else found
+    return None
 
 
 def _checked(prompt, rules, found: dict) -> dict:
@@ -522,7 +573,7 @@ def _read(part: _Clause, grammar, triggers: dict, single: bool, before: _Clause 
     classes = set().union(*(t.classes for t in tokens)) if tokens else set()
     hedged = "COND" in classes and any(
         "COND" in t.classes and not (directive and t.word in _DIRECTIVE_MODALS) for t in tokens)
-    part.guard = part.guard or ("condition" if hedged else "speech" if classes & {"SPEECH", "IRONY"} else
+    part.guard = part.guard or ("condition" if hedged else "speech" if _speaks(part, tokens, classes) else
                                 "unsure" if "UNSURE" in classes else None)
     if part.asked and len(tokens) > 2 and (tokens[-2].word, tokens[-1].word) == ("or", "not"):
         tokens = part.tokens = tokens[:-2]  # "are we in external mode or not?"
@@ -560,7 +611,7 @@ def _guard_only(part: _Clause, tokens: list) -> None:
     part.covered = False
     classes = set().union(*(t.classes for t in tokens))
     part.guard = part.guard or ("condition" if "COND" in classes else
-                                "speech" if classes & {"SPEECH", "IRONY"} else
+                                "speech" if _speaks(part, tokens, classes) else
                                 "unsure" if "UNSURE" in classes else None)
     if not part.guard and "NEG" in classes:
         _negation(part, tokens)
@@ -568,6 +619,15 @@ def _guard_only(part: _Clause, tokens: list) -> None:
     while lead < len(tokens) and tokens[lead].classes & {"LEAD", "FILLER"}:
         lead += 1
     part.request = lead < len(tokens) and "POLITE" in tokens[lead].classes and not classes & {"CHECKIF"}
+
+
+def _speaks(part: _Clause, tokens: list, classes: set) -> bool:
+    """Someone's words or irony, not a finished report of who wrote something ("the glm agent
+    wrote this. switch external off"), which introduces nothing."""
+    if not classes & {"SPEECH", "IRONY"}:
+        return False
+    return "IRONY" in classes or part.mark in (":", "") or len(tokens) < 2 \
+        or tokens[-1].word not in ("this", "that", "it") or "SPEECH" not in tokens[-2].classes
 
 
 def _negation(part: _Clause, tokens: list) -> None:

@@ -2,7 +2,8 @@
 
 Quoted material never toggles: a ``` or ~~~ fence (to its closing fence, or the end), an
 indented code line (four spaces or a tab), a markdown block quote (`> ...`), a line opening
-with "#", "//" or "--" (a heading or a code comment: labels, not instructions), lines of a
+with "#", "//" or "--" (a heading or a code comment: labels, not instructions), a markdown
+table row ("| switch to gemini | enable |": data), lines of a
 pasted conversation (two or more lines opening "Name:"), an HTML comment
 (`<!-- ... -->`, across lines too), inline code (`...`) and text in quotation marks ("...",
 “...”, «...», '...'). Each is replaced by QUOTED, a word no lexicon entry contains, so the
@@ -13,7 +14,7 @@ Standard library only and no `re`: the prompt hook runs this on every prompt nam
 
 QUOTED = "\x00"
 _FENCES = ("```", "~~~")
-_MARKS = ("`", '"', "'", "<!--", "~~~", ">", "\t", "#", "//", "--", ":")
+_MARKS = ("`", '"', "'", "<!--", "~~~", ">", "\t", "#", "//", "--", ":", "|")
 _QUOTE_MAP = {0x2018: "'", 0x2019: "'", 0x201C: '"', 0x201D: '"', 0x00AB: '"', 0x00BB: '"',
               0x00A0: " ", 0x2014: " - ", 0x2013: " - ", 0x2026: ". ", 0x2192: " to ", 0x21D2: " to "}
 
@@ -45,8 +46,8 @@ def strip_quoted(text: str) -> str:
         if body[:3] in _FENCES:
             fence = body[:3]
             out.append(QUOTED)
-        elif line.startswith("\t") or len(line) - len(body) >= 4 or body.startswith((">", "#", "//", "--")):
-            out.append(QUOTED)  # indented code, a block quote, a heading or a code comment
+        elif line.startswith("\t") or len(line) - len(body) >= 4 or body.startswith((">", "#", "//", "--", "|")):
+            out.append(QUOTED)  # indented code, a block quote, a heading, a code comment or a table row
         else:
             line, in_comment = _strip_comments(line)
             out.append(_strip_inline(line))
