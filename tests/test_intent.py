@@ -860,3 +860,31 @@ def test_an_unreadable_model_is_a_config_error(tmp_path):
     bad.write_bytes(b'{"classes": ["none"], "intercept": [0.0], "blocks": [4]}\n' + b"\0" * 12)
     with pytest.raises(ConfigError, match="unreadable"):
         learned.load(str(bad))
+
+
+@pytest.mark.parametrize("text,action,vendor", [
+    ("back to claude-sonnet-4-5 please, mistral-large wasn't cutting it", "disable", None),  # Claude's own model id
+    ("claude-opus-4-1 for everything again", "disable", None),
+    ("from now on everything goes to moonshotai/kimi-k2", "enable", "kimi"),  # a router's org/model id
+    ("openrouter/qwen/qwen3-coder as default from now", "enable", "qwen"),
+    ("qwen3-coder:30b for just this task: write the parser", "once", "qwen"),  # a local server's name:tag
+    ("deepseek-reasoner for everything", "enable", "deepseek"),
+    ("turn routing back on", "enable", None),  # the feature by its own name, with on/off
+    ("turn the routing back on", "enable", None),  # the model alone once read this as disable
+    ("turn delegation back off", "disable", None),
+    ("hurry pls: turn routing on, gpt-5, and run the integration suite", "enable", "gpt"),
+])
+def test_batch_28_to_31_kinds(text, action, vendor):
+    result = detect.classify(text)
+    assert (result["action"], result["vendor"]) == (action, vendor), result
+
+
+@pytest.mark.parametrize("text", [
+    "fix src/gemini/client.py please",  # a path, not a model id
+    "claude, kill the staging db migrations and rerun them",  # Claude addressed, no target
+    "turn off routing in the next.js config",  # the user's app's routing
+    "let gemini handle auth in the wrapper",  # a vendor placed in the user's code
+    "model: gpt-5",  # a config line
+])
+def test_batch_28_to_31_guards(text):
+    assert detect.classify(text)["action"] == "none"

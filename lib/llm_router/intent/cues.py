@@ -301,7 +301,7 @@ def guard_level(prompt, rules, action: str | None = None) -> int:
     past = _past(words, vocab)
     if past and (action == "status" or _asked_after(clauses, lambda c: _past(c.words, vocab))):
         past, conditional = False, None  # "did you turn it on?"; "i turned it on by accident, could you turn it off?"
-    if taken_back(prompt, rules) or _shell_command(clauses) or commit_message(prompt) \
+    if taken_back(prompt, rules) or _shell_command(clauses) or commit_message(prompt) or _in_code(clauses, vocab) \
             or conditional and action != "status" \
             or past or _says(words, _OWN_PLANS) or _says(words, vocab.musings) \
             or eye_rolled(prompt):
@@ -376,11 +376,13 @@ _OWN_THINGS = frozenset(("app", "apps", "service", "services", "code", "api", "p
                          "website", "site", "frontend", "server", "pipeline", "cluster", "team", "teams"))
 
 
-def anchored(prompt, rules, action: str) -> bool:
+def anchored(prompt, rules, action: str, sure: bool = False) -> bool:
     """Does the prompt name what a learned verdict needs: for a one-off request, a model other
     than Claude (a vendor or model, external models, "an outside model"); for an enable or
     disable, a target or the feature ("the router", "delegation", "the subagents"); for a status
-    question, the current state rather than what the feature is ("what is external mode")."""
+    question, the current state rather than what the feature is ("what is external mode"). Claude
+    only addressed ("claude, kill the staging migrations") anchors nothing unless the model is sure
+    ("claude, take over again")."""
     clauses = _clauses(prompt, rules)
     words = [w for c in clauses for w in c.words]
     if action == "once":
@@ -397,9 +399,18 @@ def anchored(prompt, rules, action: str) -> bool:
             or _asks_who_now(words)
     if action == "disable" and not _YOURSELF.isdisjoint(words):
         return True  # "go back to doing it yourself pls"
+    if clauses and not sure and _vocative(clauses[0]):
+        clauses = clauses[1:]
     return any(_targets(c) for c in clauses) or any(
         w.startswith(_FEATURE_STEMS) and not (words[i + 1:i + 2] and words[i + 1] in _NOT_THE_FEATURE)
         for i, w in enumerate(words))
+
+
+def _vocative(clause) -> bool:
+    """A first clause that only addresses Claude: "claude,", "hey claude,", "ok claude"."""
+    names = [t for t in clause.tokens if t.classes]
+    return len(names) == 1 and CLAUDE in names[0].classes and len(clause.words) <= 2 \
+        and all(w in ("hey", "ok", "okay", "yo", "hi") or w == names[0].word for w in clause.words)
 
 
 _PEOPLE = frozenset(("friend", "friends", "colleague", "colleagues", "coworker", "coworkers", "teammate",
@@ -588,6 +599,24 @@ def _guarded(words: list, joined: str, clauses: list, vocab: Vocabulary) -> bool
         if word == "would" and words[i + 1:i + 2] not in _WOULD_OK:
             return True  # "going back to claude would be a mistake", "would it help to ask gpt?"
     return _past(words, vocab)
+
+
+_IN = frozenset(("in", "inside", "within", "into"))
+
+
+def _in_code(clauses: list, vocab: Vocabulary) -> bool:
+    """"let gemini handle auth in the wrapper": a vendor in a clause placed in the user's code is
+    a library there, as far as a bag of n-grams can tell (not "fix the typo in README, then switch
+    to gpt-5": the place is another clause's)."""
+    for clause in clauses:
+        words = clause.words
+        if _targets(clause) and any(
+                w in _IN and (words[i + 1:i + 2] and words[i + 1] in vocab.code
+                              or words[i + 1:i + 2] in (["the"], ["our"], ["my"], ["this"]) and words[i + 2:i + 3]
+                              and words[i + 2] in vocab.code)
+                for i, w in enumerate(words)):
+            return True
+    return False
 
 
 def _unhedged(joined: str, clauses: list) -> str:

@@ -230,6 +230,8 @@ def _checked(prompt, rules, found: dict) -> dict:
 
 _REST = {"else", "rest", "else.", "rest."}
 _UNSAFE_FLIP = ("disable", "enable")
+_WIDER = ("once", "enable")
+_ONE_OFF_WORDS = frozenset(("this", "once", "one-off", "single"))
 
 
 def _rest_on_claude(prompt, rules, text: str, found: dict) -> dict:
@@ -273,8 +275,10 @@ def _third_reading(prompt, rules, text: str) -> dict:
     from . import cues, learned
 
     framed = {part.tag for part in prompt.parts if part.tag and part.tag not in _WEAK_TAGS}
-    if "wish" in framed or len(prompt.cleaned.split()) < 2 or any("\ud800" <= ch <= "\udfff" for ch in prompt.cleaned):
-        return dict(_NONE)  # a statement ("the agents run on codex"); one word; bytes that were not text
+    if "wish" in framed or len(prompt.cleaned.split()) < 2 or any("\ud800" <= ch <= "\udfff" for ch in prompt.cleaned) \
+            or _key_value(prompt):
+        return dict(_NONE)  # a statement ("the agents run on codex"); one word; bytes that were not text;
+        # a config line that is not llm-router's setting ("model: gpt-5": settings_form read it first)
     action, probability = learned.predict(text)  # first: most work prompts end here, before the guards
     if action not in ACTIONS or probability < (learned.SURE if framed else learned.THRESHOLD):
         return dict(_NONE)  # a frame the grammar read and chose to ask about needs a sure model
@@ -283,9 +287,16 @@ def _third_reading(prompt, rules, text: str) -> dict:
     level = cues.guard_level(prompt, rules, action)
     if level == cues.HARD or level == cues.SOFT and probability < learned.OVERRULE:
         return dict(_NONE)
-    if not cues.anchored(prompt, rules, action) and not (probability >= LEARNED and cues.names_vendor(prompt, rules)):
+    if not cues.anchored(prompt, rules, action, probability >= learned.SURE) and not (probability >= LEARNED and cues.names_vendor(prompt, rules)):
         return dict(_NONE)  # "give this task to a subagent so your context stays clean": no model named
     return _result(action, " ".join(text.split())[:120], LEARNED, _vendor_named(prompt, rules))
+
+
+def _key_value(prompt) -> bool:
+    """"model: gpt-5" alone: the commonest line of every LLM tool's config (LiteLLM, aider), not a
+    command ("vendor: anthropic", "offload: true" are read as settings)."""
+    pieces = prompt.pieces
+    return len(pieces) == 2 and pieces[0][:2] in (("model", ":"), ("models", ":")) and len(pieces[1][0].split()) == 1
 
 
 def _overruled(prompt, rules, text: str, found: dict) -> dict:
@@ -298,8 +309,9 @@ def _overruled(prompt, rules, text: str, found: dict) -> dict:
     if found["confidence"] > CLAUSE:
         return found  # one clause the grammar read whole ("stop using claude"): the model cannot compose
     action, probability = learned.predict(text)
-    if action == found["action"] or probability < learned.OVERRULE:
-        return found
+    if action == found["action"] or probability < learned.OVERRULE or (found["action"], action) == _WIDER \
+            and not _ONE_OFF_WORDS.isdisjoint((found["trigger"] or "").lower().replace("!", " ").split()):
+        return found  # the model never widens a one-off said in words ("OK now, use external for this!") to the session
     if action == "none" or cues.guard_level(prompt, rules) == cues.HARD or (found["action"], action) == _UNSAFE_FLIP:
         return dict(_NONE)  # the model may turn a misread enable into a disable (back to the default,
         # "Deactivate. External mode, I mean."), never the rules' disable into sending work away
@@ -470,6 +482,9 @@ class _Prompt:
         if len(parts) > 1 or any(p.typo for p in parts):
             confidence = min(confidence, CLAUSE)
         vendor = part.target.vendor if part.target is not None else None
+        if vendor is None and action == "enable":  # "turn routing on, gpt-5": the name beside it is the preset
+            named = {p.target.vendor for p in parts if p.tag == "bare" and p.target is not None and p.target.vendor}
+            vendor = named.pop() if len(named) == 1 else None
         return _result(action, part.text, confidence, vendor)
 
 
@@ -810,13 +825,16 @@ def _own_list(lead: _Clause, command: _Clause) -> bool:
 _PLANS = frozenset(("plan", "step", "steps", "agenda", "checklist"))  # not "TODO: use codex", a code comment
 
 
+_OWN_VOICE = frozenset(("pls", "please", "plz", "asap"))
+
+
 def _introduces(part: _Clause, i: int, parts: list, first: int) -> bool:
     """Does the lead-in's colon introduce the command: on its line, or ending the line above it?
     ("Context: big refactor ahead.⏎Switch to codex." does not.) A one-word tag that is not a
     label for someone else's text ("URGENT: switch to gpt") introduces nothing."""
     words = part.text.split()
-    if len(words) == 1 and words[0] not in _LABELS:
-        return False
+    if len(words) == 1 and words[0] not in _LABELS or not _OWN_VOICE.isdisjoint(words):
+        return False  # "URGENT: ...", "hurry pls: turn routing on": the user's own voice
     command_line = parts[first].line
     ends_line = i + 1 >= len(parts) or parts[i + 1].line != part.line
     return part.line == command_line or ends_line and command_line == part.line + 1

@@ -115,6 +115,11 @@ FRAMES = [
     (AWAY, "TURN (back)? off <t> MODE?"),
     (AWAY, "TURN of <t> MODE"),
     (AWAY, "(TURN|PUT)? <t> MODE? (back)? (off|disabled|deactivated|inactive|turned off|switched off)"),
+    # the feature by its own name: "turn routing back on", "delegation off", "switch off offloading"
+    (TOWARD, "(TURN|PUT)? FEATURE (back)? (on|enabled|active|activated|turned on|switched on)"),
+    (AWAY, "(TURN|PUT)? FEATURE (back)? (off|disabled|deactivated|inactive|turned off|switched off)"),
+    (TOWARD, "TURN (back)? on FEATURE"),
+    (AWAY, "TURN (back)? off FEATURE"),
     # away from a target: stop using / no more / quit / don't use ... anymore
     (AWAY, "STOP (USING|SENDING) <obj>? (off)? (to|through|via|on|with)? <t>"),
     (AWAY, "STOP <t> MODE?"),

@@ -13,6 +13,7 @@ No `re` and no imports at module level: this runs in the prompt hook.
 
 TARGET, EXT, CLAUDE, GENERIC = "T", "EXT", "CLAUDE", "GENERIC"
 _VERSIONED = frozenset((TARGET, EXT))
+_VERSIONED_CLAUDE = frozenset((TARGET, CLAUDE))  # "claude-sonnet-4-5", "opus-4.1": Claude's own models
 _STRIP = "()[]{}<>\"*_~!?.,;:"
 # Spellings and shorthands common enough to read as the word they stand for, before any typo
 # correction (four letters or fewer are not corrected: too many real words are one edit away).
@@ -120,6 +121,8 @@ class Lexicon:
                 out.append(word[:-2])
             elif word.count("/") == 1 and word.partition("/")[0] in self.targets and word.partition("/")[2]:
                 out.append(word.partition("/")[0])  # "openrouter/llama-3.3": a model id names its vendor first
+            elif self._model_id(word):
+                out.append(self._model_id(word))
             elif "-" in word and word.split("-", 1)[0] in self.vocabulary:
                 head, _, rest = word.partition("-")
                 out.extend([head, rest] if rest in ("only", "mode", "model", "models") else [word])
@@ -131,6 +134,19 @@ class Lexicon:
         vocabulary = self.vocabulary
         return [w for w in words if w not in vocabulary and (w.isalpha() or not self._versioned(w)
                 and not (any(ch.isdigit() for ch in w) and self._version_part(w)))]
+
+    def _model_id(self, word: str) -> str | None:
+        """The model in an id a router or a local server spells ("moonshotai/kimi-k2",
+        "openrouter/qwen/qwen3-coder", "qwen3-coder:30b", "anthropic/claude-sonnet-4.5"): the
+        last path segment without its ":tag", when that is a model's name. Not a file path
+        ("src/gemini/client.py": a segment with an extension is no name)."""
+        if "/" not in word and ":" not in word or word[:1] in "/.~":
+            return None
+        name = word.rsplit("/", 1)[-1].partition(":")[0]
+        if name in self.targets or "-" in name and name.split("-", 1)[0] in self.targets \
+                and not name.endswith((".py", ".js", ".ts", ".md", ".json", ".yaml", ".yml")) or self._versioned(name):
+            return name
+        return None
 
     def versioned(self, word: str) -> str | None:
         return self._versioned(word)
@@ -190,7 +206,8 @@ class Lexicon:
             else:
                 stem = self._versioned(word)
                 if stem:
-                    out.append(Token(word, _VERSIONED, self._vendor_of(stem)))
+                    claude = any(CLAUDE in entry[3] for entry in self.phrases.get(stem, ()))
+                    out.append(Token(word, _VERSIONED_CLAUDE if claude else _VERSIONED, self._vendor_of(stem)))
                 else:
                     out.append(Token(word))
                 i += 1
