@@ -134,11 +134,16 @@ FIRST_PASS = """## First-pass scores: each batch scored before the detector was 
 | fresh-29 | the same, same commit | 300 | 0.90 | 0.85 | 0.87 | 0.94 | 1 of 90 |
 | fresh-30 | + model retrained on 1,600 more training-only rows, a guard for work handed to a person | 300 | 0.89 | 0.80 | 0.84 | 0.92 | 0 of 90 |
 | **fresh-31** | the same, same commit | 300 | **0.90** | **0.93** | **0.98** | **0.88** | **0 of 90** |
+| fresh-32 | + a line alone beside pasted material, model ids, the feature's own names; retrained on 30-31 and 1,588 more training-only rows | 297 | 0.69 | 0.76 | 0.95 | 0.81 | 0 of 90 |
+| fresh-33 | the same, same commit | 287 | 0.73 | 0.92 | 0.91 | 0.94 | 0 of 87 |
 
-Pooled first passes of batches 24-31 (2,400 rows, eight writers, four detector versions):
-enable 0.891 (451 of 506), disable 0.897 (391 of 436), status 0.925 (334 of 361), once 0.883 (332
-of 376), 1 false toggle in 721 hard negatives. Batches 24, 26 and 31 meet every target on a
-first meeting; the other five miss one or two by up to 0.10.
+Pooled first passes of batches 24-33 (2,984 rows, ten writers, five detector versions):
+enable 0.856 (537 of 627), disable 0.885 (478 of 540), status 0.926 (414 of 447), once 0.881 (416
+of 472), 1 false toggle in 898 hard negatives. Batches 24, 26 and 31 meet every target on a
+first meeting; 25 and 27-30 miss one or two by up to 0.10. Batches 32-33 were the hardest yet
+(whole sentences of Spanish and French around the command, legal drafting, dictation that
+hears "codecs" for codex and "clawed" for Claude, the command buried in a paragraph of other
+work) and missed enable by 0.17-0.21: the precision held (0 false toggles in 177), recall did not.
 
 Held out, after the last change (`bench/train_intent.py`: the model retrained without the batch,
 the rules as they are now, so the rules' fixes flatter these a little):
