@@ -888,3 +888,33 @@ def test_batch_28_to_31_kinds(text, action, vendor):
 ])
 def test_batch_28_to_31_guards(text):
     assert detect.classify(text)["action"] == "none"
+
+
+@pytest.mark.parametrize("text,action", [
+    ("[WARN] codex: rate limited\n[ERROR] codex: giving up\n\nok enough. back to claude for all tasks", "disable"),
+    ("openai.RateLimitError: quota exceeded\n\nwell that's that. back to claude for everything", "disable"),
+    ("switch back to Claude for everything period", "disable"),  # dictation's punctuation
+    ("only for this question use deep seek", "once"),  # a name heard as two words
+    ("have gemini write all the tests from now on", "enable"),  # a request's frame, a lasting scope
+    ("I know I said to use the local model for the rest of the week. Switch back to Claude.", "disable"),
+    ("Results were mixed. So let's go back to Claude for everything. Next, can you tidy the README and fix "
+     "the badge?", "disable"),  # a request in a later sentence asks for other work
+    ("Before the standup: rename the bucket. Please stop using the outside models, everything back on "
+     "Claude from now. After that ping me with a summary.", "disable"),
+])
+def test_batch_32_33_kinds(text, action):
+    assert detect.classify(text)["action"] == action
+
+
+@pytest.mark.parametrize("text", [
+    "Switch to codex. Or maybe not.",  # a doubt after the command, in a later sentence, still cancels it
+    "Switch to gemini. Not sure though.",
+    "use codex from now on. actually no.",
+    "My lead said: switch to codex.",
+    "Switch to codex for everything. Unless you think that is a bad idea?",
+    "for the billing period use gemini",  # "period" a noun, not dictation
+    "Our consumer 'router-service' keeps rebalancing. Logs:\nWARN router-service (external mode enabled)\n"
+    "What's going on?",  # a line alone must name the feature itself
+])
+def test_batch_32_33_guards(text):
+    assert detect.classify(text)["action"] == "none"

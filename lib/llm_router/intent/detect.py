@@ -69,7 +69,8 @@ _KEYWORDS = ("external", "claude", "anthropic", "opus", "sonnet", "haiku", "copi
              "llm", "who", "offload", "extr", "xter", "ernal", "claud", "cluad", "calud", "gemn",
              "gmin", "copil", "copli", "routing", "answering", "responding", "provider", "backend", "vendor",
              "agent", "o3", "o4", "o1", "handling", "router", "delegat", "outsourc", "rout", "deleg", "offl", "plugin", "/pa",
-             "google", "other ai", "another ai", "different ai", "outside ai", "4o", "flash", "2.5", "big g")
+             "google", "other ai", "another ai", "different ai", "outside ai", "4o", "flash", "2.5", "big g",
+             "deep seek")
 _ARTICLES = frozenset(("the", "a", "an"))
 _MODALS = frozenset(("can", "could", "will", "would"))
 _WEAK_TAGS = frozenset(("bare", "status", "exact"))  # a bare name or a lone "external?" may simply not count
@@ -178,12 +179,26 @@ _CONDITION_OPENERS = ("if ", "when ", "whenever ", "unless ", "once ", "in case 
 _BACK_REFERENCES = frozenset(("that", "that's", "it", "it's", "this", "this's"))
 
 
+_LOG_HEADS = ("[", "$ ", "info", "warn", "error", "debug", "trace", "fatal", "fail", "at ", "npm err", "e ")
+_CODE_CHARS = frozenset("._/=(){}[]<>@:\\")
+
+
+def _speaks_of_it(line: str) -> bool:
+    """Does a line of prose name a model, Claude or the feature? Not a log line ("[WARN] codex:
+    rate limited", "npm ERR! ..."), nor an identifier ("openai.RateLimitError", "internal/store")."""
+    if line.startswith(_LOG_HEADS):
+        return False
+    lexicon = compiled_rules().lexicon
+    words = [w for w in (raw.strip(".,;:!?'\"") for raw in line.split()) if w and _CODE_CHARS.isdisjoint(w)]
+    return any(t.classes & {"T", "FEATURE"} for t in lexicon.tokens(lexicon.words(" ".join(words))))
+
+
 def _line_alone(text: str) -> dict | None:
     """A toggle on a line of its own, after or before other work or pasted material ("<stack
     trace>⏎fix this, and route the subagents to o3 from now on"; "crash log below, just this once
     hand it to codex⏎⏎<log>"), which the whole prompt hid: the log's code words guard it, its lines
     push the prompt past MAX_CLAUSES or MAX_CHARS. The line counts only when it stands alone: no
-    other line names a keyword (nothing else speaks of the feature), none opens with a condition
+    other line of prose names a model or the feature (a log line may), none opens with a condition
     ("if the build fails:⏎switch to codex"), none points back at it ("^ that is what the story
     says") or questions it ("is that wise?"), the line before does not introduce it ("my lead
     wrote:⏎switch to codex") and the prompt does not take it back ("/pa off⏎⏎sorry, ignore that")."""
@@ -198,15 +213,15 @@ def _line_alone(text: str) -> dict | None:
         line = lines[index]
         if guards.QUOTED in cleaned[index] or len(line) > MAX_CHARS:
             continue
-        others = [lines[i].strip().lower() for i in filled if i != index]
-        if any(word in other for other in others for word in _KEYWORDS) \
+        others = [cleaned[i].strip().lower() for i in filled if i != index]
+        if any(_speaks_of_it(other) for other in others) \
                 or any(other.startswith(_CONDITION_OPENERS) or other[:1] == "^" for other in others):
             continue
         before = [i for i in filled if i < index]
         if before and cleaned[before[-1]].rstrip().endswith(":") or index == filled[0] and any(
                 "?" in other and _BACK_REFERENCES.intersection(other.replace("?", " ").split()) for other in others):
             continue  # introduced by the line before; or questioned after ("switch to gemini.⏎⏎is that wise?")
-        found = _read_whole(line)
+        found = classify(line)  # the keyword gate too: the line itself must name the feature
         if found["action"] != "none":
             rules = compiled_rules()
             return None if cues.taken_back(_Prompt(text[:4 * MAX_CHARS], rules), rules) else found
@@ -400,7 +415,7 @@ class _Prompt:
         from . import guards
 
         self.rules = rules
-        self.cleaned = cleaned = guards.strip_quoted(text).lower()
+        self.cleaned = cleaned = guards.spoken_punctuation(guards.strip_quoted(text).lower())
         self.pieces = guards.clauses(cleaned)  # [(clause, mark, line)]: the second reading uses them too
         self.parts = [_Clause(t, m, n) for t, m, n in self.pieces]
         for before, part in zip(self.parts, self.parts[1:]):
@@ -760,8 +775,12 @@ def _action(part: _Clause, scopes: set, parts: list) -> str | None:
     if part.tag in (g.AWAY_REF, g.ASK_REF) and part.target is None:
         return None  # "stop using them" with nothing named before: ask
     direction = g.direction(g.TOWARD if part.tag in (g.BARE, g.ASK) else part.tag, part.target)
-    if part.tag == g.ONCE_ONLY:  # "have gemini <request>": only "just this once" makes it one request
-        return "once" if "once" in scopes and "persist" not in scopes and direction == "enable" else None
+    if part.tag == g.ONCE_ONLY:  # "have gemini <request>": only "just this once" makes it one request,
+        if any(phrase in part.text for phrase in _FROM_NOW[:7]):  # the request's words were not read for scopes
+            scopes = scopes | {"persist"}
+        if direction != "enable" or ("once" in scopes) == ("persist" in scopes):  # "from now on" the mode
+            return None
+        return "once" if "once" in scopes else "enable"
     if part.tag in (g.ASK, g.ASK_REF):
         return "enable" if "persist" in scopes and direction == "enable" else \
             "once" if direction == "enable" else None
@@ -789,8 +808,8 @@ def _cancelled(guarded: list, first: int, parts: list, action: str) -> bool:
     Except: a complaint about the target the command leaves ("external is not good, go back to
     claude"); the question an "ask it" refers to; after a status question, a condition, a doubt,
     its "or ..." or a guess ("is external mode on? if it is, keep going", "..., still gemini?");
-    on a later line than a command, a question that asks for other work ("back to claude.⏎⏎can
-    you look at the build?")."""
+    on a later line or in a later sentence than a command, a question that asks for other work
+    ("back to claude.⏎⏎can you look at the build?")."""
     # a status question, not the statement "external mode is on but ..."
     asked = action == "status" and (parts[first].asked or parts[first].rhetorical)
     for i, part in enumerate(guarded):
@@ -800,16 +819,39 @@ def _cancelled(guarded: list, first: int, parts: list, action: str) -> bool:
         if part.guard == "reject" and (action, part.rejects) in (("disable", "EXT"), ("enable", "CLAUDE"),
                                                                  ("once", "CLAUDE")):
             continue
-        if part.guard and not (asked and after and part.guard in ("condition", "unsure")):
+        if part.guard and not (asked and after and part.guard in ("condition", "unsure")) \
+                and not (i < first and _sentence_between(parts, i, first)) \
+                and not (after and part.guard == "condition" and part.text.startswith(_NEXT)):
             return True
         if i < first and part.mark == ":" and not part.covered and _introduces(part, i, parts, first) \
-                and not _own_list(part, parts[first]):
+                and not _own_list(part, parts[first]) and not _sentence_between(parts, i + 1, first):
             return True  # "my lead says: ...", "save claude tokens: ...": someone else's words, or unclear
         if (part.asked or part.rhetorical) and not part.polite and not part.tag and not part.alt \
-                and action != "once" and not (after and (asked and (part.tail or part.guess) or part.request
-                                                          and part.line > parts[first].line)):
+                and action != "once" and not (after and (asked and (part.tail or part.guess) or _requests(parts, i)
+                                                          and _later_sentence(parts, first, i))):
             return True
     return False
+
+
+# "after that ping me with a summary": what comes next, not a condition on the command
+_NEXT = ("after that", "after this", "afterwards", "after which", "once done", "once that's done")
+
+
+def _sentence_between(parts: list, i: int, first: int) -> bool:
+    """A sentence or line ends between part i and the command: a guard there is its own
+    sentence's ("I know I said to use the local model. Switch back to Claude"), not the command's."""
+    return any(p.mark in (".", "!", "?") or p.line != q.line for p, q in zip(parts[i:first], parts[i + 1:first + 1]))
+
+
+def _requests(parts: list, i: int) -> bool:
+    """Part i asks for work, itself or as the second half of "can you tidy the README and fix the badge?"."""
+    return parts[i].request or i > 0 and parts[i - 1].request and parts[i - 1].mark == "&"
+
+
+def _later_sentence(parts: list, first: int, i: int) -> bool:
+    """Part i is on a later line than the command, or in a later sentence ("... back to Claude for
+    everything. Next, can you tidy the README?")."""
+    return parts[i].line > parts[first].line or any(p.mark in (".", "!") for p in parts[first:i])
 
 
 def _own_list(lead: _Clause, command: _Clause) -> bool:

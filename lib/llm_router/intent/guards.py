@@ -112,6 +112,31 @@ def _closing(line: str, start: int, mark: str) -> int:
         i += 1
 
 
+_SPOKEN = {"period": ".", "comma": ",", "full stop": ".", "question mark": "?", "new line": "\n"}
+# "the trial period", "a comma": a word before it that makes it a noun
+_NOUN_BEFORE = frozenset(("the", "a", "an", "this", "that", "each", "every", "one", "trial", "billing", "grace",
+                          "time", "same", "waiting", "cooling", "retention", "free", "sprint", "review", "test",
+                          "trailing", "missing", "extra", "no", "per", "of"))
+
+
+def spoken_punctuation(text: str) -> str:
+    """Dictation's words for punctuation, as punctuation ("switch back to claude for everything
+    period" ends a sentence): a lower-cased prompt in, the same with those words replaced."""
+    if not any(word in text for word in _SPOKEN):
+        return text
+    words, out, i = text.split(" "), [], 0
+    while i < len(words):
+        pair = " ".join(words[i:i + 2])
+        spoken = pair if pair in _SPOKEN else words[i] if words[i] in _SPOKEN else None
+        if spoken and out and out[-1] and out[-1] not in _NOUN_BEFORE and out[-1][-1:].isalnum():
+            out[-1] += _SPOKEN[spoken]
+            i += len(spoken.split())
+            continue
+        out.append(words[i])
+        i += 1
+    return " ".join(out)
+
+
 # ---- clauses ------------------------------------------------------------------------------------
 
 _BREAK = "\x01"
