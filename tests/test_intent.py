@@ -901,6 +901,8 @@ def test_batch_28_to_31_guards(text):
      "the badge?", "disable"),  # a request in a later sentence asks for other work
     ("Before the standup: rename the bucket. Please stop using the outside models, everything back on "
      "Claude from now. After that ping me with a summary.", "disable"),
+    ("Please turn on external mode. Also, after that, could you explain what a closure is?", "enable"),
+    ("Um, is it okay if we turn off external mode now? Please switch back to Claude. Thank you!", "disable"),
 ])
 def test_batch_32_33_kinds(text, action):
     assert detect.classify(text)["action"] == action

@@ -827,7 +827,7 @@ def _cancelled(guarded: list, first: int, parts: list, action: str) -> bool:
                 and not _own_list(part, parts[first]) and not _sentence_between(parts, i + 1, first):
             return True  # "my lead says: ...", "save claude tokens: ...": someone else's words, or unclear
         if (part.asked or part.rhetorical) and not part.polite and not part.tag and not part.alt \
-                and action != "once" and not (after and (asked and (part.tail or part.guess) or _requests(parts, i)
+                and action != "once" and not (i < first and _sentence_between(parts, i, first)) and not (after and (asked and (part.tail or part.guess) or _requests(parts, i)
                                                           and _later_sentence(parts, first, i))):
             return True
     return False
@@ -843,9 +843,15 @@ def _sentence_between(parts: list, i: int, first: int) -> bool:
     return any(p.mark in (".", "!", "?") or p.line != q.line for p, q in zip(parts[i:first], parts[i + 1:first + 1]))
 
 
+_ASKS_FOR_WORK = ("could you ", "can you ", "would you ", "will you ", "could u ", "can u ", "pls ", "please ")
+
+
 def _requests(parts: list, i: int) -> bool:
-    """Part i asks for work, itself or as the second half of "can you tidy the README and fix the badge?"."""
-    return parts[i].request or i > 0 and parts[i - 1].request and parts[i - 1].mark == "&"
+    """Part i asks for work, itself or as the second half of "can you tidy the README and fix the badge?";
+    not "can you tell me if that's wise?", which asks about the command."""
+    return parts[i].request or parts[i].text.startswith(_ASKS_FOR_WORK) \
+        and _BACK_REFERENCES.isdisjoint(parts[i].text.split()) \
+        or i > 0 and parts[i - 1].request and parts[i - 1].mark == "&"
 
 
 def _later_sentence(parts: list, first: int, i: int) -> bool:
