@@ -19,6 +19,7 @@ from .errors import ConfigError, UsageError
 # and the preset they mean. GPT models come from OpenAI's own CLI, codex.
 ALIASES = {
     "copilot": "copilot", "github copilot": "copilot", "gh copilot": "copilot", "github": "copilot",
+    "co pilot": "copilot", "co-pilot": "copilot",
     "codex": "codex", "openai codex": "codex", "codex cli": "codex",
     "gpt": "codex", "gpt5": "codex", "gpt-5": "codex", "chatgpt": "codex", "openai": "codex",
     "o3": "codex", "o3-pro": "codex", "o4-mini": "codex", "o1": "codex",
@@ -31,6 +32,7 @@ ALIASES = {
     "glm": "glm", "z.ai": "glm", "zai": "glm", "zhipu": "glm", "chatglm": "glm",
     "local": "local", "ollama": "local", "llama": "local", "local llama": "local",
     "llama.cpp": "local", "llamacpp": "local", "lm studio": "local", "lmstudio": "local", "vllm": "local",
+    "olama": "local",
 }
 # What to add when a well-known vendor's preset was removed from the user's policy.
 MISSING_HINT = {

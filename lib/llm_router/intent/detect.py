@@ -70,7 +70,7 @@ _KEYWORDS = ("external", "claude", "anthropic", "opus", "sonnet", "haiku", "copi
              "gmin", "copil", "copli", "routing", "answering", "responding", "provider", "backend", "vendor",
              "agent", "o3", "o4", "o1", "handling", "router", "delegat", "outsourc", "rout", "deleg", "offl", "plugin", "/pa",
              "google", "other ai", "another ai", "different ai", "outside ai", "4o", "flash", "2.5", "big g",
-             "deep seek")
+             "deep seek", "co pilot", "co-pilot", "olama", "clawed")
 _ARTICLES = frozenset(("the", "a", "an"))
 _MODALS = frozenset(("can", "could", "will", "would"))
 _WEAK_TAGS = frozenset(("bare", "status", "exact"))  # a bare name or a lone "external?" may simply not count
@@ -302,7 +302,8 @@ def _third_reading(prompt, rules, text: str) -> dict:
     level = cues.guard_level(prompt, rules, action)
     if level == cues.HARD or level == cues.SOFT and probability < learned.OVERRULE:
         return dict(_NONE)
-    if not cues.anchored(prompt, rules, action, probability >= learned.SURE) and not (probability >= LEARNED and cues.names_vendor(prompt, rules)):
+    if not cues.anchored(prompt, rules, action, probability >= learned.SURE) \
+            and not (probability >= LEARNED and cues.names_vendor(prompt, rules)):
         return dict(_NONE)  # "give this task to a subagent so your context stays clean": no model named
     return _result(action, " ".join(text.split())[:120], LEARNED, _vendor_named(prompt, rules))
 
@@ -827,8 +828,9 @@ def _cancelled(guarded: list, first: int, parts: list, action: str) -> bool:
                 and not _own_list(part, parts[first]) and not _sentence_between(parts, i + 1, first):
             return True  # "my lead says: ...", "save claude tokens: ...": someone else's words, or unclear
         if (part.asked or part.rhetorical) and not part.polite and not part.tag and not part.alt \
-                and action != "once" and not (i < first and _sentence_between(parts, i, first)) and not (after and (asked and (part.tail or part.guess) or _requests(parts, i)
-                                                          and _later_sentence(parts, first, i))):
+                and action != "once" and not (i < first and _sentence_between(parts, i, first)) \
+                and not (after and (asked and (part.tail or part.guess)
+                                    or _requests(parts, i) and _later_sentence(parts, first, i))):
             return True
     return False
 
