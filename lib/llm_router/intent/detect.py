@@ -236,7 +236,8 @@ def _checked(prompt, rules, found: dict) -> dict:
 
     if len(prompt.pieces) > 1 and cues.contradicted(prompt, rules, found) or _unmeant(prompt, rules):
         return dict(_NONE)
-    if any(hint in prompt.cleaned for hint in cues.ONE_OFF_HINTS):
+    lasting = any("persist" in part.scopes for part in prompt.parts if part.tag)  # "... for the rest of this session"
+    if not lasting and any(hint in prompt.cleaned for hint in cues.ONE_OFF_HINTS):
         second = _second_reading(prompt, rules)
         if second["action"] == "once":
             return second
