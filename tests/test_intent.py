@@ -920,3 +920,25 @@ def test_batch_32_33_kinds(text, action):
 ])
 def test_batch_32_33_guards(text):
     assert detect.classify(text)["action"] == "none"
+
+
+@pytest.mark.parametrize("text,action", [
+    ("Could you take over again instead of GPT? Thank you so much!", "disable"),  # the side left is no target
+    ("Set external mode to false.", "disable"),
+    ("por favor, back to claude para todo", "disable"),  # another language's words end the name's phrase
+    ("Q for an external model (single use): is this regex slow? `^(a+)+$`", "once"),  # a quote in the payload
+    ("Just checking, are we still using Codex? I don't want to change anything, I'm just curious.", "status"),
+    ("switch to codex, if that works", "enable"),  # polite after the command
+])
+def test_held_out_32_33_kinds(text, action):
+    assert detect.classify(text)["action"] == action
+
+
+@pytest.mark.parametrize("text", [
+    "Fix the login bug. Then if that works, switch to codex.",  # a condition before the command
+    "Then if that works, switch to codex.",
+    "what would codex do here? don't ask it, just tell me",  # the request refused
+    "switch our product's agents to gemini",  # their own software
+])
+def test_held_out_32_33_guards(text):
+    assert detect.classify(text)["action"] == "none"

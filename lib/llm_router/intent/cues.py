@@ -37,7 +37,7 @@ MAX_CHARS that passed stage 1's keyword scan and that the grammar left alone.
 """
 
 from .detect import _COMPANIES, _RELAYS
-from .lexicon import CLAUDE, EXT, _one_edit
+from .lexicon import CLAUDE, EXT, OUTCOME_IFS, _one_edit
 
 _TOWARD = frozenset(("MOVE", "SEND", "PUT", "USE", "GO", "LET", "ONV", "TURN", "WORK", "SENDING", "USING"))
 _AWAY = frozenset(("STOP", "OFFV"))
@@ -283,7 +283,8 @@ def guard_level(prompt, rules, action: str | None = None) -> int:
     from .guards import QUOTED
 
     cleaned, parts = prompt.cleaned, prompt.pieces
-    if not parts or len(parts) > 8 or QUOTED in cleaned and not _pasted_block(cleaned):
+    if not parts or len(parts) > 8 or QUOTED in cleaned and not _pasted_block(cleaned) \
+            and not (action == "once" and _quoted_payload(cleaned)):
         return HARD  # inline quotes are someone's words; a pasted block is hidden from the model
     vocab = vocabulary(rules)
     clauses = _clauses(prompt, rules)
@@ -303,7 +304,7 @@ def guard_level(prompt, rules, action: str | None = None) -> int:
         past, conditional = False, None  # "did you turn it on?"; "i turned it on by accident, could you turn it off?"
     if taken_back(prompt, rules) or _shell_command(clauses) or commit_message(prompt) or _in_code(clauses, vocab) \
             or conditional and action != "status" \
-            or past or _says(words, _OWN_PLANS) or _says(words, vocab.musings) \
+            or past or _says(words, _OWN_PLANS) or _says(words, vocab.musings) and action != "status" \
             or eye_rolled(prompt):
         return HARD  # the model cannot read tense: "yesterday I switched to gemini", "then I'll switch";
         # nor a question asked "just curious", a vow ("..., I swear"), or an eye-roll
@@ -311,9 +312,11 @@ def guard_level(prompt, rules, action: str | None = None) -> int:
         return SOFT  # "i cant tell if its on. is external on??": a question changes nothing, so only sure
     # "what model is our app using", "put codex on the agents team": their own software; "my
     # code", "the team" only unless the model is sure ("stop the plugin from sending my code elsewhere")
-    owners = [words[i - 1] for i, w in enumerate(words) if w in _OWN_THINGS and i]
+    owners = [words[i - 1] for i, w in enumerate(words) if (w[:-2] if w.endswith("'s") else w) in _OWN_THINGS and i]
     if any(owner in ("our", "their", "agents") for owner in owners):
         return HARD
+    if action == "once" and any(_refuses_asking(c.tokens) for c in clauses):
+        return HARD  # "what would codex do here? don't ask it, just tell me": the request itself refused
     own = any(owner in ("my", "the") for owner in owners)
     for clause in clauses:
         for i, token in enumerate(clause.tokens):
@@ -619,13 +622,30 @@ def _in_code(clauses: list, vocab: Vocabulary) -> bool:
     return False
 
 
+def _refuses_asking(tokens: list) -> bool:
+    """"don't ask it", "do not ask gpt": a negation right before the asking verb; not the user's
+    own "I won't ask again"."""
+    return any("NEG" in t.classes and "ASK" in tokens[i + 1].classes and not (i and tokens[i - 1].word == "i")
+               for i, t in enumerate(tokens[:-1]))
+
+
+def _quoted_payload(cleaned: str) -> bool:
+    """"Q for an external model (single use): is this regex slow? `^(a+)+$`": the quote comes
+    after the request's colon, in what is sent, not in the words that ask."""
+    from .guards import QUOTED
+
+    head, colon, _ = cleaned.partition(":")
+    return bool(colon) and QUOTED not in head
+
+
 def _unhedged(joined: str, clauses: list) -> str:
     """The words without what only looks like a condition: a polite lead-in ("I'd appreciate it
     if you could ...") and the "if" of "ask o3 if this proof is right"."""
-    for clause in clauses:
+    for k, clause in enumerate(clauses):
         for token in clause.tokens:
-            if token.classes & {"LEAD", "POLITE", "CHECKIF"} and " " in token.word:
-                joined = joined.replace(f" {token.word} ", " ")
+            if token.classes & {"LEAD", "POLITE", "CHECKIF"} and " " in token.word \
+                    and not (token.word in OUTCOME_IFS and clause.words[:1] == ["if"] and k + 1 < len(clauses)):
+                joined = joined.replace(f" {token.word} ", " ")  # not "if that works, switch ...": a condition first
     for index in _asked_if(clauses):
         joined = joined.replace(f" {index} if ", f" {index} ")
     for clause in clauses:  # "ask once the kimi model ...": a one-off after its verb, not "once the tests pass"
@@ -851,6 +871,8 @@ def _targets(clause) -> list:
     tokens = clause.tokens
     for i, token in enumerate(tokens):
         classes = token.classes
+        if i and tokens[i - 1].word in ("instead of", "rather than"):
+            continue  # "take over again instead of gpt": the side left, not the one to go to
         if CLAUDE in classes:
             named = token.word.split()[0] in _CLAUDE_NAMES and not any(
                 ch.isdigit() or ch == "-" for ch in token.word)  # not "claude-sonnet-4.5", a model id
@@ -869,6 +891,14 @@ def _targets(clause) -> list:
     return out
 
 
+# Words after a name that end its phrase rather than make it a compound ("claude alone", "claude
+# para todo", "gemini pour tout", "codex bitte"): adverbs, and other languages' prepositions.
+_PHRASE_ENDS = frozenset(("alone", "instead", "anyway", "anyways", "too", "tho", "though", "exclusively", "solely",
+                          "para", "por", "pra", "pour", "per", "für", "fur", "bitte", "porfa", "svp", "onegai",
+                          "desde", "dès", "ab", "ahora", "maintenant", "jetzt", "adesso", "agora", "todo", "tout",
+                          "tutto", "alles", "tudo"))
+
+
 def _modifier(tokens: list, i: int) -> bool:
     """"gemini safety filters", "ollama pull", "external syslog": the name qualifies another word;
     "external mode is on but ...": it is the subject of a statement."""
@@ -882,7 +912,7 @@ def _modifier(tokens: list, i: int) -> bool:
         return i + 2 < len(tokens) and not tokens[i + 2].classes
     if after.word in _THING_NOUNS:
         return True
-    if after.classes:
+    if after.classes or after.word in _PHRASE_ENDS:
         return False
     # an unknown word after the name qualifies it, unless a request verb comes before ("have gemini write")
     return not (i and (tokens[i - 1].classes & _LET or "LEAD" in tokens[i - 1].classes))
@@ -991,12 +1021,15 @@ def _direction(tokens: list, targets: list, scopes: set, once: bool = False) -> 
     return (not away), where, vendor
 
 
+_FALSE_VALUES = frozenset(("false", "disabled", "0", "no", "none"))
+
+
 def _cue(tokens: list, scopes: set) -> tuple:
     """(index of the first cue or None, it points away, a return word is in the clause)."""
     cue, away = None, False
     back = any(t.word in _BACK or "RETURN" in t.classes for t in tokens)
     words = [t.word for t in tokens]
-    off = any(t.word == "off" for t in tokens)
+    off = any(t.word == "off" for t in tokens) or _FALSE_VALUES.intersection(words[-1:])  # "set external mode to false"
     for i, token in enumerate(tokens):
         if token.classes & _AWAY or token.word == "off" or off and "TURN" in token.classes:
             return i, True, back  # "stop using ...", "turn llm-router off"

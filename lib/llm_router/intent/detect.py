@@ -301,7 +301,7 @@ def _third_reading(prompt, rules, text: str) -> dict:
     if action == "once" and probability < learned.OVERRULE and cues.asks_capability(prompt, rules):
         return dict(_NONE)  # "can copilot see my private repos?"
     level = cues.guard_level(prompt, rules, action)
-    if level == cues.HARD or level == cues.SOFT and probability < learned.OVERRULE:
+    if level == cues.HARD or level == cues.SOFT and probability < learned.SOFT_SURE:
         return dict(_NONE)
     if not cues.anchored(prompt, rules, action, probability >= learned.SURE) \
             and not (probability >= LEARNED and cues.names_vendor(prompt, rules)):
@@ -813,6 +813,8 @@ def _cancelled(guarded: list, first: int, parts: list, action: str) -> bool:
     on a later line or in a later sentence than a command, a question that asks for other work
     ("back to claude.⏎⏎can you look at the build?")."""
     # a status question, not the statement "external mode is on but ..."
+    from .lexicon import OUTCOME_IFS  # loaded already: the rules are built from it
+
     asked = action == "status" and (parts[first].asked or parts[first].rhetorical)
     for i, part in enumerate(guarded):
         after = i > first
@@ -821,6 +823,8 @@ def _cancelled(guarded: list, first: int, parts: list, action: str) -> bool:
         if part.guard == "reject" and (action, part.rejects) in (("disable", "EXT"), ("enable", "CLAUDE"),
                                                                  ("once", "CLAUDE")):
             continue
+        if i < first and part.text in OUTCOME_IFS and not _sentence_between(parts, i, first):
+            return True  # "then if that works, switch to codex": before the command, a polite phrase is a condition
         if part.guard and not (asked and after and part.guard in ("condition", "unsure")) \
                 and not (i < first and _sentence_between(parts, i, first)) \
                 and not (after and part.guard == "condition" and part.text.startswith(_NEXT)):

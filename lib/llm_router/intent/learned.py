@@ -20,7 +20,9 @@ with, so what was trained is what runs.
 MODEL_FILE = "intent-model.bin"
 THRESHOLD = 0.65  # the lowest class probability acted on: held-out probe negatives reached 0.55
 OVERRULE = 0.85  # ... and the probability at which it overrules the rules (detect._overruled)
-SURE = 0.94  # ... and acts on a frame the grammar read but held back (a guard it saw, a question after it)
+SOFT_SURE = 0.8  # ... behind a soft guard (0.75 and 0.7 tried: 0.7 made a held-out probe negative a toggle)
+SURE = 0.90  # ... on a frame the grammar read but held back (a guard it saw, a question after it); 0.94
+# until batches 32-33: 0.90 and 0.85 made no held-out negative a toggle, 0.90 keeps a margin
 CHAR_SIZES = (3, 5)  # 2-5 scored the same on held-out batches and cost twice as much per prompt
 _STRIP = "()[]{}<>\"'*_~!?.,;:"
 _model = None

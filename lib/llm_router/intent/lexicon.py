@@ -15,6 +15,9 @@ TARGET, EXT, CLAUDE, GENERIC = "T", "EXT", "CLAUDE", "GENERIC"
 _VERSIONED = frozenset((TARGET, EXT))
 _VERSIONED_CLAUDE = frozenset((TARGET, CLAUDE))  # "claude-sonnet-4-5", "opus-4.1": Claude's own models
 _STRIP = "()[]{}<>\"*_~!?.,;:"
+# Polite after a command ("switch to codex, if that works"), a condition before it ("then if that
+# works, switch to codex": if the fix works).
+OUTCOME_IFS = frozenset(("if that works", "if it works", "if this works"))
 # Spellings and shorthands common enough to read as the word they stand for, before any typo
 # correction (four letters or fewer are not corrected: too many real words are one edit away).
 SPELLINGS = {"w/": "with", "wich": "which", "jus": "just", "jst": "just", "abt": "about", "msg": "message",
