@@ -942,3 +942,28 @@ def test_held_out_32_33_kinds(text, action):
 ])
 def test_held_out_32_33_guards(text):
     assert detect.classify(text)["action"] == "none"
+
+
+_STATUS = ("Status update before we continue. Tests: 412 passing, 3 skipped. Coverage 81%. Lint clean. "
+           "The only open item is the i18n extraction. ")
+
+
+@pytest.mark.parametrize("text,action", [
+    (_STATUS + "Please hand everything to GLM from this point forward and start with the i18n strings.", "enable"),
+    (_STATUS * 2 + "Please stop using external models and take over again yourself.", "disable"),  # > 280 characters
+    (_STATUS + "For item 3 only, send it to GLM, I want to compare its tests with yours later.", "once"),
+])
+def test_a_sentence_of_a_long_paragraph(text, action):
+    """A paragraph too long for one reading is read a sentence at a time."""
+    assert detect.classify(text)["action"] == action
+
+
+@pytest.mark.parametrize("text", [
+    _STATUS + "Please hand everything to GLM from this point forward. Or maybe not, let me think.",
+    _STATUS + "Should we hand everything to GLM from this point forward?",
+    _STATUS + "The docs say: 'hand everything to GLM from this point forward'. Is that right?",
+    _STATUS + "Does the plugin send the whole conversation to the external model or only the task?",
+    _STATUS + "Switch to gemini from now on. Actually no, stay on Claude.",
+])
+def test_a_sentence_of_a_long_paragraph_keeps_its_guards(text):
+    assert detect.classify(text)["action"] == "none"

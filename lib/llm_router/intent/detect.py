@@ -35,7 +35,8 @@ one costs a retype, and the external-mode-toggle skill still sees it. So:
   * two commands that disagree ("stop using copilot, use claude for this") are "none", except a
     one-off and a return to Claude ("use codex for this, then back to claude"), which is "once";
   * prompts longer than MAX_CHARS are work, though their opening may still send that one
-    request out ("ask gemini: <long question>").
+    request out ("ask gemini: <long question>"), a line of their own may stand alone beside
+    pasted material (_line_alone) and one sentence of a paragraph may (_sentence_alone).
 
 classify(text) -> {"action": "enable"|"disable"|"status"|"once"|"none",
                    "trigger": the clause that matched (a registry trigger when it is one), None for "none",
@@ -120,8 +121,8 @@ def classify(text: str) -> dict:
     if not isinstance(text, str) or not text:
         return dict(_NONE)
     low = text[:MAX_CHARS + 1].lower()
-    if len(text) > MAX_CHARS:  # a long prompt's last line may stand alone (_line_alone)
-        low += "\n" + text.rstrip()[-MAX_CHARS - 1:].lower()
+    if len(text) > MAX_CHARS:  # a sentence of a paragraph (_sentence_alone) or a long prompt's last line (_line_alone)
+        low = text[:2 * MAX_CHARS].lower() + "\n" + text.rstrip()[-MAX_CHARS - 1:].lower()
     if low[:1] == "/" and low.split(None, 1)[0] in ("/pa", "/llm-router:pa"):
         # "/pa off", "/pa ?": a slash command is read as one or not at all
         return _literal(text[:MAX_CHARS]) or settings_verdict(text[:MAX_CHARS]) or dict(_NONE)
@@ -141,7 +142,9 @@ def _result(action: str, trigger: str | None, confidence: float, vendor: str | N
 def _classify_relevant(text: str) -> dict:
     found = _read_whole(text)
     if found["action"] == "none" and "\n" in text.strip():
-        return _line_alone(text) or found
+        found = _line_alone(text) or found
+    if found["action"] == "none" and (len(text) > MAX_CHARS or text.count(" ") > 2 * MAX_CLAUSES):
+        found = _sentence_alone(text) or found
     return found
 
 
@@ -226,6 +229,55 @@ def _line_alone(text: str) -> dict | None:
             rules = compiled_rules()
             return None if cues.taken_back(_Prompt(text[:4 * MAX_CHARS], rules), rules) else found
     return None
+
+
+# After a command's sentence, the next one takes it back or doubts it ("Switch to codex. Or maybe not.").
+_DOUBTS_BEFORE = ("or ", "not ", "actually", "just kidding", "jk", "kidding", "if ", "unless ", "on second thought",
+                  "no,", "no ", "nah", "wait", "never mind", "nvm", "scratch that", "maybe", "hmm", "lol no")
+
+
+def _sentence_alone(text: str) -> dict | None:
+    """A command in one sentence of a paragraph the whole reading cannot take in (longer than
+    MAX_CHARS or more than MAX_CLAUSES pieces: "Status update. Tests: 412 passing, 3 skipped.
+    Coverage 81%. Lint clean. Please hand everything to GLM from this point forward."). Each
+    sentence is read alone, quoted ones skipped; the toggling sentences must agree, none may be
+    a question (a status question inside a paragraph about the feature is too often how it
+    works), the sentence after it must not doubt it and the prompt must not take it back."""
+    from . import cues, guards
+
+    cleaned = guards.strip_quoted(text[:4 * MAX_CHARS])
+    if len(text) <= MAX_CHARS and len(guards.clauses(cleaned.lower())) <= MAX_CLAUSES:
+        return None
+    sentences = _sentences(cleaned)
+    found = []
+    for k, sentence in enumerate(sentences):
+        if guards.QUOTED in sentence or len(sentence) > MAX_CHARS:
+            continue
+        verdict = classify(sentence)
+        if verdict["action"] == "none":
+            continue
+        after = sentences[k + 1].lower() if k + 1 < len(sentences) else ""
+        if verdict["action"] == "status" or sentence.endswith("?") or after.startswith(_DOUBTS_BEFORE):
+            return None
+        found.append(verdict)
+    if len({verdict["action"] for verdict in found}) != 1:
+        return None
+    rules = compiled_rules()
+    return None if cues.taken_back(_Prompt(text[:4 * MAX_CHARS], rules), rules) else found[0]
+
+
+def _sentences(text: str) -> list:
+    """The text cut after . ! ? ; before a space, and at line ends."""
+    out, start = [], 0
+    for i, ch in enumerate(text):
+        if ch == "\n" or ch in ".!?;" and text[i + 1:i + 2] in (" ", "\n", ""):
+            piece = text[start:i + 1].strip()
+            if piece:
+                out.append(piece)
+            start = i + 1
+    if text[start:].strip():
+        out.append(text[start:].strip())
+    return out
 
 
 def _checked(prompt, rules, found: dict) -> dict:
