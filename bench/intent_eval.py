@@ -138,6 +138,8 @@ FIRST_PASS = """## First-pass scores: each batch scored before the detector was 
 | fresh-33 | the same, same commit | 287 | 0.73 | 0.92 | 0.91 | 0.94 | 0 of 87 |
 | fresh-34 | + batch 32-33's kinds (guards are their sentence's, log lines, dictation), retrained on 32-33 and 1,589 more training-only rows, model thresholds 0.8 / 0.9 | 295 | 0.84 | 0.93 | 0.93 | 0.88 | 0 of 90 |
 | fresh-35 | the same, same commit | 293 | 0.82 | 0.94 | 0.90 | 0.83 | 0 of 89 |
+| fresh-36 | + a sentence of a long paragraph read alone, retrained on 34-35 | 293 | 0.80 | 0.89 | 0.90 | 0.94 | 0 of 89 |
+| fresh-37 | the same, same commit | 287 | 0.88 | 0.94 | 0.98 | 0.96 | 0 of 87 |
 
 Pooled first passes of batches 24-35 (3,572 rows, twelve writers, six detector versions):
 enable 0.852 (639 of 750), disable 0.893 (578 of 647), status 0.925 (491 of 531), once 0.877 (497
