@@ -967,3 +967,22 @@ def test_a_sentence_of_a_long_paragraph(text, action):
 ])
 def test_a_sentence_of_a_long_paragraph_keeps_its_guards(text):
     assert detect.classify(text)["action"] == "none"
+
+
+@pytest.mark.parametrize("text,action", [
+    ("3am. external on. fix the cron job after", "enable"),  # "after" alone is afterwards, no condition
+    ("let's put the external models away for now and have you do everything again", "disable"),  # not "put on"
+    ("revert model to claude. next: fix watchdog reset in main.c", "disable"),
+    ("Spent the morning on the billing bug, no luck. Let's put Gemini in charge from here on and see if a "
+     "different model cracks it.", "enable"),  # "see if" after the command is its purpose, not a doubt
+])
+def test_batch_36_37_kinds(text, action):
+    assert detect.classify(text)["action"] == action
+
+
+@pytest.mark.parametrize("text", [
+    "switch to codex after the tests pass",
+    "put the agents away and use gemini? no",
+])
+def test_batch_36_37_guards(text):
+    assert detect.classify(text)["action"] == "none"

@@ -1030,8 +1030,10 @@ def _cue(tokens: list, scopes: set) -> tuple:
     back = any(t.word in _BACK or "RETURN" in t.classes for t in tokens)
     words = [t.word for t in tokens]
     off = any(t.word == "off" for t in tokens) or _FALSE_VALUES.intersection(words[-1:])  # "set external mode to false"
+    away = "away" in words  # "put the external models away"
     for i, token in enumerate(tokens):
-        if token.classes & _AWAY or token.word == "off" or off and "TURN" in token.classes:
+        if token.classes & _AWAY or token.word == "off" or off and "TURN" in token.classes \
+                or away and token.classes & {"PUT", "TURN", "MOVE"}:
             return i, True, back  # "stop using ...", "turn llm-router off"
         if token.classes & (_TOWARD | _LET) or token.word in ("to", "onto", "via", "only", "back") \
                 or "LEAD" in token.classes and token.word[:1] == "i" \
@@ -1052,6 +1054,8 @@ def _one_phrase(span: list, once: bool = False) -> bool:
         return True  # "set the default vendor to openai"
     if once and ("THIS" in span[0].classes and len(unknown) <= 3 or len(unknown) <= 1):
         return True  # "hand this one bug to codex": the one request, named as the user likes
+    if "ALL" in span[0].classes and len(unknown) <= 2:
+        return True  # "route all generation to gpt-5": all of some work, whatever the user calls it
     nouns = [t for t in span if not t.classes or t.classes - {"FUNCTION", "FILLER"}]
     return bool(span[0].classes & _HEAD_OBJECTS) and len(unknown) <= 2 and bool(nouns) \
         and bool(nouns[-1].classes & {"WORKN", "AGENT", "EVERYTHING", "THIS"})

@@ -656,7 +656,8 @@ def _read(part: _Clause, grammar, triggers: dict, single: bool, before: _Clause 
     part.tokens = tokens
     classes = set().union(*(t.classes for t in tokens)) if tokens else set()
     hedged = "COND" in classes and any(
-        "COND" in t.classes and not (directive and t.word in _DIRECTIVE_MODALS) for t in tokens)
+        "COND" in t.classes and not (directive and t.word in _DIRECTIVE_MODALS)
+        and not (t is tokens[-1] and t.word in ("after", "afterwards", "later")) for t in tokens)  # "fix it after"
     part.guard = part.guard or ("condition" if hedged else "speech" if _speaks(part, tokens, classes) else
                                 "unsure" if "UNSURE" in classes else None)
     if part.asked and len(tokens) > 2 and (tokens[-2].word, tokens[-1].word) == ("or", "not"):
@@ -694,7 +695,9 @@ def _guard_only(part: _Clause, tokens: list) -> None:
     negation, someone else's words or irony ("if claude is down, ...", "my lead says ...")."""
     part.covered = False
     classes = set().union(*(t.classes for t in tokens))
-    part.guard = part.guard or ("condition" if "COND" in classes else
+    cond = "COND" in classes and not (tokens[-1].word in ("after", "afterwards", "later")
+                                       and sum("COND" in t.classes for t in tokens) == 1)
+    part.guard = part.guard or ("condition" if cond else
                                 "speech" if _speaks(part, tokens, classes) else
                                 "unsure" if "UNSURE" in classes else None)
     if not part.guard and "NEG" in classes:
@@ -885,6 +888,7 @@ def _cancelled(guarded: list, first: int, parts: list, action: str) -> bool:
                 and not _own_list(part, parts[first]) and not _sentence_between(parts, i + 1, first):
             return True  # "my lead says: ...", "save claude tokens: ...": someone else's words, or unclear
         if (part.asked or part.rhetorical) and not part.polite and not part.tag and not part.alt \
+                and not (after and part.checking and not part.mark == "?") \
                 and action != "once" and not (i < first and _sentence_between(parts, i, first)) \
                 and not (after and (asked and (part.tail or part.guess)
                                     or _requests(parts, i) and _later_sentence(parts, first, i))):

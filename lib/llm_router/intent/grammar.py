@@ -67,6 +67,7 @@ FRAMES = [
     (TOWARD, "(MOVE|GO|TURN|SEND) (back|over|across)? <to> <tgt>"),
     (TOWARD, "back (to|on) <tgt>"),
     (TOWARD, "RETURN <obj>? (back)? (to|on)? <tgt>"),
+    (TOWARD, "RETURN (MODEL_SUFFIX|MODE|default) (back)? (to|on) <tgt>"),  # "revert model to claude"
     (TOWARD, "USE (USING)? <t>"),
     (TOWARD, "(ONV|USE) (USING|SENDING) (to|through|via)? <obj>? (to|through|via)? <t>"),
     (TOWARD, "GO <t>"),
