@@ -986,3 +986,20 @@ def test_batch_36_37_kinds(text, action):
 ])
 def test_batch_36_37_guards(text):
     assert detect.classify(text)["action"] == "none"
+
+
+@pytest.mark.parametrize("text,action", [
+    ("For the remainder of this session, route all generation to gpt-5. I want to compare its outputs "
+     "against the baseline runs from last week.", "enable"),  # the past is the other sentence's
+    ("just curious what Codex would say about this layout bug, only this time though", "once"),
+])
+def test_a_guard_belongs_to_the_sentence_that_names_the_model(text, action):
+    assert detect.classify(text)["action"] == action
+
+
+@pytest.mark.parametrize("text", [
+    "Give me an estimate: how long would codex take on this refactor compared to you? Just curious.",
+    "Yesterday I routed all generation to gpt-5. It was slow.",
+])
+def test_a_musing_or_the_past_in_the_model_s_sentence_still_stops_the_model(text):
+    assert detect.classify(text)["action"] == "none"

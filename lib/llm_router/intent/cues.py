@@ -287,7 +287,8 @@ def guard_level(prompt, rules, action: str | None = None) -> int:
             and not (action == "once" and _quoted_payload(cleaned)):
         return HARD  # inline quotes are someone's words; a pasted block is hidden from the model
     vocab = vocabulary(rules)
-    clauses = _clauses(prompt, rules)
+    everywhere = [w for c in _clauses(prompt, rules) for w in c.words]  # a musing ("just curious") colours it all
+    clauses = _command_sentences(_clauses(prompt, rules))
     words = [w for c in clauses for w in c.words]
     joined = " " + " ".join(words) + " "
     unhedged = _unhedged(joined, clauses)
@@ -304,7 +305,8 @@ def guard_level(prompt, rules, action: str | None = None) -> int:
         past, conditional = False, None  # "did you turn it on?"; "i turned it on by accident, could you turn it off?"
     if taken_back(prompt, rules) or _shell_command(clauses) or commit_message(prompt) or _in_code(clauses, vocab) \
             or conditional and action != "status" \
-            or past or _says(words, _OWN_PLANS) or _says(words, vocab.musings) and action != "status" \
+            or past or _says(words, _OWN_PLANS) or _says(everywhere, vocab.musings) and action != "status" \
+            and not (action == "once" and any(_opinion(everywhere, i) for i in range(len(everywhere)))) \
             or eye_rolled(prompt):
         return HARD  # the model cannot read tense: "yesterday I switched to gemini", "then I'll switch";
         # nor a question asked "just curious", a vow ("..., I swear"), or an eye-roll
@@ -620,6 +622,24 @@ def _in_code(clauses: list, vocab: Vocabulary) -> bool:
                 for i, w in enumerate(words)):
             return True
     return False
+
+
+def _command_sentences(clauses: list) -> list:
+    """The clauses of the sentences that name a model, Claude or the feature, when others do not:
+    a guard belongs to its own sentence ("For the rest of this session, route all generation to
+    gpt-5. I want to compare it with last week's runs." is not about the past)."""
+    sentences, current = [], []
+    for k, clause in enumerate(clauses):
+        current.append(clause)
+        last = k + 1 == len(clauses)
+        if last or clause.mark in (".", "!", "?", ";") or clauses[k + 1].line != clause.line:
+            sentences.append(current)
+            current = []
+    if len(sentences) < 2:
+        return clauses
+    named = [sentence for sentence in sentences if any(_targets(c) or any(
+        w.startswith(_FEATURE_STEMS) for w in c.words) for c in sentence)]
+    return [c for sentence in named for c in sentence] if named else clauses
 
 
 def _refuses_asking(tokens: list) -> bool:
