@@ -317,8 +317,10 @@ def guard_level(prompt, rules, action: str | None = None) -> int:
     owners = [words[i - 1] for i, w in enumerate(words) if (w[:-2] if w.endswith("'s") else w) in _OWN_THINGS and i]
     if any(owner in ("our", "their", "agents") for owner in owners):
         return HARD
-    if action == "once" and any(_refuses_asking(c.tokens) for c in clauses):
+    if action == "once" and any(_refuses_asking(c.tokens) for c in _clauses(prompt, rules)):
         return HARD  # "what would codex do here? don't ask it, just tell me": the request itself refused
+    if _labelled(parts):
+        return HARD  # "expected output:⏎- switch to gemini": text labelled as not the user's instruction
     own = any(owner in ("my", "the") for owner in owners)
     for clause in clauses:
         for i, token in enumerate(clause.tokens):
@@ -622,6 +624,15 @@ def _in_code(clauses: list, vocab: Vocabulary) -> bool:
                 for i, w in enumerate(words)):
             return True
     return False
+
+
+def _labelled(pieces: list) -> bool:
+    """The prompt opens with a label of someone else's text ("expected output:", "example:")."""
+    from .detect import _OTHERS_TEXT
+
+    text, mark, _line = pieces[0]
+    words = text.split()
+    return mark == ":" and 0 < len(words) <= 3 and set(words) <= _OTHERS_TEXT | {"the", "my", "sample", "for"}
 
 
 def _command_sentences(clauses: list) -> list:
