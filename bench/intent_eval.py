@@ -38,7 +38,7 @@ LABELLED = DATA / "intent_utterances.jsonl"
 FRESH = sorted(DATA.glob("intent_fresh_*.jsonl"), key=lambda p: int(p.stem.rsplit("_", 1)[1]))
 # The newest batch: its first-pass row is the latest honest estimate (it was scored before the grammar
 # was changed for it, and it has not been changed for it since). See FIRST_PASS.
-MEASURING = DATA / "intent_fresh_29.jsonl"
+MEASURING = DATA / "intent_fresh_39.jsonl"
 # Written blind as a red team, mostly hard negatives, for the second reading's guards.
 PROBE = DATA / "intent_probe.jsonl"
 ACTIONS = ("enable", "disable", "status", "once", "none")
@@ -140,34 +140,37 @@ FIRST_PASS = """## First-pass scores: each batch scored before the detector was 
 | fresh-35 | the same, same commit | 293 | 0.82 | 0.94 | 0.90 | 0.83 | 0 of 89 |
 | fresh-36 | + a sentence of a long paragraph read alone, retrained on 34-35 | 293 | 0.80 | 0.89 | 0.90 | 0.94 | 0 of 89 |
 | fresh-37 | the same, same commit | 287 | 0.88 | 0.94 | 0.98 | 0.96 | 0 of 87 |
+| fresh-38 | + batch 36-37's kinds, guards scoped to the sentence naming the model, retrained on 36-37 | 298 | 0.84 | 0.89 | 0.93 | 0.98 | 3 of 89 |
+| **fresh-39** | the same, same commit | 296 | **0.94** | **0.96** | **0.95** | **0.96** | 1 of 89 |
 
-Pooled first passes of batches 24-35 (3,572 rows, twelve writers, six detector versions):
-enable 0.852 (639 of 750), disable 0.893 (578 of 647), status 0.925 (491 of 531), once 0.877 (497
-of 567), 1 false toggle in 1,077 hard negatives. Batches 24, 26 and 31 meet every target on a
-first meeting; 25 and 27-30 miss one or two by up to 0.10. Batches 32-33 were the hardest yet
-(whole sentences of Spanish and French around the command, legal drafting, dictation that
-hears "codecs" for codex and "clawed" for Claude, the command buried in a paragraph of other
-work) and missed enable by 0.17-0.21: the precision held (0 false toggles in 177), recall did not.
-After their kinds were fixed, batches 34-35 (written blind to them) scored 0.84 / 0.93 / 0.93 /
-0.88 and 0.82 / 0.94 / 0.90 / 0.83: disable and status meet the targets, enable does not, and
-once misses on 35. Their misses are mostly two kinds: a command inside a paragraph of project
-status (15 of 34's 23 misses, 7 of its 10 enable misses; 5 of the 15 were longer than the 280
-characters the detector reads), and speech-to-text names ("gee pee tee five", "gem and eye",
-"code ex", "kimmy k two": 14 of 35's 26 misses).
+Pooled first passes of batches 24-39 (4,746 rows, sixteen writers, eight detector versions):
+enable 0.855 (851 of 995), disable 0.900 (774 of 860), status 0.929 (651 of 701), once 0.897 (681
+of 759), 5 false toggles in 1,431 hard negatives. Batches 24, 26 and 31 meet every target on a
+first meeting; batch 39 meets every recall target (0.94 / 0.96 / 0.95 / 0.96) but made one false
+toggle. The eight batches of this last round (32-39, written for voices the detector had not
+met: code-switching, legal drafting, dictation, status paragraphs, pasted logs and Slack
+threads, formal email) pooled 0.818 / 0.903 / 0.932 / 0.911 with 4 false toggles in 710: enable
+recall is the target still missed, by about 0.08, and batches 38-39 made the first false toggles
+since batch 29 as the readings were widened (a pasted "Priya: switch to codex ..." line, a salutation
+"Dear Claude,", a question about what the tool can do; each is now a guard and a test).
+Batches 32-33 were the hardest (whole sentences of Spanish and French around the command, legal
+drafting, "codecs" for codex and "clawed" for Claude, commands buried in paragraphs).
+Speech-to-text names that are other words ("code ex", "gem and eye", "gee pee tee") are not
+read; batch 35 lost 14 rows to them.
 
 Held out, after the last change (`bench/train_intent.py`: the model retrained without the batch,
 the rules as they are now, so the rules' fixes flatter these a little):
 
 | batch | enable | disable | status | once | false toggles |
 |---|---:|---:|---:|---:|---:|
-| fresh-26 | 0.90 | 0.94 | 0.93 | 0.96 | 0 of 90 |
-| fresh-27 | 0.94 | 0.93 | 0.96 | 0.96 | 0 of 90 |
-| fresh-28 | 0.87 | 0.93 | 0.96 | 0.85 | 0 of 90 |
-| fresh-29 | 0.92 | 0.89 | 0.91 | 0.94 | 0 of 90 |
+| fresh-34 | 0.95 | 0.96 | 0.93 | 0.92 | 0 of 90 |
+| fresh-35 | 0.82 | 0.94 | 0.90 | 0.83 | 0 of 89 |
+| fresh-36 | 0.85 | 0.92 | 0.90 | 0.96 | 0 of 89 |
+| fresh-37 | 0.93 | 0.94 | 1.00 | 0.96 | 0 of 87 |
 
-Batches 30 and 31 are in no training set: the model has never seen them (today 0.90 / 0.80 /
-0.91 / 0.92 and 0.90 / 0.93 / 0.98 / 0.88, with the rules changed a little for batch 30's
-"/pa status? <reason>" and "sorry if ...").
+Batches 38 and 39 are in no training set: the model has never seen them (today 0.84 / 0.89 /
+0.93 / 0.98 and 0.94 / 0.96 / 0.95 / 0.96, no false toggle: the rules were changed for their
+four false toggles, not for their misses).
 
 Targets (issue 14.1): recall >= 0.90 for enable and disable, >= 0.85 for status and once, 0
 false toggles on hard negatives. On fresh-8 the recall targets are met; the false-toggle target

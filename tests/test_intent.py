@@ -21,10 +21,10 @@ FRESH = [DATA / f"intent_fresh_{n}.jsonl" for n in range(1, 16)]
 # Written blind, mostly hard negatives, to try the second reading's guards (tuned on: 2 false
 # toggles fixed); held to precision.
 PROBE = DATA / "intent_probe.jsonl"
-# Batches 16-21: each scored once before any change for it (docs/intent-eval.md has that first pass,
+# Batches 16-39: each scored once before any change for it (docs/intent-eval.md has that first pass,
 # below the targets); since then the learned model was trained on them and their false toggles fixed,
 # but some of their recall is still under the targets: held to precision only.
-UNTUNED = [DATA / f"intent_fresh_{n}.jsonl" for n in range(16, 32)]
+UNTUNED = [DATA / f"intent_fresh_{n}.jsonl" for n in range(16, 40)]
 TOPIC_WORDS = ("external", "claude", "anthropic", "copilot", "codex", "gemini", "glm", "opencode",
                "openrouter", "ollama", "mode", "switch", "/pa", "opus")
 
@@ -1003,3 +1003,23 @@ def test_a_guard_belongs_to_the_sentence_that_names_the_model(text, action):
 ])
 def test_a_musing_or_the_past_in_the_model_s_sentence_still_stops_the_model(text):
     assert detect.classify(text)["action"] == "none"
+
+
+@pytest.mark.parametrize("text", [
+    # batch 38-39's false toggles on a first pass, each now a guard
+    "Priya: switch to codex for everything from now on\n\ncan you summarize what Priya is asking for in this thread?",
+    "Kat: just this once ask gemini, it's better at CSS\n\nlol she says that every week. anyway, center this div",
+    "can this tool use glm or no? just ask only",
+    "Dear Claude,\n\nThank you for your assistance today.\n\nKind regards,\nTomás",
+])
+def test_batch_38_39_false_toggles_stay_silent(text):
+    assert detect.classify(text)["action"] == "none"
+
+
+@pytest.mark.parametrize("text,action", [
+    ("Codex: review this diff just this once", "once"),  # a vendor addressed is no pasted speaker
+    ("Dear Claude,\n\nplease switch to gemini from now on.\n\nKind regards", "enable"),
+    ("could gemini review this PR description? just this time", "once"),  # asks a model, not the tool
+])
+def test_batch_38_39_kinds_still_read(text, action):
+    assert detect.classify(text)["action"] == action

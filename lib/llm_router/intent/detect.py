@@ -186,6 +186,16 @@ _LOG_HEADS = ("[", "$ ", "info", "warn", "error", "debug", "trace", "fatal", "fa
 _CODE_CHARS = frozenset("._/=(){}[]<>@:\\")
 
 
+def _only_named(line: str) -> bool:
+    """"Dear Claude,", "Gemini -": a line that only names someone, as a salutation or a heading."""
+    parts = _Prompt(line, compiled_rules()).parts
+    words = [w for part in parts for w in part.text.split() if w not in _GREETINGS]
+    return len(words) <= 2 and not any(part.scopes for part in parts)
+
+
+_GREETINGS = frozenset(("dear", "hi", "hello", "hey", "morning", "good", "thanks", "cheers", "regards", "yo"))
+
+
 def _speaks_of_it(line: str) -> bool:
     """Does a line of prose name a model, Claude or the feature? Not a log line ("[WARN] codex:
     rate limited", "npm ERR! ..."), nor an identifier ("openai.RateLimitError", "internal/store")."""
@@ -225,7 +235,7 @@ def _line_alone(text: str) -> dict | None:
                 "?" in other and _BACK_REFERENCES.intersection(other.replace("?", " ").split()) for other in others):
             continue  # introduced by the line before; or questioned after ("switch to gemini.⏎⏎is that wise?")
         found = classify(line)  # the keyword gate too: the line itself must name the feature
-        if found["action"] != "none":
+        if found["action"] != "none" and not _only_named(line):
             rules = compiled_rules()
             return None if cues.taken_back(_Prompt(text[:4 * MAX_CHARS], rules), rules) else found
     return None
@@ -350,8 +360,9 @@ def _third_reading(prompt, rules, text: str) -> dict:
     action, probability = learned.predict(text)  # first: most work prompts end here, before the guards
     if action not in ACTIONS or probability < (learned.SURE if framed else learned.THRESHOLD):
         return dict(_NONE)  # a frame the grammar read and chose to ask about needs a sure model
-    if action == "once" and probability < learned.OVERRULE and cues.asks_capability(prompt, rules):
-        return dict(_NONE)  # "can copilot see my private repos?"
+    if action == "once" and (probability < learned.OVERRULE or _asks_of_the_tool(prompt)) \
+            and cues.asks_capability(prompt, rules):
+        return dict(_NONE)  # "can copilot see my private repos?", "can this tool use glm or no? just asking"
     level = cues.guard_level(prompt, rules, action)
     if level == cues.HARD or level == cues.SOFT and probability < learned.SOFT_SURE:
         return dict(_NONE)
@@ -366,6 +377,16 @@ def _key_value(prompt) -> bool:
     command ("vendor: anthropic", "offload: true" are read as settings)."""
     pieces = prompt.pieces
     return len(pieces) == 2 and pieces[0][:2] in (("model", ":"), ("models", ":")) and len(pieces[1][0].split()) == 1
+
+
+def _asks_of_the_tool(prompt) -> bool:
+    """The question is what the tool itself can do: "can this tool use glm?", "does the plugin support ..."."""
+    words = prompt.cleaned.split()[:4]
+    return bool(words) and words[0] in ("can", "could", "does", "do", "will", "is") \
+        and not _TOOL_WORDS.isdisjoint(w.strip("?,.") for w in words[1:])
+
+
+_TOOL_WORDS = frozenset(("tool", "plugin", "router", "extension", "llm-router"))
 
 
 def _overruled(prompt, rules, text: str, found: dict) -> dict:

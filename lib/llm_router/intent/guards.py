@@ -28,7 +28,7 @@ def strip_quoted(text: str) -> str:
     lines = text.split("\n")
     transcript = sum(1 for line in lines if _speaker(line)) >= 2
     for line in lines:
-        if transcript and _speaker(line):
+        if (transcript or _someone_else(line, text)) and _speaker(line):
             out.append(QUOTED)  # "User: switch to gemini⏎Assistant: done": a pasted conversation
             continue
         if fence:
@@ -52,6 +52,20 @@ def strip_quoted(text: str) -> str:
             line, in_comment = _strip_comments(line)
             out.append(_strip_inline(line))
     return "\n".join(out)
+
+
+_THIRD_PERSON = (" she ", " he ", " her ", " his ", " they said", " she's ", " he's ")
+
+
+def _someone_else(line: str, text: str) -> bool:
+    """One pasted "Priya: switch to codex ..." line: a capitalised name the rest of the prompt
+    speaks of ("what Priya is asking", "she says that every week"), not the user's own "Codex:
+    review this" or "URGENT: ..."."""
+    head = line.partition(":")[0].strip()
+    if not (head[:1].isupper() and head[1:].islower()):
+        return False
+    rest = " " + text.replace(line, " ").lower().replace(",", " ").replace(".", " ") + " "
+    return f" {head.lower()} " in rest or any(word in rest for word in _THIRD_PERSON)
 
 
 def _speaker(line: str) -> bool:
