@@ -1023,3 +1023,17 @@ def test_batch_38_39_false_toggles_stay_silent(text):
 ])
 def test_batch_38_39_kinds_still_read(text, action):
     assert detect.classify(text)["action"] == action
+
+
+@pytest.mark.parametrize("text,action", [
+    ("From now on, please delegate every request to an external model. I will let you know when to stop.", "enable"),
+    ("gemini mode. now. the level editor isn't going to fix itself", "enable"),  # a reason of its own
+    ("all agent use glm from now, because it cheap for us", "enable"),
+    ("turn on mode external", "enable"),
+    ("Switch to codex. Or maybe not.", "none"),  # a later sentence that doubts the command still cancels it
+    ("Use gemini from now on. I am not sure it is a good idea.", "none"),
+    ("Use codex from now on. My lead said no.", "none"),
+    ("the agents run on codex", "none"),  # a statement, no scope
+])
+def test_a_later_sentence_cancels_only_when_it_doubts_the_command(text, action):
+    assert detect.classify(text)["action"] == action

@@ -846,7 +846,8 @@ def _action(part: _Clause, scopes: set, parts: list) -> str | None:
     once = "once" in scopes or this
     if part.tag == g.BARE and not _bare_counts(part, scopes, parts):
         return None
-    if part.tag == g.WISH and not (part.wished and scopes & {"persist", "agents", "once"}):
+    if part.tag == g.WISH and not (part.wished and scopes & {"persist", "agents", "once"}) \
+            and not ("persist" in scopes and part.tokens and part.tokens[0].classes & {"ALL", "AGENT"}):
         return None  # "the agents run on codex" describes; "I'd rather they ... from now on" asks
     if part.tag in (g.AGENTS_TOWARD, g.AGENTS_AWAY) and "agents" not in part.scopes:
         return None  # "put codex on the agents" moves them; "put codex" alone says nothing
@@ -903,6 +904,7 @@ def _cancelled(guarded: list, first: int, parts: list, action: str) -> bool:
             return True  # "then if that works, switch to codex": before the command, a polite phrase is a condition
         if part.guard and not (asked and after and part.guard in ("condition", "unsure")) \
                 and not (i < first and _sentence_between(parts, i, first)) \
+                and not (after and _sentence_between(parts, first, i) and not _doubts(part)) \
                 and not (after and part.guard == "condition" and part.text.startswith(_NEXT)):
             return True
         if i < first and part.mark == ":" and not part.covered and _introduces(part, i, parts, first) \
@@ -928,6 +930,16 @@ def _sentence_between(parts: list, i: int, first: int) -> bool:
 
 
 _ASKS_FOR_WORK = ("could you ", "can you ", "would you ", "will you ", "could u ", "can u ", "pls ", "please ")
+
+
+def _doubts(part: _Clause) -> bool:
+    """A later sentence's guard that is about the command: it opens with a doubt ("Or maybe not.",
+    "Not sure though.", "Actually no."), points back at it ("I don't think that's wise") or is
+    little more than the guard; not a reason of its own ("the level editor isn't going to fix
+    itself", "I will let you know when to stop")."""
+    words = [w.strip("?,.!") for w in part.text.split()]
+    return part.text.startswith(_DOUBTS_BEFORE) or len(words) <= 3 \
+        or not _BACK_REFERENCES.isdisjoint(words) or "no" in words or "nope" in words  # "my lead said no"
 
 
 def _requests(parts: list, i: int) -> bool:

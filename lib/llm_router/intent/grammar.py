@@ -120,6 +120,8 @@ FRAMES = [
     (TOWARD, "(TURN|PUT)? FEATURE (back)? (on|enabled|active|activated|turned on|switched on)"),
     (AWAY, "(TURN|PUT)? FEATURE (back)? (off|disabled|deactivated|inactive|turned off|switched off)"),
     (TOWARD, "TURN (back)? on FEATURE"),
+    (TOWARD, "ONV MODE <t>"),  # "turn on mode external": the order of many languages
+    (AWAY, "OFFV MODE <t>"),
     (AWAY, "TURN (back)? off FEATURE"),
     # away from a target: stop using / no more / quit / don't use ... anymore
     (AWAY, "STOP (USING|SENDING) <obj>? (off)? (to|through|via|on|with)? <t>"),
