@@ -142,21 +142,26 @@ FIRST_PASS = """## First-pass scores: each batch scored before the detector was 
 | fresh-37 | the same, same commit | 287 | 0.88 | 0.94 | 0.98 | 0.96 | 0 of 87 |
 | fresh-38 | + batch 36-37's kinds, guards scoped to the sentence naming the model, retrained on 36-37 | 298 | 0.84 | 0.89 | 0.93 | 0.98 | 3 of 89 |
 | **fresh-39** | the same, same commit | 296 | **0.94** | **0.96** | **0.95** | **0.96** | 1 of 89 |
+| fresh-40 | + a later sentence cancels only when it doubts the command, the four false toggles of 38-39 guarded | 293 | 0.89 | 0.94 | 0.98 | 0.94 | 1 of 88 |
+| fresh-41 | the same, same commit | 296 | 0.74 | 0.91 | 0.98 | 0.83 | 1 of 89 |
 
-Pooled first passes of batches 24-39 (4,746 rows, sixteen writers, eight detector versions):
-enable 0.855 (851 of 995), disable 0.900 (774 of 860), status 0.929 (651 of 701), once 0.897 (681
-of 759), 5 false toggles in 1,431 hard negatives. Batches 24, 26 and 31 meet every target on a
-first meeting; batch 39 meets every recall target (0.94 / 0.96 / 0.95 / 0.96) but made one false
-toggle. The eight batches of this last round (32-39, written for voices the detector had not
+Pooled first passes of batches 24-41 (5,335 rows, eighteen writers, nine detector versions):
+enable 0.850 (950 of 1,117), disable 0.903 (873 of 967), status 0.934 (736 of 788), once 0.896
+(766 of 855), 7 false toggles in 1,608 hard negatives. Batches 24, 26 and 31 meet every target
+on a first meeting; batch 39 meets every recall target (0.94 / 0.96 / 0.95 / 0.96) but made one
+false toggle. The ten batches of the last round (32-41, written for voices the detector had not
 met: code-switching, legal drafting, dictation, status paragraphs, pasted logs and Slack
-threads, formal email) pooled 0.818 / 0.903 / 0.932 / 0.911 with 4 false toggles in 710: enable
-recall is the target still missed, by about 0.08, and batches 38-39 made the first false toggles
-since batch 29 as the readings were widened (a pasted "Priya: switch to codex ..." line, a salutation
-"Dear Claude,", a question about what the tool can do; each is now a guard and a test).
+threads, formal email, Hinglish) pooled 0.817 / 0.908 / 0.941 / 0.906 with 6 false toggles in
+887: disable, status and once meet the targets pooled, enable does not (by about 0.08), and the
+readings widened for recall let six false toggles through (a pasted "Priya: switch to codex ..."
+line, a salutation "Dear Claude,", a question about what the tool can do, a numbered "Do NOT
+fail over to external models", "but now try yourself"; each is now a guard and a test).
 Batches 32-33 were the hardest (whole sentences of Spanish and French around the command, legal
-drafting, "codecs" for codex and "clawed" for Claude, commands buried in paragraphs).
-Speech-to-text names that are other words ("code ex", "gem and eye", "gee pee tee") are not
-read; batch 35 lost 14 rows to them.
+drafting, "codecs" for codex and "clawed" for Claude, commands buried in paragraphs); batch 41
+lost 9 of its 31 misses to Hinglish ("ab se kimi k2 use karo") and 7 to a reason followed by a
+polite question ("..., so it makes sense to route everything there going forward. Can you do
+that?"). Speech-to-text names that are other words ("code ex", "gem and eye", "gee pee tee")
+are not read; batch 35 lost 14 rows to them.
 
 Held out, after the last change (`bench/train_intent.py`: the model retrained without the batch,
 the rules as they are now, so the rules' fixes flatter these a little):
@@ -168,9 +173,9 @@ the rules as they are now, so the rules' fixes flatter these a little):
 | fresh-36 | 0.85 | 0.92 | 0.90 | 0.96 | 0 of 89 |
 | fresh-37 | 0.93 | 0.94 | 1.00 | 0.96 | 0 of 87 |
 
-Batches 38 and 39 are in no training set: the model has never seen them (today 0.84 / 0.89 /
-0.93 / 0.98 and 0.94 / 0.96 / 0.95 / 0.96, no false toggle: the rules were changed for their
-four false toggles, not for their misses).
+Batches 38-41 are in no training set: the model has never seen them (today 0.92 / 0.89 / 0.93 /
+0.98, 0.94 / 0.96 / 0.95 / 0.96, 0.89 / 0.94 / 0.98 / 0.94 and 0.74 / 0.91 / 0.98 / 0.83, no false
+toggle: the rules were changed for their false toggles and for 38's later-sentence reasons).
 
 Targets (issue 14.1): recall >= 0.90 for enable and disable, >= 0.85 for status and once, 0
 false toggles on hard negatives. On fresh-8 the recall targets are met; the false-toggle target

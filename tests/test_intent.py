@@ -21,10 +21,10 @@ FRESH = [DATA / f"intent_fresh_{n}.jsonl" for n in range(1, 16)]
 # Written blind, mostly hard negatives, to try the second reading's guards (tuned on: 2 false
 # toggles fixed); held to precision.
 PROBE = DATA / "intent_probe.jsonl"
-# Batches 16-39: each scored once before any change for it (docs/intent-eval.md has that first pass,
+# Batches 16-41: each scored once before any change for it (docs/intent-eval.md has that first pass,
 # below the targets); since then the learned model was trained on them and their false toggles fixed,
 # but some of their recall is still under the targets: held to precision only.
-UNTUNED = [DATA / f"intent_fresh_{n}.jsonl" for n in range(16, 40)]
+UNTUNED = [DATA / f"intent_fresh_{n}.jsonl" for n in range(16, 42)]
 TOPIC_WORDS = ("external", "claude", "anthropic", "copilot", "codex", "gemini", "glm", "opencode",
                "openrouter", "ollama", "mode", "switch", "/pa", "opus")
 
@@ -1036,4 +1036,23 @@ def test_batch_38_39_kinds_still_read(text, action):
     ("the agents run on codex", "none"),  # a statement, no scope
 ])
 def test_a_later_sentence_cancels_only_when_it_doubts_the_command(text, action):
+    assert detect.classify(text)["action"] == action
+
+
+@pytest.mark.parametrize("text", [
+    # batch 40-41's first-pass false toggles, each now a guard
+    "1. Do NOT fail over to external models.\n2. Roll back deploy 4411.\n3. Page the DB on-call.",
+    "When claude is not able to do this, then maybe use external model. But now try yourself please.",
+    "never send our code to gemini",
+])
+def test_batch_40_41_false_toggles_stay_silent(text):
+    assert detect.classify(text)["action"] == "none"
+
+
+@pytest.mark.parametrize("text,action", [
+    ("Please obtain Codex's review of auth.py for this task only; do not enable external mode.", "once"),
+    ("don't use claude, use gemini from now on", "enable"),
+    ("no more gemini, do it yourself", "disable"),
+])
+def test_batch_40_41_kinds_still_read(text, action):
     assert detect.classify(text)["action"] == action

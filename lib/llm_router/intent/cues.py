@@ -319,6 +319,9 @@ def guard_level(prompt, rules, action: str | None = None) -> int:
         return HARD
     if action == "once" and any(_refuses_asking(c.tokens) for c in _clauses(prompt, rules)):
         return HARD  # "what would codex do here? don't ask it, just tell me": the request itself refused
+    if action in ("enable", "once") and any(_prohibits_external(c) and not _keeps_mode(c.words, vocab)
+                                            for c in _clauses(prompt, rules)):
+        return HARD  # "1. Do NOT fail over to external models.": a prohibition, however sure the model
     if _labelled(parts):
         return HARD  # "expected output:⏎- switch to gemini": text labelled as not the user's instruction
     own = any(owner in ("my", "the") for owner in owners)
@@ -624,6 +627,15 @@ def _in_code(clauses: list, vocab: Vocabulary) -> bool:
                 for i, w in enumerate(words)):
             return True
     return False
+
+
+def _prohibits_external(clause) -> bool:
+    """A clause that opens with a negation and names an external model and not Claude ("do not fail
+    over to external models", "never send code to gemini"); not "don't use claude, use gemini"."""
+    tokens = [t for t in clause.tokens if "FILLER" not in t.classes]
+    sides = {side for _i, side, _v in _targets(clause)}
+    return bool(tokens) and "NEG" in tokens[0].classes and sides == {"ext"} \
+        and clause.words[:2] != ["no", "cap"]  # slang for "honestly"
 
 
 def _labelled(pieces: list) -> bool:

@@ -846,6 +846,9 @@ def _action(part: _Clause, scopes: set, parts: list) -> str | None:
     once = "once" in scopes or this
     if part.tag == g.BARE and not _bare_counts(part, scopes, parts):
         return None
+    if part.tag == g.TO_CLAUDE and part.tokens and part.tokens[-1].word == "yourself" and not scopes \
+            and not any(p.tag and p is not part for p in parts):
+        return None  # "but now try yourself please": this task done here, not the mode turned off; ask
     if part.tag == g.WISH and not (part.wished and scopes & {"persist", "agents", "once"}) \
             and not ("persist" in scopes and part.tokens and part.tokens[0].classes & {"ALL", "AGENT"}):
         return None  # "the agents run on codex" describes; "I'd rather they ... from now on" asks
