@@ -1056,3 +1056,14 @@ def test_batch_40_41_false_toggles_stay_silent(text):
 ])
 def test_batch_40_41_kinds_still_read(text, action):
     assert detect.classify(text)["action"] == action
+
+
+@pytest.mark.parametrize("text,action", [
+    ("I've got the LiteLLM proxy running on localhost:4000 with deepseek behind it. From now on send the work "
+     "there instead of Claude.", "enable"),  # "there": the model named before
+    ("Qwen3-coder did really well on the last benchmark. Let's make it the default from now on.", "enable"),
+    ("I read the gemini docs. send the logs there.", "none"),  # no frame for "the logs"
+    ("is there a gemini mode?", "none"),
+])
+def test_there_and_it_stand_for_the_model_named_before(text, action):
+    assert detect.classify(text)["action"] == action

@@ -503,6 +503,8 @@ class _Prompt:
             return dict(_NONE)
         lexicon = self.rules.lexicon
         words = [lexicon.words(part.text) for part in parts]
+        if len(parts) > 1 and ("there" in self.cleaned or "default" in self.cleaned):
+            _resolve_places(words, lexicon)
         unknown = [lexicon.unknown(w) for w in words]
         if _FAST_GATE and all(len(u) > _typo_budget(w) and not _may_ask(w, lexicon)
                               for w, u in zip(words, unknown)):
@@ -815,6 +817,40 @@ def _resolve_references(parts: list) -> None:
                 part.target = _named_target(earlier.tokens[found[0]:])
                 earlier.antecedent = asks
             break
+
+
+_SENDS = frozenset(("SEND", "MOVE", "PUT"))
+
+
+def _resolve_places(words: list, lexicon) -> None:
+    """"I've got the LiteLLM proxy running with deepseek behind it. Send the work there from now
+    on": "there" after a verb that sends, and "it" in "make it the default", stand for the one
+    external model named last in an earlier clause (Claude named there is no antecedent)."""
+    for k in range(1, len(words)):
+        clause = words[k]
+        tokens = lexicon.tokens(clause)
+        if any("T" in t.classes for t in tokens):
+            continue
+        at = _place_word(clause, tokens)
+        if at is None:
+            continue
+        antecedent = next((t for w in reversed(words[:k]) for t in reversed(lexicon.tokens(w))
+                           if "T" in t.classes), None)
+        if antecedent is None or "EXT" not in antecedent.classes:
+            continue
+        name = antecedent.word.split()
+        words[k] = clause[:at] + (["to"] if clause[at] == "there" else []) + name + clause[at + 1:]
+
+
+def _place_word(clause: list, tokens: list) -> int | None:
+    """Where "there" follows a sending verb, or "it" sits in "make/set it (as) the default"."""
+    sends = any(t.classes & _SENDS for t in tokens)
+    for i, word in enumerate(clause):
+        if word == "there" and sends and i and clause[i - 1] not in ("is", "are", "over", "out", "in"):
+            return i
+        if word == "it" and i and clause[i - 1] in ("make", "set") and "default" in clause[i + 1:i + 4]:
+            return i
+    return None
 
 
 def _attach_vocatives(parts: list, grammar) -> None:
