@@ -144,6 +144,8 @@ FIRST_PASS = """## First-pass scores: each batch scored before the detector was 
 | **fresh-39** | the same, same commit | 296 | **0.94** | **0.96** | **0.95** | **0.96** | 1 of 89 |
 | fresh-40 | + a later sentence cancels only when it doubts the command, the four false toggles of 38-39 guarded | 293 | 0.89 | 0.94 | 0.98 | 0.94 | 1 of 88 |
 | fresh-41 | the same, same commit | 296 | 0.74 | 0.91 | 0.98 | 0.83 | 1 of 89 |
+| **fresh-42** | + batch 40-41's false toggles guarded, "there" / "make it the default" resolved | 295 | **0.95** | **0.96** | **0.95** | **0.96** | 1 of 89 |
+| fresh-43 | the same, same commit | 286 | 0.86 | 0.88 | 0.93 | 0.96 | 0 of 87 |
 
 Pooled first passes of batches 24-41 (5,335 rows, eighteen writers, nine detector versions):
 enable 0.850 (950 of 1,117), disable 0.903 (873 of 967), status 0.934 (736 of 788), once 0.896
