@@ -21,10 +21,10 @@ FRESH = [DATA / f"intent_fresh_{n}.jsonl" for n in range(1, 16)]
 # Written blind, mostly hard negatives, to try the second reading's guards (tuned on: 2 false
 # toggles fixed); held to precision.
 PROBE = DATA / "intent_probe.jsonl"
-# Batches 16-41: each scored once before any change for it (docs/intent-eval.md has that first pass,
+# Batches 16-43: each scored once before any change for it (docs/intent-eval.md has that first pass,
 # below the targets); since then the learned model was trained on them and their false toggles fixed,
 # but some of their recall is still under the targets: held to precision only.
-UNTUNED = [DATA / f"intent_fresh_{n}.jsonl" for n in range(16, 42)]
+UNTUNED = [DATA / f"intent_fresh_{n}.jsonl" for n in range(16, 44)]
 TOPIC_WORDS = ("external", "claude", "anthropic", "copilot", "codex", "gemini", "glm", "opencode",
                "openrouter", "ollama", "mode", "switch", "/pa", "opus")
 
@@ -1066,4 +1066,23 @@ def test_batch_40_41_kinds_still_read(text, action):
     ("is there a gemini mode?", "none"),
 ])
 def test_there_and_it_stand_for_the_model_named_before(text, action):
+    assert detect.classify(text)["action"] == action
+
+
+@pytest.mark.parametrize("text", [
+    # batch 42's first-pass false toggle, and batch 43's two enables read as disables: now "none" (ask)
+    "don't switch to codex, I want you on this one",
+    "external, everything",
+    "ok new plan: outside models do everything until I say back to claude",
+])
+def test_batch_42_43_wrong_readings_stay_silent(text):
+    assert detect.classify(text)["action"] == "none"
+
+
+@pytest.mark.parametrize("text,action", [
+    ("enough gpt", "disable"),
+    ("I should be most grateful if you would resume doing all the work yourself, without recourse to outside "
+     "models, until I say otherwise.", "disable"),
+])
+def test_batch_42_43_disables_still_read(text, action):
     assert detect.classify(text)["action"] == action

@@ -319,8 +319,8 @@ def guard_level(prompt, rules, action: str | None = None) -> int:
         return HARD
     if action == "once" and any(_refuses_asking(c.tokens) for c in _clauses(prompt, rules)):
         return HARD  # "what would codex do here? don't ask it, just tell me": the request itself refused
-    if action in ("enable", "once") and any(_prohibits_external(c) and not _keeps_mode(c.words, vocab)
-                                            for c in _clauses(prompt, rules)):
+    if action in ("enable", "once") and any(_prohibits_external(c) and (
+            not _keeps_mode(c.words, vocab) or any(t.vendor for t in c.tokens)) for c in _clauses(prompt, rules)):
         return HARD  # "1. Do NOT fail over to external models.": a prohibition, however sure the model
     if _labelled(parts):
         return HARD  # "expected output:⏎- switch to gemini": text labelled as not the user's instruction
@@ -636,6 +636,32 @@ def _prohibits_external(clause) -> bool:
     sides = {side for _i, side, _v in _targets(clause)}
     return bool(tokens) and "NEG" in tokens[0].classes and sides == {"ext"} \
         and clause.words[:2] != ["no", "cap"]  # slang for "honestly"
+
+
+def disable_without_cause(prompt, rules) -> bool:
+    """A learned disable the words cannot carry: Claude named only in "until I say back to claude"
+    (the way back, for later), or a prompt of three words or fewer that names only external models
+    and nothing turning from them ("external, everything")."""
+    from types import SimpleNamespace
+
+    words = [w for c in _clauses(prompt, rules) for w in c.words]
+    for i, word in enumerate(words):
+        if word in ("until", "till", "til") and words[i + 1:i + 3] in (["i", "say"], ["we", "say"], ["i", "tell"]):
+            words = words[:i]
+            break
+    else:
+        if len(words) > 3:
+            return False
+    tokens = rules.lexicon.tokens(words)
+    sides = {side for _i, side, _v in _targets(SimpleNamespace(tokens=tokens))}
+    turns_away = any(t.classes & (_AWAY | {"NEG", "RETURN", "OFFV"}) for t in tokens) \
+        or not _AWAY_WORDS.isdisjoint(words) or not _YOURSELF.isdisjoint(words)
+    return sides == {"ext"} and not turns_away
+
+
+# Words that turn away from a model without a lexicon class for it ("external off", "enough gpt").
+_AWAY_WORDS = frozenset(("off", "of", "enough", "back", "normal", "done", "stop", "stp", "quit", "no", "not",
+                         "nope", "nah", "over", "disable", "deactivate", "cancel", "drop", "pause", "kill"))
 
 
 def _labelled(pieces: list) -> bool:

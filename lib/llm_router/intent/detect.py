@@ -366,6 +366,8 @@ def _third_reading(prompt, rules, text: str) -> dict:
     level = cues.guard_level(prompt, rules, action)
     if level == cues.HARD or level == cues.SOFT and probability < learned.SOFT_SURE:
         return dict(_NONE)
+    if action == "disable" and cues.disable_without_cause(prompt, rules):
+        return dict(_NONE)  # "external, everything": only external models named, nothing turning from them
     if not cues.anchored(prompt, rules, action, probability >= learned.SURE) \
             and not (probability >= LEARNED and cues.names_vendor(prompt, rules)):
         return dict(_NONE)  # "give this task to a subagent so your context stays clean": no model named
