@@ -147,17 +147,18 @@ FIRST_PASS = """## First-pass scores: each batch scored before the detector was 
 | **fresh-42** | + batch 40-41's false toggles guarded, "there" / "make it the default" resolved | 295 | **0.95** | **0.96** | **0.95** | **0.96** | 1 of 89 |
 | fresh-43 | the same, same commit | 286 | 0.86 | 0.88 | 0.93 | 0.96 | 0 of 87 |
 
-Pooled first passes of batches 24-41 (5,335 rows, eighteen writers, nine detector versions):
-enable 0.850 (950 of 1,117), disable 0.903 (873 of 967), status 0.934 (736 of 788), once 0.896
-(766 of 855), 7 false toggles in 1,608 hard negatives. Batches 24, 26 and 31 meet every target
-on a first meeting; batch 39 meets every recall target (0.94 / 0.96 / 0.95 / 0.96) but made one
-false toggle. The ten batches of the last round (32-41, written for voices the detector had not
-met: code-switching, legal drafting, dictation, status paragraphs, pasted logs and Slack
-threads, formal email, Hinglish) pooled 0.817 / 0.908 / 0.941 / 0.906 with 6 false toggles in
-887: disable, status and once meet the targets pooled, enable does not (by about 0.08), and the
-readings widened for recall let six false toggles through (a pasted "Priya: switch to codex ..."
-line, a salutation "Dear Claude,", a question about what the tool can do, a numbered "Do NOT
-fail over to external models", "but now try yourself"; each is now a guard and a test).
+Pooled first passes of batches 24-43 (5,916 rows, twenty writers, ten detector versions):
+enable 0.856 (1,059 of 1,237), disable 0.905 (968 of 1,070), status 0.935 (817 of 874), once
+0.902 (858 of 951), 8 false toggles in 1,784 hard negatives. Batches 24, 26 and 31 meet every
+target on a first meeting; batches 39 and 42 meet every recall target (0.94 / 0.96 / 0.95 / 0.96
+and 0.95 / 0.96 / 0.95 / 0.96) but each made one false toggle. The twelve batches of the last
+round (32-43, written for voices the detector had not met: code-switching, legal drafting,
+dictation, status paragraphs, pasted logs and Slack threads, Hinglish, shell users) pooled 0.832 /
+0.910 / 0.942 / 0.915 with 7 false toggles in 1,063: disable, status and once meet the targets
+pooled, enable does not (by about 0.07), and the readings widened for recall let seven false
+toggles through (a pasted "Priya: switch to codex ..." line, a salutation "Dear Claude,", a
+question about what the tool can do, a numbered "Do NOT fail over to external models", "but now
+try yourself", "don't switch to codex, I want you on this one"; each is now a guard and a test).
 Batches 32-33 were the hardest (whole sentences of Spanish and French around the command, legal
 drafting, "codecs" for codex and "clawed" for Claude, commands buried in paragraphs); batch 41
 lost 9 of its 31 misses to Hinglish ("ab se kimi k2 use karo") and 7 to a reason followed by a
@@ -175,9 +176,10 @@ the rules as they are now, so the rules' fixes flatter these a little):
 | fresh-36 | 0.85 | 0.92 | 0.90 | 0.96 | 0 of 89 |
 | fresh-37 | 0.93 | 0.94 | 1.00 | 0.96 | 0 of 87 |
 
-Batches 38-41 are in no training set: the model has never seen them (today 0.92 / 0.89 / 0.93 /
-0.98, 0.94 / 0.96 / 0.95 / 0.96, 0.89 / 0.94 / 0.98 / 0.94 and 0.74 / 0.91 / 0.98 / 0.83, no false
-toggle: the rules were changed for their false toggles and for 38's later-sentence reasons).
+Batches 38-43 are in no training set: the model has never seen them (today 0.92 / 0.89 / 0.93 /
+0.98, 0.94 / 0.96 / 0.95 / 0.96, 0.89 / 0.94 / 0.98 / 0.94, 0.75 / 0.91 / 0.98 / 0.83, 0.95 / 0.96 /
+0.95 / 0.96 and 0.86 / 0.88 / 0.93 / 0.96, no false toggle: the rules were changed for their false
+toggles and wrong directions, for 38's later-sentence reasons and 41's "there").
 
 Targets (issue 14.1): recall >= 0.90 for enable and disable, >= 0.85 for status and once, 0
 false toggles on hard negatives. On fresh-8 the recall targets are met; the false-toggle target
