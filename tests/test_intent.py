@@ -1086,3 +1086,14 @@ def test_batch_42_43_wrong_readings_stay_silent(text):
 ])
 def test_batch_42_43_disables_still_read(text, action):
     assert detect.classify(text)["action"] == action
+
+
+@pytest.mark.parametrize("text,action", [
+    ("Turn on external models and then can you help me fix the failing jest tests? I think it's the mock",
+     "enable"),  # "and then can you ...": other work asked for after the command
+    ("Switch to codex from now on. Why is the build red?", "enable"),  # a later question about other work
+    ("Switch to codex. Any concerns?", "none"),  # a later question about the command
+    ("switch to gemini and then can you tell me if that is wise?", "none"),
+])
+def test_a_later_question_cancels_only_when_it_is_about_the_command(text, action):
+    assert detect.classify(text)["action"] == action

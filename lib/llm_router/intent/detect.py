@@ -955,8 +955,10 @@ def _cancelled(guarded: list, first: int, parts: list, action: str) -> bool:
                 and not (after and part.checking and not part.mark == "?") \
                 and action != "once" and not (i < first and _sentence_between(parts, i, first)) \
                 and not (after and (asked and (part.tail or part.guess)
-                                    or _requests(parts, i) and _later_sentence(parts, first, i))):
-            return True
+                                    or _requests(parts, i) and (_later_sentence(parts, first, i)
+                                                                or parts[i - 1].mark == "&")
+                                    or _sentence_between(parts, first, i) and not _doubts(part))):
+            return True  # a later sentence's question cancels only when it doubts the command
     return False
 
 
