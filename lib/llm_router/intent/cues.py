@@ -375,7 +375,8 @@ _NOT_THE_FEATURE = frozenset(("auth", "authentication", "login", "sso", "link", 
 # A status question asks about now; "what is external mode" asks what the feature is.
 _STATE_WORDS = frozenset(("on", "off", "now", "currently", "current", "active", "enabled", "disabled",
                           "running", "using", "used", "set", "right", "atm", "still", "answering",
-                          "handling", "responding", "routing", "sending", "state", "status", "which", "who"))
+                          "handling", "responding", "routing", "sending", "state", "status", "which", "who",
+                          "rn", "pointed", "pointing", "routed", "today", "tonight"))
 
 
 # A status question about this session, not "which agents are active" or "our app".
@@ -398,7 +399,7 @@ def anchored(prompt, rules, action: str, sure: bool = False) -> bool:
     if action == "once":
         return any(EXT in t.classes for c in clauses for t in c.tokens) or not _OUTSIDE.isdisjoint(words)
     if action == "status":
-        if words[:2] in (["what", "is"], ["what's"], ["whats"]) and _STATE_WORDS.isdisjoint(words):
+        if (words[:2] == ["what", "is"] or words[:1] in (["what's"], ["whats"])) and _STATE_WORDS.isdisjoint(words):
             return False
         if _asks_capability(words) or not _VENDOR_FACTS.isdisjoint(words):
             return False  # "is codex still maintained?": a fact about the vendor, not this session
