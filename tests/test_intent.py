@@ -1107,3 +1107,12 @@ def test_a_later_question_cancels_only_when_it_is_about_the_command(text, action
 ])
 def test_what_is_asks_what_it_is_unless_it_asks_about_now(text, action):
     assert detect.classify(text)["action"] == action
+
+
+@pytest.mark.parametrize("text,action", [
+    ("The guide says 'Step 3: tell Claude to enable external models.' So, enable external models.", "enable"),
+    ('the docs say "switch to external models."', "none"),  # the quote itself never toggles
+    ('my lead wrote: "switch to codex." thoughts?', "none"),
+])
+def test_a_quote_that_ends_a_sentence_ends_it(text, action):
+    assert detect.classify(text)["action"] == action

@@ -97,7 +97,9 @@ def _strip_inline(line: str) -> str:
                 while i + run < n and line[i + run] == "`":
                     run += 1
             end = _closing(line, i + run, close * run)
-            out.append(" " + QUOTED + " ")
+            inside = line[i + run:end].rstrip() if end >= 0 else ""
+            # "... says 'Step 3: enable external models.' So, enable them": the quote ended a sentence
+            out.append(" " + QUOTED + (inside[-1] if inside and inside[-1] in ".!?" else "") + " ")
             i = n if end < 0 else end + run
         else:
             out.append(ch)
