@@ -148,20 +148,23 @@ FIRST_PASS = """## First-pass scores: each batch scored before the detector was 
 | fresh-43 | the same, same commit | 286 | 0.86 | 0.88 | 0.93 | 0.96 | 0 of 87 |
 | fresh-44 | + 42-43's wrong readings guarded, a later question cancels only when it is about the command | 291 | 0.87 | 0.91 | 0.93 | 0.96 | 2 of 88 |
 | **fresh-45** | the same, same commit | 289 | **0.93** | **1.00** | **1.00** | **1.00** | **0 of 89** |
+| fresh-46 | + 44's false toggles guarded, a quote ending a sentence ends it | 297 | 0.82 | 0.80 | 0.91 | 0.88 | 2 of 90 |
+| fresh-47 | the same, same commit | 287 | 0.92 | 0.94 | 0.97 | 0.96 | 1 of 90 |
 
-Pooled first passes of batches 24-45 (6,496 rows, twenty-two writers, eleven detector versions):
-enable 0.860 (1,166 of 1,356), disable 0.909 (1,067 of 1,174), status 0.938 (900 of 960), once
-0.909 (950 of 1,045), 10 false toggles in 1,961 hard negatives. Batches 24, 26, 31 and 45 meet
-every target on a first meeting; batches 39 and 42 meet every recall target but each made one
-false toggle. The fourteen batches of the last round (32-45, written for voices the detector had
-not met: code-switching, legal drafting, dictation, status paragraphs, pasted logs and Slack
-threads, Hinglish, shell users, tutorial followers) pooled 0.841 / 0.916 / 0.945 / 0.924 with 9
-false toggles in 1,240: disable, status and once meet the targets pooled, enable does not (by
-about 0.06), and the readings widened for recall let nine false toggles through (a pasted
+Pooled first passes of batches 24-47 (7,080 rows, twenty-four writers, twelve detector versions):
+enable 0.861 (1,271 of 1,477), disable 0.905 (1,157 of 1,278), status 0.938 (979 of 1,044), once
+0.910 (1,037 of 1,140), 13 false toggles in 2,141 hard negatives. Batches 24, 26, 31 and 45 meet
+every target on a first meeting; batches 39, 42 and 47 meet every recall target but each made
+one false toggle. The sixteen batches of the last round (32-47, written for voices the detector
+had not met: code-switching, legal drafting, dictation, status paragraphs, pasted logs and Slack
+threads, Hinglish, shell users, tutorial followers, wry humour) pooled 0.844 / 0.910 / 0.944 /
+0.923 with 12 false toggles in 1,420: disable, status and once meet the targets pooled, enable
+does not (by about 0.06), and the readings widened for recall let twelve false toggles through (a pasted
 "Priya: switch to codex ..." line, a salutation "Dear Claude,", a question about what the tool
 can do, a numbered "Do NOT fail over to external models", "but now try yourself", "don't switch
-to codex, I want you on this one", "what's external mode", "what's glm?"; each is now a guard and
-a test). Batches 32-33 were the hardest (whole sentences of Spanish and French around the
+to codex, I want you on this one", "what's external mode", "what's glm?", a line of code
+"ModelRouter.disable()", a list of model names for an app's dropdown, "mika: are we on
+external?"; each is now a guard and a test). Batches 32-33 were the hardest (whole sentences of Spanish and French around the
 command, legal drafting, "codecs" for codex and "clawed" for Claude, commands buried in
 paragraphs); batch 41 lost 9 of its 31 misses to Hinglish ("ab se kimi k2 use karo") and batch
 44 7 of its 16 to a tutorial's quoted step followed by "so do it" ("The guide says 'Step 3: tell
@@ -179,11 +182,12 @@ the rules as they are now, so the rules' fixes flatter these a little):
 | fresh-36 | 0.85 | 0.92 | 0.90 | 0.96 | 0 of 89 |
 | fresh-37 | 0.93 | 0.94 | 1.00 | 0.96 | 0 of 87 |
 
-Batches 38-45 are in no training set: the model has never seen them (today 0.92 / 0.89 / 0.93 /
+Batches 38-47 are in no training set: the model has never seen them (today 0.92 / 0.89 / 0.93 /
 0.98, 0.94 / 0.96 / 0.95 / 0.96, 0.89 / 0.94 / 0.98 / 0.94, 0.75 / 0.91 / 0.98 / 0.83, 0.95 / 0.96 /
-0.95 / 0.96, 0.88 / 0.88 / 0.93 / 0.96, 0.87 / 0.91 / 0.93 / 0.96 and 0.93 / 1.00 / 1.00 / 1.00, no
-false toggle: the rules were changed for their false toggles and wrong directions, for 38's
-later-sentence reasons, 41's "there" and 43's later questions).
+0.95 / 0.96, 0.88 / 0.88 / 0.93 / 0.96, 0.87 / 0.91 / 0.93 / 0.96, 0.93 / 1.00 / 1.00 / 1.00, 0.82 /
+0.80 / 0.91 / 0.88 and 0.92 / 0.94 / 0.97 / 0.96, no false toggle: the rules were changed for
+their false toggles and wrong directions, for 38's later-sentence reasons, 41's "there", 43's
+later questions and 44's quoted steps).
 
 Targets (issue 14.1): recall >= 0.90 for enable and disable, >= 0.85 for status and once, 0
 false toggles on hard negatives. On fresh-8 the recall targets are met; the false-toggle target

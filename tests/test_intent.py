@@ -21,10 +21,10 @@ FRESH = [DATA / f"intent_fresh_{n}.jsonl" for n in range(1, 16)]
 # Written blind, mostly hard negatives, to try the second reading's guards (tuned on: 2 false
 # toggles fixed); held to precision.
 PROBE = DATA / "intent_probe.jsonl"
-# Batches 16-45: each scored once before any change for it (docs/intent-eval.md has that first pass,
+# Batches 16-47: each scored once before any change for it (docs/intent-eval.md has that first pass,
 # below the targets); since then the learned model was trained on them and their false toggles fixed,
 # but some of their recall is still under the targets: held to precision only.
-UNTUNED = [DATA / f"intent_fresh_{n}.jsonl" for n in range(16, 46)]
+UNTUNED = [DATA / f"intent_fresh_{n}.jsonl" for n in range(16, 48)]
 TOPIC_WORDS = ("external", "claude", "anthropic", "copilot", "codex", "gemini", "glm", "opencode",
                "openrouter", "ollama", "mode", "switch", "/pa", "opus")
 
@@ -1116,3 +1116,14 @@ def test_what_is_asks_what_it_is_unless_it_asks_about_now(text, action):
 ])
 def test_a_quote_that_ends_a_sentence_ends_it(text, action):
     assert detect.classify(text)["action"] == action
+
+
+@pytest.mark.parametrize("text", [
+    # batch 46-47's first-pass false toggles, each now a guard
+    "refactor:\n- ModelRouter.enable() → activate()\n- ModelRouter.disable() → deactivate()",
+    "We're adding a model picker to our app's settings page. Make a dropdown with Claude, GPT-5, Gemini, "
+    "and Llama options.",
+    "mika: are we on external?\n\nlol she asked me that in slack, ignore. please rename the util functions to camelCase",
+])
+def test_batch_46_47_false_toggles_stay_silent(text):
+    assert detect.classify(text)["action"] == "none"

@@ -315,7 +315,9 @@ def guard_level(prompt, rules, action: str | None = None) -> int:
     # "what model is our app using", "put codex on the agents team": their own software; "my
     # code", "the team" only unless the model is sure ("stop the plugin from sending my code elsewhere")
     owners = [words[i - 1] for i, w in enumerate(words) if (w[:-2] if w.endswith("'s") else w) in _OWN_THINGS and i]
-    if any(owner in ("our", "their", "agents") for owner in owners):
+    if any(owner in ("our", "their", "agents") for owner in owners) or any(  # "our app's settings page", anywhere
+            everywhere[i - 1] in ("our", "their") for i, w in enumerate(everywhere)
+            if i and (w[:-2] if w.endswith("'s") else w) in _OWN_SOFTWARE):
         return HARD
     if action == "once" and any(_refuses_asking(c.tokens) for c in _clauses(prompt, rules)):
         return HARD  # "what would codex do here? don't ask it, just tell me": the request itself refused
@@ -382,6 +384,7 @@ _STATE_WORDS = frozenset(("on", "off", "now", "currently", "current", "active", 
 # A status question about this session, not "which agents are active" or "our app".
 _SESSION_WORDS = frozenset(("you", "u", "this", "session", "requests", "prompts", "answering", "handling",
                             "responding", "mode", "subagents", "subagent"))
+_OWN_SOFTWARE = frozenset(("app", "apps", "product", "website", "site", "bot", "frontend", "service", "services"))
 # "what model is our app using": the user's own software, not this session.
 _OWN_THINGS = frozenset(("app", "apps", "service", "services", "code", "api", "project", "product", "bot",
                          "website", "site", "frontend", "server", "pipeline", "cluster", "team", "teams"))

@@ -224,8 +224,9 @@ def _line_alone(text: str) -> dict | None:
         return None
     for index in (filled[-1], filled[0]):
         line = lines[index]
-        if guards.QUOTED in cleaned[index] or len(line) > MAX_CHARS:
-            continue
+        if guards.QUOTED in cleaned[index] or len(line) > MAX_CHARS \
+                or cues._code_marks(cleaned[index].lower(), compiled_rules().lexicon):
+            continue  # "- ModelRouter.disable() → deactivate()": code, not an instruction
         others = [cleaned[i].strip().lower() for i in filled if i != index]
         if any(_speaks_of_it(other) for other in others) \
                 or any(other.startswith(_CONDITION_OPENERS) or other[:1] == "^" for other in others):
@@ -559,7 +560,8 @@ class _Prompt:
             actions = {"once"}
             commands = [c for c in commands if c[2] == "once"]
         vendors = {p.target.vendor for _, p, _ in commands if p.target is not None and p.target.vendor}
-        if len(actions) != 1 or len(vendors) > 1:
+        listed = {p.target.word for p in parts if p.tag == "bare" and p.target is not None}
+        if len(actions) != 1 or len(vendors) > 1 or len(listed) > 1:  # "Claude, GPT-5, Gemini, and Llama options"
             return dict(_NONE)  # "stop using copilot, use claude for this", "use gemini⏎use codex": ask
         action = actions.pop()
         if once_only and action != "once":

@@ -58,12 +58,12 @@ _THIRD_PERSON = (" she ", " he ", " her ", " his ", " they said", " she's ", " h
 
 
 def _someone_else(line: str, text: str) -> bool:
-    """One pasted "Priya: switch to codex ..." line: a capitalised name the rest of the prompt
-    speaks of ("what Priya is asking", "she says that every week"), not the user's own "Codex:
-    review this" or "URGENT: ..."."""
+    """One pasted "Priya: switch to codex ..." line: a name the rest of the prompt speaks of
+    ("what Priya is asking", "she says that every week", "mika: ... she asked me that"), not the
+    user's own "Codex: review this" or "URGENT: ..."."""
     head = line.partition(":")[0].strip()
-    if not (head[:1].isupper() and head[1:].islower()):
-        return False
+    if not head.isalpha() or head.isupper():
+        return False  # "URGENT: ..." is the user's own tag
     rest = " " + text.replace(line, " ").lower().replace(",", " ").replace(".", " ") + " "
     return f" {head.lower()} " in rest or any(word in rest for word in _THIRD_PERSON)
 
