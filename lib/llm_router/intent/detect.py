@@ -53,6 +53,7 @@ REGISTRY_FILE = "component-registry.json"
 MAX_CHARS = 280       # longer prompts are work; only a "<request>: payload" head is looked at
 PAYLOAD_HEAD = 100    # how far into a prompt the colon of "ask gemini: ..." may be
 MAX_CLAUSES = 8       # more pieces than this is a paragraph, not a command
+LINE_ALONE_MAX = 64 * 1024  # a longer paste is not searched for a line of its own (the hook reads up to 512 KiB)
 MAX_TYPOS = 2         # misspelt words per clause that are still read as their lexicon word
 LONG_CLAUSE = 8       # ... and one more in a clause of this many words or more
 HOOK_THRESHOLD = 0.8  # suggested floor for acting without asking; below it, leave it to the skill
@@ -141,7 +142,7 @@ def _result(action: str, trigger: str | None, confidence: float, vendor: str | N
 
 def _classify_relevant(text: str) -> dict:
     found = _read_whole(text)
-    if found["action"] == "none" and "\n" in text.strip():
+    if found["action"] == "none" and "\n" in text.strip() and len(text) <= LINE_ALONE_MAX:
         found = _line_alone(text) or found
     if found["action"] == "none" and (len(text) > MAX_CHARS or text.count(" ") > 2 * MAX_CLAUSES):
         found = _sentence_alone(text) or found
@@ -199,8 +200,8 @@ _GREETINGS = frozenset(("dear", "hi", "hello", "hey", "morning", "good", "thanks
 def _speaks_of_it(line: str) -> bool:
     """Does a line of prose name a model, Claude or the feature? Not a log line ("[WARN] codex:
     rate limited", "npm ERR! ..."), nor an identifier ("openai.RateLimitError", "internal/store")."""
-    if line.startswith(_LOG_HEADS):
-        return False
+    if line.startswith(_LOG_HEADS) or not any(word in line for word in _KEYWORDS):
+        return False  # most lines of a paste: no keyword, no need to tokenize
     lexicon = compiled_rules().lexicon
     words = [w for w in (raw.strip(".,;:!?'\"") for raw in line.split()) if w and _CODE_CHARS.isdisjoint(w)]
     return any(t.classes & {"T", "FEATURE"} for t in lexicon.tokens(lexicon.words(" ".join(words))))
