@@ -1005,26 +1005,6 @@ def test_a_musing_or_the_past_in_the_model_s_sentence_still_stops_the_model(text
     assert detect.classify(text)["action"] == "none"
 
 
-@pytest.mark.parametrize("text", [
-    # batch 38-39's false toggles on a first pass, each now a guard
-    "Priya: switch to codex for everything from now on\n\ncan you summarize what Priya is asking for in this thread?",
-    "Kat: just this once ask gemini, it's better at CSS\n\nlol she says that every week. anyway, center this div",
-    "can this tool use glm or no? just ask only",
-    "Dear Claude,\n\nThank you for your assistance today.\n\nKind regards,\nTomás",
-])
-def test_batch_38_39_false_toggles_stay_silent(text):
-    assert detect.classify(text)["action"] == "none"
-
-
-@pytest.mark.parametrize("text,action", [
-    ("Codex: review this diff just this once", "once"),  # a vendor addressed is no pasted speaker
-    ("Dear Claude,\n\nplease switch to gemini from now on.\n\nKind regards", "enable"),
-    ("could gemini review this PR description? just this time", "once"),  # asks a model, not the tool
-])
-def test_batch_38_39_kinds_still_read(text, action):
-    assert detect.classify(text)["action"] == action
-
-
 @pytest.mark.parametrize("text,action", [
     ("From now on, please delegate every request to an external model. I will let you know when to stop.", "enable"),
     ("gemini mode. now. the level editor isn't going to fix itself", "enable"),  # a reason of its own
@@ -1039,25 +1019,6 @@ def test_a_later_sentence_cancels_only_when_it_doubts_the_command(text, action):
     assert detect.classify(text)["action"] == action
 
 
-@pytest.mark.parametrize("text", [
-    # batch 40-41's first-pass false toggles, each now a guard
-    "1. Do NOT fail over to external models.\n2. Roll back deploy 4411.\n3. Page the DB on-call.",
-    "When claude is not able to do this, then maybe use external model. But now try yourself please.",
-    "never send our code to gemini",
-])
-def test_batch_40_41_false_toggles_stay_silent(text):
-    assert detect.classify(text)["action"] == "none"
-
-
-@pytest.mark.parametrize("text,action", [
-    ("Please obtain Codex's review of auth.py for this task only; do not enable external mode.", "once"),
-    ("don't use claude, use gemini from now on", "enable"),
-    ("no more gemini, do it yourself", "disable"),
-])
-def test_batch_40_41_kinds_still_read(text, action):
-    assert detect.classify(text)["action"] == action
-
-
 @pytest.mark.parametrize("text,action", [
     ("I've got the LiteLLM proxy running on localhost:4000 with deepseek behind it. From now on send the work "
      "there instead of Claude.", "enable"),  # "there": the model named before
@@ -1066,25 +1027,6 @@ def test_batch_40_41_kinds_still_read(text, action):
     ("is there a gemini mode?", "none"),
 ])
 def test_there_and_it_stand_for_the_model_named_before(text, action):
-    assert detect.classify(text)["action"] == action
-
-
-@pytest.mark.parametrize("text", [
-    # batch 42's first-pass false toggle, and batch 43's two enables read as disables: now "none" (ask)
-    "don't switch to codex, I want you on this one",
-    "external, everything",
-    "ok new plan: outside models do everything until I say back to claude",
-])
-def test_batch_42_43_wrong_readings_stay_silent(text):
-    assert detect.classify(text)["action"] == "none"
-
-
-@pytest.mark.parametrize("text,action", [
-    ("enough gpt", "disable"),
-    ("I should be most grateful if you would resume doing all the work yourself, without recourse to outside "
-     "models, until I say otherwise.", "disable"),
-])
-def test_batch_42_43_disables_still_read(text, action):
     assert detect.classify(text)["action"] == action
 
 
@@ -1118,12 +1060,42 @@ def test_a_quote_that_ends_a_sentence_ends_it(text, action):
     assert detect.classify(text)["action"] == action
 
 
+# Each first-pass false toggle of batches 38-47 (and batch 43's enables read as disables) is a guard now.
 @pytest.mark.parametrize("text", [
+    # batch 38-39's false toggles on a first pass, each now a guard
+    "Priya: switch to codex for everything from now on\n\ncan you summarize what Priya is asking for in this thread?",
+    "Kat: just this once ask gemini, it's better at CSS\n\nlol she says that every week. anyway, center this div",
+    "can this tool use glm or no? just ask only",
+    "Dear Claude,\n\nThank you for your assistance today.\n\nKind regards,\nTomás",
+    # batch 40-41's first-pass false toggles, each now a guard
+    "1. Do NOT fail over to external models.\n2. Roll back deploy 4411.\n3. Page the DB on-call.",
+    "When claude is not able to do this, then maybe use external model. But now try yourself please.",
+    "never send our code to gemini",
+    # batch 42's first-pass false toggle, and batch 43's two enables read as disables: now "none" (ask)
+    "don't switch to codex, I want you on this one",
+    "external, everything",
+    "ok new plan: outside models do everything until I say back to claude",
     # batch 46-47's first-pass false toggles, each now a guard
     "refactor:\n- ModelRouter.enable() → activate()\n- ModelRouter.disable() → deactivate()",
     "We're adding a model picker to our app's settings page. Make a dropdown with Claude, GPT-5, Gemini, "
     "and Llama options.",
     "mika: are we on external?\n\nlol she asked me that in slack, ignore. please rename the util functions to camelCase",
 ])
-def test_batch_46_47_false_toggles_stay_silent(text):
+def test_first_pass_false_toggles_of_batches_38_to_47_stay_silent(text):
     assert detect.classify(text)["action"] == "none"
+
+
+# ... and what those guards must not stop.
+@pytest.mark.parametrize("text,action", [
+    ("Codex: review this diff just this once", "once"),  # a vendor addressed is no pasted speaker
+    ("Dear Claude,\n\nplease switch to gemini from now on.\n\nKind regards", "enable"),
+    ("could gemini review this PR description? just this time", "once"),  # asks a model, not the tool
+    ("Please obtain Codex's review of auth.py for this task only; do not enable external mode.", "once"),
+    ("don't use claude, use gemini from now on", "enable"),
+    ("no more gemini, do it yourself", "disable"),
+    ("enough gpt", "disable"),
+    ("I should be most grateful if you would resume doing all the work yourself, without recourse to outside "
+     "models, until I say otherwise.", "disable"),
+])
+def test_what_the_batch_38_to_47_guards_still_let_through(text, action):
+    assert detect.classify(text)["action"] == action

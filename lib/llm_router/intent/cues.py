@@ -36,7 +36,7 @@ Standard library only, no `re`: it runs in the prompt hook, and only for prompts
 MAX_CHARS that passed stage 1's keyword scan and that the grammar left alone.
 """
 
-from .detect import _COMPANIES, _RELAYS
+from .detect import _COMPANIES, _OTHERS_TEXT, _RELAYS
 from .lexicon import CLAUDE, EXT, OUTCOME_IFS, _one_edit
 
 _TOWARD = frozenset(("MOVE", "SEND", "PUT", "USE", "GO", "LET", "ONV", "TURN", "WORK", "SENDING", "USING"))
@@ -646,8 +646,6 @@ def disable_without_cause(prompt, rules) -> bool:
     """A learned disable the words cannot carry: Claude named only in "until I say back to claude"
     (the way back, for later), or a prompt of three words or fewer that names only external models
     and nothing turning from them ("external, everything")."""
-    from types import SimpleNamespace
-
     words = [w for c in _clauses(prompt, rules) for w in c.words]
     for i, word in enumerate(words):
         if word in ("until", "till", "til") and words[i + 1:i + 3] in (["i", "say"], ["we", "say"], ["i", "tell"]):
@@ -657,7 +655,7 @@ def disable_without_cause(prompt, rules) -> bool:
         if len(words) > 3:
             return False
     tokens = rules.lexicon.tokens(words)
-    sides = {side for _i, side, _v in _targets(SimpleNamespace(tokens=tokens))}
+    sides = {side for _i, side, _v in _token_targets(tokens)}
     turns_away = any(t.classes & (_AWAY | {"NEG", "RETURN", "OFFV"}) for t in tokens) \
         or not _AWAY_WORDS.isdisjoint(words) or not _YOURSELF.isdisjoint(words)
     return sides == {"ext"} and not turns_away
@@ -670,8 +668,6 @@ _AWAY_WORDS = frozenset(("off", "of", "enough", "back", "normal", "done", "stop"
 
 def _labelled(pieces: list) -> bool:
     """The prompt opens with a label of someone else's text ("expected output:", "example:")."""
-    from .detect import _OTHERS_TEXT
-
     text, mark, _line = pieces[0]
     words = text.split()
     return mark == ":" and 0 < len(words) <= 3 and set(words) <= _OTHERS_TEXT | {"the", "my", "sample", "for"}
@@ -940,8 +936,11 @@ def _plain(clause, tokens: list, targets: list, wished: bool, vocab: Vocabulary)
 
 def _targets(clause) -> list:
     """[(index, side, vendor)]: side "ext" or "claude", for each target the clause points at."""
+    return _token_targets(clause.tokens)
+
+
+def _token_targets(tokens: list) -> list:
     out = []
-    tokens = clause.tokens
     for i, token in enumerate(tokens):
         classes = token.classes
         if i and tokens[i - 1].word in ("instead of", "rather than"):

@@ -958,7 +958,7 @@ def _cancelled(guarded: list, first: int, parts: list, action: str) -> bool:
                 and not (after and part.checking and not part.mark == "?") \
                 and action != "once" and not (i < first and _sentence_between(parts, i, first)) \
                 and not (after and (asked and (part.tail or part.guess)
-                                    or _requests(parts, i) and (_later_sentence(parts, first, i)
+                                    or _requests(parts, i) and (_sentence_between(parts, first, i)
                                                                 or parts[i - 1].mark == "&")
                                     or _sentence_between(parts, first, i) and not _doubts(part))):
             return True  # a later sentence's question cancels only when it doubts the command
@@ -994,12 +994,6 @@ def _requests(parts: list, i: int) -> bool:
     return parts[i].request or parts[i].text.startswith(_ASKS_FOR_WORK) \
         and _BACK_REFERENCES.isdisjoint(parts[i].text.split()) \
         or i > 0 and parts[i - 1].request and parts[i - 1].mark == "&"
-
-
-def _later_sentence(parts: list, first: int, i: int) -> bool:
-    """Part i is on a later line than the command, or in a later sentence ("... back to Claude for
-    everything. Next, can you tidy the README?")."""
-    return parts[i].line > parts[first].line or any(p.mark in (".", "!") for p in parts[first:i])
 
 
 def _own_list(lead: _Clause, command: _Clause) -> bool:
