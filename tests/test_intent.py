@@ -1071,10 +1071,8 @@ def test_a_quote_that_ends_a_sentence_ends_it(text, action):
     "1. Do NOT fail over to external models.\n2. Roll back deploy 4411.\n3. Page the DB on-call.",
     "When claude is not able to do this, then maybe use external model. But now try yourself please.",
     "never send our code to gemini",
-    # batch 42's first-pass false toggle, and batch 43's two enables read as disables: now "none" (ask)
+    # batch 42's first-pass false toggle
     "don't switch to codex, I want you on this one",
-    "external, everything",
-    "ok new plan: outside models do everything until I say back to claude",
     # batch 46-47's first-pass false toggles, each now a guard
     "refactor:\n- ModelRouter.enable() → activate()\n- ModelRouter.disable() → deactivate()",
     "We're adding a model picker to our app's settings page. Make a dropdown with Claude, GPT-5, Gemini, "
@@ -1088,6 +1086,9 @@ def test_first_pass_false_toggles_of_batches_38_to_47_stay_silent(text):
 # ... and what those guards must not stop.
 @pytest.mark.parametrize("text,action", [
     ("Codex: review this diff just this once", "once"),  # a vendor addressed is no pasted speaker
+    # batch 43's two enables once read as disables (then "none", to ask); the model retrained on 38-47 reads them
+    ("external, everything", "enable"),
+    ("ok new plan: outside models do everything until I say back to claude", "enable"),
     ("Dear Claude,\n\nplease switch to gemini from now on.\n\nKind regards", "enable"),
     ("could gemini review this PR description? just this time", "once"),  # asks a model, not the tool
     ("Please obtain Codex's review of auth.py for this task only; do not enable external mode.", "once"),
@@ -1098,4 +1099,40 @@ def test_first_pass_false_toggles_of_batches_38_to_47_stay_silent(text):
      "models, until I say otherwise.", "disable"),
 ])
 def test_what_the_batch_38_to_47_guards_still_let_through(text, action):
+    assert detect.classify(text)["action"] == action
+
+
+# Batch 46-47's kinds (read after their first pass), with the hard negatives each reading must leave alone.
+@pytest.mark.parametrize("text,action", [
+    # the feature's outside models as "non-claude"
+    ("non-claude mode pls, rest of day", "enable"),
+    ("i regret everything. turn the non-claude stuff off", "disable"),
+    ("non-claude models are banned in our app's settings page", "none"),
+    # a formal "I would be grateful if" is politeness, not a condition
+    ("I would be most grateful if all subsequent tasks could be delegated to Gemini. Many thanks.", "enable"),
+    ("If it is not too much trouble, I would like Codex to handle all of my requests for the rest of the "
+     "session.", "enable"),
+    ("if the build fails, I would like Codex to handle the rest of the session", "none"),
+    # "you're back" said to Claude
+    ("codex is fired. claude, you're back", "disable"),
+    ("Claude, you're back on. Kimi made the inventory UI worse.", "disable"),
+    ("you're back on the main branch now, the codex PR merged", "none"),
+    # a later question that asks for the command itself, or for a nod, does not doubt it
+    ("route everything to gemini going forward. Can you do that?", "enable"),
+    ("I'd prefer the subagents run on GPT-5 from here forward. Would you switch them?", "enable"),
+    ("switch to gemini. is that wise?", "none"),
+    ("switch to gemini. can you tell me if that's wise?", "none"),
+    # a condition on what comes next is not one on the command
+    ("Hand the workload off to the external models for the rest of this session and ping me when the "
+     "migration's done.", "enable"),
+    ("hand the workload to the external models when the migration's done", "none"),
+    # a pasted log, by its time stamps
+    ("10:02 router: external mode enabled (gemini)\n10:47 router: external mode disabled\n11:05 router: once -> "
+     "glm\n\nsummarize this for the incident report", "none"),
+    # a last word of doubt; one task put in someone's charge
+    ("use codex from now on? hmm", "none"),
+    ("put claude in charge of the release notes", "none"),
+    ("put claude back in charge of everything", "disable"),
+])
+def test_batch_46_47_kinds(text, action):
     assert detect.classify(text)["action"] == action

@@ -291,6 +291,9 @@ def guard_level(prompt, rules, action: str | None = None) -> int:
     clauses = _command_sentences(_clauses(prompt, rules))
     words = [w for c in clauses for w in c.words]
     joined = " " + " ".join(words) + " "
+    if action != "status" and any(notice in joined for notice in _NOTICES):
+        joined = _without_notices(joined)  # "..., and ping me when the migration's done"
+        words = joined.split()
     unhedged = _unhedged(joined, clauses)
     if action == "status":  # "is offloading active? and if so, which vendor?": the condition is the question's
         for follow_up in (" if so ", " if yes ", " if it is ", " if not "):
@@ -304,6 +307,8 @@ def guard_level(prompt, rules, action: str | None = None) -> int:
     if past and (action == "status" or _asked_after(clauses, lambda c: _past(c.words, vocab))):
         past, conditional = False, None  # "did you turn it on?"; "i turned it on by accident, could you turn it off?"
     if taken_back(prompt, rules) or _shell_command(clauses) or commit_message(prompt) or _in_code(clauses, vocab) \
+            or parts[-1][0] in _HESITATIONS and len(parts) > 1 \
+            or action in ("enable", "disable") and any(_charged_with_a_task(c.tokens) for c in clauses) \
             or conditional and action != "status" \
             or past or _says(words, _OWN_PLANS) or _says(everywhere, vocab.musings) and action != "status" \
             and not (action == "once" and any(_opinion(everywhere, i) for i in range(len(everywhere)))) \
@@ -340,6 +345,33 @@ def guard_level(prompt, rules, action: str | None = None) -> int:
             or _guarded(words, joined, clauses, vocab):
         return SOFT
     return CLEAR
+
+
+# "ping me when it's done", "i'll tell you when to come back": a condition on what the user or the
+# model does next, not on the command before it.
+_NOTICES = (" ping me when ", " ping me if ", " let me know when ", " let me know if ", " tell me when ",
+            " tell me if ", " notify me when ", " notify me if ", " i'll tell you when ", " ill tell you when ",
+            " i'll let you know when ", " i'll say when ", " i will tell you when ", " until i'm back ",
+            " till i'm back ", " until im back ")
+
+
+def _without_notices(joined: str) -> str:
+    for notice in _NOTICES:
+        joined = joined.replace(notice, " notice ")
+    return joined
+
+
+# "use codex from now on? hmm": a last word of doubt.
+_HESITATIONS = frozenset(("hmm", "hmmm", "hmmmm", "idk", "not sure", "unsure", "or not", "maybe", "dunno"))
+
+
+def _charged_with_a_task(tokens: list) -> bool:
+    """"put claude in charge of the release notes": one piece of work given, not the session's."""
+    for i, token in enumerate(tokens[:-2]):
+        if "CHARGE" in token.classes and tokens[i + 1].word == "of":
+            rest = [t for t in tokens[i + 2:] if not t.classes & {"DET", "ALL"}]
+            return bool(rest) and not rest[0].classes & {"EVERYTHING", "WORKN", "AGENT", "PERIOD"}
+    return False
 
 
 # The user's own plans and experience, which a request never opens with.

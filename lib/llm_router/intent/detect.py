@@ -399,6 +399,7 @@ def _overruled(prompt, rules, text: str, found: dict) -> dict:
     read "Deactivate. External mode, I mean." as enable and irony ("Oh great, external mode,
     exactly what I needed") as a request; the model, trained on whole prompts, does not."""
     from . import cues, learned
+    from .lexicon import OUTCOME_IFS  # loaded already: the rules are built from it
 
     if found["confidence"] > CLAUSE:
         return found  # one clause the grammar read whole ("stop using claude"): the model cannot compose
@@ -406,6 +407,8 @@ def _overruled(prompt, rules, text: str, found: dict) -> dict:
     if action == found["action"] or probability < learned.OVERRULE or (found["action"], action) == _WIDER \
             and not _ONE_OFF_WORDS.isdisjoint((found["trigger"] or "").lower().replace("!", " ").split()):
         return found  # the model never widens a one-off said in words ("OK now, use external for this!") to the session
+    if action == "none" and len(prompt.parts) == 2 and prompt.parts[1].text in OUTCOME_IFS:
+        return found  # "switch to codex, if that works": polite after the command, as the grammar read it
     if action == "none" or cues.guard_level(prompt, rules) == cues.HARD or (found["action"], action) == _UNSAFE_FLIP:
         return dict(_NONE)  # the model may turn a misread enable into a disable (back to the default,
         # "Deactivate. External mode, I mean."), never the rules' disable into sending work away
@@ -983,9 +986,29 @@ def _doubts(part: _Clause) -> bool:
     "Not sure though.", "Actually no."), points back at it ("I don't think that's wise") or is
     little more than the guard; not a reason of its own ("the level editor isn't going to fix
     itself", "I will let you know when to stop")."""
+    if _confirms(part):
+        return False
     words = [w.strip("?,.!") for w in part.text.split()]
     return part.text.startswith(_DOUBTS_BEFORE) or len(words) <= 3 \
         or not _BACK_REFERENCES.isdisjoint(words) or "no" in words or "nope" in words  # "my lead said no"
+
+
+# "Can you do that?", "Would you make that the default?", "Does that make sense?": a later question
+# that asks for the command itself, or only for a nod, doubts nothing.
+_CONFIRM_VERBS = frozenset(("do", "make", "switch", "set", "change", "flip", "turn", "configure", "arrange",
+                            "update", "apply"))
+_NODS = frozenset(("does that make sense", "makes sense", "sound good", "sounds good", "ok", "okay",
+                   "right", "yeah", "cool", "got it", "alright", "k", "thanks", "ty", "thank you", "pls", "please"))
+
+
+def _confirms(part: _Clause) -> bool:
+    text = part.text.strip(" ?!.,")
+    if text in _NODS:
+        return True
+    if not text.startswith(_ASKS_FOR_WORK[:5]):
+        return False
+    rest = [w for w in text.split()[2:] if w not in ("please", "pls", "maybe", "just", "kindly", "now")]
+    return bool(rest) and rest[0] in _CONFIRM_VERBS and len(rest) <= 6
 
 
 def _requests(parts: list, i: int) -> bool:

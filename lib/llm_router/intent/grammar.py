@@ -95,6 +95,8 @@ FRAMES = [
     (TOWARD, "LET <t> (DET)? default (AGENT|WORKN|MODEL_SUFFIX|provider|backend)?"),
     (REPLACE, "REPLACE <t> (out)? (for|with|by) <t>"),
     (TO_CLAUDE, "(back|over) to you"),
+    (TO_CLAUDE, "(go|switch|move|flip) back to you"),  # "let's go back to you for the rest of the day"
+    (TO_CLAUDE, "(you're|youre) back (on|in)?"),  # "claude, you're back on"; "codex is fired. you're back"
     (TO_CLAUDE, "(ANSWERING|WORK) (by)? yourself"),
     (TOWARD, "LET <obj> (USE|GO|run|SENDING|talk) (USING)? <to>? <t>"),
     (TOWARD, "(MOVE|GO)? <t> back"),

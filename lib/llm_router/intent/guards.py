@@ -27,9 +27,10 @@ def strip_quoted(text: str) -> str:
     out, fence, in_comment = [], None, False
     lines = text.split("\n")
     transcript = sum(1 for line in lines if _speaker(line)) >= 2
+    log = sum(1 for line in lines if _stamped(line)) >= 2
     for line in lines:
-        if (transcript or _someone_else(line, text)) and _speaker(line):
-            out.append(QUOTED)  # "User: switch to gemini⏎Assistant: done": a pasted conversation
+        if (transcript or _someone_else(line, text)) and _speaker(line) or log and _stamped(line):
+            out.append(QUOTED)  # "User: switch to gemini⏎Assistant: done": a pasted conversation; a log
             continue
         if fence:
             if line.lstrip().startswith(fence):
@@ -66,6 +67,13 @@ def _someone_else(line: str, text: str) -> bool:
         return False  # "URGENT: ..." is the user's own tag
     rest = " " + text.replace(line, " ").lower().replace(",", " ").replace(".", " ") + " "
     return f" {head.lower()} " in rest or any(word in rest for word in _THIRD_PERSON)
+
+
+def _stamped(line: str) -> bool:
+    """"10:47 router: external mode disabled", "2026-12-01T10:02:11Z ...": a line of a log, by its time stamp."""
+    head = line.lstrip("[ ").split(" ", 1)[0].split("T", 1)[0]
+    digits = head.replace(":", "").replace("-", "").replace(".", "").rstrip("]")
+    return len(head) >= 4 and digits.isdigit() and (":" in head or head.count("-") == 2)
 
 
 def _speaker(line: str) -> bool:
