@@ -1133,6 +1133,10 @@ def test_what_the_batch_38_to_47_guards_still_let_through(text, action):
     ("use codex from now on? hmm", "none"),
     ("put claude in charge of the release notes", "none"),
     ("put claude back in charge of everything", "disable"),
+    # ", so ..." opens the user's own conclusion: a report before it is its own sentence
+    ("prof said any model is allowed for the lab, so let's route everything through gemini from now on", "enable"),
+    ("Keys are configured, so switch to external mode.", "enable"),
+    ("prof said we should route everything through gemini, so he did", "none"),
 ])
 def test_batch_46_47_kinds(text, action):
     assert detect.classify(text)["action"] == action

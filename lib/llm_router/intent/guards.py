@@ -206,7 +206,11 @@ def clauses(text: str) -> list:
 
 
 def _add(out: list, clause: str, mark: str, line: int) -> None:
-    pieces = _conjunctions(clause.split())
+    words = clause.split()
+    if words[:1] == ["so"] and words[1:2] and words[1] not in _NOT_AFTER_SO and out and out[-1][2] == line \
+            and out[-1][1] in (",", "-", "&"):
+        out[-1] = (out[-1][0], ".", line)  # "the guide says to turn routing off, so turn it off": the user's own conclusion
+    pieces = _conjunctions(words)
     out.extend((piece, joint, line) for piece, joint in pieces[:-1])
     if pieces[-1][0]:
         out.append((pieces[-1][0], mark, line))
@@ -243,7 +247,7 @@ def _conjunctions(words: list) -> list:
             words[index + 1] not in _NOT_AFTER_SO  # "out of credits so use codex", not "so kind as to"
         if joins and index + 1 < len(words):  # "until I say so" keeps its "so"
             if current:
-                pieces.append((" ".join(current), "&"))
+                pieces.append((" ".join(current), "." if word == "so" else "&"))
             current = []
         else:
             current.append(word)
