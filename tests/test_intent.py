@@ -1140,3 +1140,27 @@ def test_what_the_batch_38_to_47_guards_still_let_through(text, action):
 ])
 def test_batch_46_47_kinds(text, action):
     assert detect.classify(text)["action"] == action
+
+
+# Batch 48's kinds (read after its first pass): phone typos in model names, steps around the command.
+@pytest.mark.parametrize("text,action", [
+    ("let codx handle evrything from here", "enable"),
+    ("use gtp5 from now on", "enable"),
+    ("pls hand all work to quen3 coder going foward", "enable"),
+    ("revert to clade for the rest of the seshion", "disable"),
+    ("send jus this task to deepsek", "once"),
+    ("switch to o4 mini for all the tasks from now", "enable"),
+    ("kiwi is the fruit, grow it from now on", "none"),  # a short real word one edit from a name is not it
+    ("Add a unit test for parse_duration, then go back to claude-only mode, then write docstrings.", "disable"),
+    ("Turn on external routing via the LiteLLM proxy first, then implement the export.", "enable"),
+    ("Fix the import cycle. And stop using codex after this, you take over all the remaining work.", "disable"),
+    ("Finish the pagination work, and after that switch off outside models completely", "disable"),
+    ("use gemini after the tests pass", "none"),
+    # the first false toggle of batch 48: code asked for, whose spec names the models
+    ("Implement a /status endpoint that reports which model backend is active (claude or external), with a "
+     "unit test.", "none"),
+    ("write the unit tests for parser.py after you switch the subagents over to codex. from now on they should "
+     "all go there", "enable"),
+])
+def test_batch_48_kinds(text, action):
+    assert detect.classify(text)["action"] == action

@@ -190,19 +190,38 @@ def _fix(word: str, lexicon, vocab: Vocabulary) -> str:
     """"swtich", "openruoter", "codx" as the word meant; not "server" as "served", "quota" as "quote"."""
     if word.endswith("'s") and lexicon.versioned(word[:-2]):
         return word[:-2]  # "gpt-5's take"
-    if word in lexicon.vocabulary or not word.isalpha():
+    if word in lexicon.vocabulary:
         return word
+    if not word.isalpha():
+        return _versioned_typo(word, lexicon) or word
     fix = lexicon.correct(word) or _target_typo(word, lexicon)
     return fix if fix and (fix in vocab.correctable or fix in lexicon.targets) else word
 
 
 def _target_typo(word: str, lexicon) -> str | None:
-    """Four letters one edit from a five-letter vendor name ("codx")."""
-    if len(word) != 4:
+    """Four letters one edit from a five-letter vendor name ("codx"); three or four with two
+    letters swapped ("gtp", "qwne"): any other edit of a short name is too often a real word
+    ("grow", "kiwi")."""
+    if len(word) not in (3, 4):
         return None
-    found = [stem for stem in lexicon.stems
-             if len(stem) == 5 and stem[0] == word[0] and _one_edit(word, stem)]
+    found = [stem for stem in lexicon.stems if stem[0] == word[0] and (
+        len(word) == 4 and len(stem) == 5 and _one_edit(word, stem)
+        or len(stem) == len(word) and sorted(stem) == sorted(word) and _one_edit(word, stem))]
     return found[0] if len(found) == 1 else None
+
+
+def _versioned_typo(word: str, lexicon) -> str | None:
+    """A misspelt name with its version ("gtp5", "quen3-coder", "gemnini-2.5"): the version says it
+    is a model's name, so any one edit of the name is read as it."""
+    end = 0
+    while end < len(word) and word[end].isalpha():
+        end += 1
+    name, rest = word[:end], word[end:]
+    if len(name) < 3 or not name.isalpha() or not rest[:1].isdigit() and rest[:1] != "-" or name in lexicon.vocabulary:
+        return None
+    found = [stem for stem in lexicon.stems if stem[0] == name[0] and len(stem) >= 3 and _one_edit(name, stem)]
+    fixed = found[0] + rest if len(found) == 1 else None
+    return fixed if fixed and lexicon.versioned(fixed) else None
 
 
 # ---- the prompt ---------------------------------------------------------------------------------
@@ -307,7 +326,7 @@ def guard_level(prompt, rules, action: str | None = None) -> int:
     if past and (action == "status" or _asked_after(clauses, lambda c: _past(c.words, vocab))):
         past, conditional = False, None  # "did you turn it on?"; "i turned it on by accident, could you turn it off?"
     if taken_back(prompt, rules) or _shell_command(clauses) or commit_message(prompt) or _in_code(clauses, vocab) \
-            or parts[-1][0] in _HESITATIONS and len(parts) > 1 \
+            or parts[-1][0] in _HESITATIONS and len(parts) > 1 or _builds_it(_clauses(prompt, rules)[0], vocab) \
             or action in ("enable", "disable") and any(_charged_with_a_task(c.tokens) for c in clauses) \
             or conditional and action != "status" \
             or past or _says(words, _OWN_PLANS) or _says(everywhere, vocab.musings) and action != "status" \
@@ -363,6 +382,19 @@ def _without_notices(joined: str) -> str:
 
 # "use codex from now on? hmm": a last word of doubt.
 _HESITATIONS = frozenset(("hmm", "hmmm", "hmmmm", "idk", "not sure", "unsure", "or not", "maybe", "dunno"))
+
+
+_BUILD_VERBS = frozenset(("implement", "add", "write", "build", "create", "design", "expose", "scaffold", "code",
+                          "draft", "sketch", "prototype", "stub"))
+
+
+def _builds_it(clause, vocab) -> bool:
+    """"Implement a /status endpoint that reports which model backend is active": the first clause
+    asks for code (a build verb, then a piece of software), whose spec names the models."""
+    words = [w for w in clause.words if w not in ("please", "pls", "now", "quickly", "also")]
+    return bool(words) and words[0] in _BUILD_VERBS and bool(_targets(clause)) \
+        and not any(t.classes & _COMMAND_VERBS for t in clause.tokens[1:]) and any(
+        w.lstrip("/") in vocab.code or w.startswith("/") and len(w) > 1 for w in words[1:5])
 
 
 def _charged_with_a_task(tokens: list) -> bool:

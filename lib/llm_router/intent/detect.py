@@ -72,7 +72,8 @@ _KEYWORDS = ("external", "claude", "anthropic", "opus", "sonnet", "haiku", "copi
              "gmin", "copil", "copli", "routing", "answering", "responding", "provider", "backend", "vendor",
              "agent", "o3", "o4", "o1", "handling", "router", "delegat", "outsourc", "rout", "deleg", "offl", "plugin", "/pa",
              "google", "other ai", "another ai", "different ai", "outside ai", "4o", "flash", "2.5", "big g",
-             "deep seek", "co pilot", "co-pilot", "olama", "clawed")
+             "deep seek", "co pilot", "co-pilot", "olama", "clawed", "codx", "cdex", "gtp", "quen", "deeps",
+             "mistal", "clade", "cladu")
 _ARTICLES = frozenset(("the", "a", "an"))
 _MODALS = frozenset(("can", "could", "will", "would"))
 _WEAK_TAGS = frozenset(("bare", "status", "exact"))  # a bare name or a lone "external?" may simply not count
@@ -679,7 +680,9 @@ def _read(part: _Clause, grammar, triggers: dict, single: bool, before: _Clause 
     part.asked |= part.checking
     kept = [t for t in tokens if "FILLER" not in t.classes]
     part.softened |= len(kept) < len(tokens)
-    tokens = kept
+    tokens = _without_next(kept)
+    if len(tokens) < len(kept):
+        part.scopes.add("persist")  # "after this all task use codex": from then on
     part.guess = part.asked and len(tokens) == 1 and "T" in tokens[0].classes
     if tokens and "AGENT" in tokens[-1].classes and all(t.classes & _AGENTS_ONLY for t in tokens):
         part.scopes.add("agents")  # "..., all the subagents": who the command is for
@@ -719,6 +722,16 @@ def _read(part: _Clause, grammar, triggers: dict, single: bool, before: _Clause 
     part.tag, part.target = tag, _named_target(tokens)
     if tag == "replace":  # "swap claude out for gpt": the second target is where it goes
         part.target = [t for t in tokens if "T" in t.classes][-1]
+
+
+def _without_next(tokens: list) -> list:
+    """"after that switch off outside models", "stop using codex after this": when the command
+    takes effect, not a condition on it."""
+    if len(tokens) > 2 and tokens[0].word == "after" and tokens[1].word in ("that", "this"):
+        return tokens[2:]
+    if len(tokens) > 2 and tokens[-2].word == "after" and tokens[-1].word in ("that", "this"):
+        return tokens[:-2]
+    return tokens
 
 
 def _guard_only(part: _Clause, tokens: list) -> None:

@@ -36,7 +36,7 @@ AGENTS_TOWARD, AGENTS_AWAY = "agents-toward", "agents-away"
 
 SUBS = {
     "t": "T T? ((on|via|through|from|in|with|using) T)?",
-    "tgt": "(USING)? (you)? <t>",
+    "tgt": "(USING)? (you)? <t> (only)? MODE?",  # "go back to claude-only mode"
     "obj": ("((ALL (of)?)? DET? NEXT? (WORKN|AGENT WORKN?) | EVERYTHING | THIS (one|single)? WORKN? | ALL"
             "| DET AGENT)"),
     "alt": "(or|vs|versus|or to) (to|on|in|with|BE)? (one of)? (<t>|SUBJ) MODE? ANSWERING?",
