@@ -1156,6 +1156,11 @@ def test_batch_46_47_kinds(text, action):
     ("Fix the import cycle. And stop using codex after this, you take over all the remaining work.", "disable"),
     ("Finish the pagination work, and after that switch off outside models completely", "disable"),
     ("use gemini after the tests pass", "none"),
+    ("ok im done w the outside modles, shut em off", "disable"),  # texting's "w", "em"; a misspelt "models"
+    ("Put the external mode, the Claude is very slow today.", "enable"),  # "put"/"open" for "on" (batch 46, 49)
+    ("Please open the external mode, I will work with gemini today", "enable"),
+    ("open the codex cli", "none"),
+    ("put the gemini mode in the config file", "none"),
     # the first false toggle of batch 48: code asked for, whose spec names the models
     ("Implement a /status endpoint that reports which model backend is active (claude or external), with a "
      "unit test.", "none"),

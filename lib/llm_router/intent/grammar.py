@@ -123,6 +123,7 @@ FRAMES = [
     (AWAY, "(TURN|PUT)? FEATURE (back)? (off|disabled|deactivated|inactive|turned off|switched off)"),
     (TOWARD, "TURN (back)? on FEATURE"),
     (TOWARD, "ONV MODE <t>"),  # "turn on mode external": the order of many languages
+    (TOWARD, "(open|PUT) <t> mode"),  # "open the external mode", "put the external mode": a verb for "on" in other languages
     (AWAY, "OFFV MODE <t>"),
     (AWAY, "TURN (back)? off FEATURE"),
     # away from a target: stop using / no more / quit / don't use ... anymore

@@ -21,7 +21,8 @@ OUTCOME_IFS = frozenset(("if that works", "if it works", "if this works"))
 # Spellings and shorthands common enough to read as the word they stand for, before any typo
 # correction (four letters or fewer are not corrected: too many real words are one edit away).
 SPELLINGS = {"w/": "with", "wich": "which", "jus": "just", "jst": "just", "abt": "about", "msg": "message",
-             "msgs": "messages", "ur": "your", "bak": "back"}
+             "msgs": "messages", "ur": "your", "bak": "back", "w": "with", "em": "them", "'em": "them",
+             "modles": "models", "modle": "model"}
 # Real words one edit away from a lexicon word: never read as a typo of it.
 NEAR_MISSES = frozenset({"clause", "clauses", "codec", "codecs", "codes", "coded", "eternal", "internal",
                          "stitch", "stars", "swatch", "roster", "router", "routes", "modes", "modem",
