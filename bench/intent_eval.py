@@ -152,6 +152,8 @@ FIRST_PASS = """## First-pass scores: each batch scored before the detector was 
 | fresh-47 | the same, same commit | 287 | 0.92 | 0.94 | 0.97 | 0.96 | 1 of 90 |
 | fresh-48 | + 46-47's kinds, ", so ..." a conclusion, retrained on 38-47 and 1,554 more training-only rows (209a739) | 267 | 0.80 | 0.79 | 0.89 | 0.93 | 1 of 83 |
 | **fresh-49** | the same, same commit | 292 | **0.98** | **0.96** | **0.98** | **1.00** | **0 of 90** |
+| fresh-50 | + 48's kinds (misspelt names with versions, steps around the command, code whose spec names models), retrained on 48-49 (89238f4) | 297 | 0.89 | 0.94 | 1.00 | 0.98 | 0 of 90 |
+| **fresh-51** | the same, same commit | 290 | **0.95** | **0.96** | **0.95** | **1.00** | **0 of 88** |
 
 Pooled first passes of batches 24-47 (7,080 rows, twenty-four writers, twelve detector versions):
 enable 0.861 (1,271 of 1,477), disable 0.905 (1,157 of 1,278), status 0.938 (979 of 1,044), once
