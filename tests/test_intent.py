@@ -1169,3 +1169,27 @@ def test_batch_46_47_kinds(text, action):
 ])
 def test_batch_48_kinds(text, action):
     assert detect.classify(text)["action"] == action
+
+
+# Batch 50-51's kinds (read after their first pass), with the negatives each must leave alone.
+@pytest.mark.parametrize("text,action", [
+    ("switch execution to external vendors. keep claude out of the loop until further notice.", "enable"),
+    ("from here: codex handles impl, no claude.", "enable"),  # two clauses that agree outweigh the model
+    ("Would it be possible to turn on external mode? And then, if you have a moment, look at the flaky test.",
+     "enable"),
+    ("Is it okay if we go external for the rest of the session? Please go ahead and enable it.", "enable"),
+    ("Three things, in order: enable Copilot for all code generation from now on; add type hints to utils.",
+     "enable"),
+    ("I need you back in charge: no more routing to OpenRouter models for this session.", "disable"),
+    ("my lead wrote: no more routing to OpenRouter models for this session", "none"),
+    ("For this prompt alone, route to the local llama model since it has a confidential snippet:\nid,age\n1,34",
+     "once"),
+    ("ok new plan, deepseek handles all tasks going forward, i'll tell u when to stop", "enable"),
+    ("What is the actual mode? External or normal?", "status"),
+    ("Please have GPT-5 take over everything from here, subagents included, until I revert it.", "enable"),
+    ("hand the whole session to the local llama, no signal at this cafe rn", "enable"),
+    ("switch to codex, no wait", "none"),
+    ("switch to codex. no wait", "none"),
+])
+def test_batch_50_51_kinds(text, action):
+    assert detect.classify(text)["action"] == action

@@ -36,7 +36,7 @@ Standard library only, no `re`: it runs in the prompt hook, and only for prompts
 MAX_CHARS that passed stage 1's keyword scan and that the grammar left alone.
 """
 
-from .detect import _COMPANIES, _OTHERS_TEXT, _RELAYS
+from .detect import _COMPANIES, _OTHERS_TEXT, _RELAYS, NOTICES
 from .lexicon import CLAUDE, EXT, OUTCOME_IFS, _one_edit
 
 _TOWARD = frozenset(("MOVE", "SEND", "PUT", "USE", "GO", "LET", "ONV", "TURN", "WORK", "SENDING", "USING"))
@@ -368,10 +368,7 @@ def guard_level(prompt, rules, action: str | None = None) -> int:
 
 # "ping me when it's done", "i'll tell you when to come back": a condition on what the user or the
 # model does next, not on the command before it.
-_NOTICES = (" ping me when ", " ping me if ", " let me know when ", " let me know if ", " tell me when ",
-            " tell me if ", " notify me when ", " notify me if ", " i'll tell you when ", " ill tell you when ",
-            " i'll let you know when ", " i'll say when ", " i will tell you when ", " until i'm back ",
-            " till i'm back ", " until im back ")
+_NOTICES = tuple(f" {notice} " for notice in NOTICES)
 
 
 def _without_notices(joined: str) -> str:

@@ -580,8 +580,8 @@ class _Prompt:
         if _cancelled(guarded, first, parts, action):
             return dict(_NONE)
         confidence = EXACT if part.tag == "exact" and len(parts) == 1 else GRAMMAR
-        if len(parts) > 1 or any(p.typo for p in parts):
-            confidence = min(confidence, CLAUSE)
+        if (len(parts) > 1 or any(p.typo for p in parts)) and len(commands) < 2:
+            confidence = min(confidence, CLAUSE)  # two clauses saying it ("codex handles impl, no claude") stand
         vendor = part.target.vendor if part.target is not None else None
         if vendor is None and action == "enable":  # "turn routing on, gpt-5": the name beside it is the preset
             named = {p.target.vendor for p in parts if p.tag == "bare" and p.target is not None and p.target.vendor}
@@ -651,6 +651,7 @@ def _read(part: _Clause, grammar, triggers: dict, single: bool, before: _Clause 
         part.guard = "condition"  # "once the build passes, ..."
     if not part.payload and any(not t.classes for t in tokens):
         _guard_only(part, tokens)  # words the lexicon does not know: never a command, maybe a guard
+        part.guess = part.asked and _either(tokens)
         return
     tokens, part.scopes = grammar.lift_scopes(tokens)
     # "agents should use X from now on", "from now on, the agents should use X"
@@ -683,7 +684,7 @@ def _read(part: _Clause, grammar, triggers: dict, single: bool, before: _Clause 
     tokens = _without_next(kept)
     if len(tokens) < len(kept):
         part.scopes.add("persist")  # "after this all task use codex": from then on
-    part.guess = part.asked and len(tokens) == 1 and "T" in tokens[0].classes
+    part.guess = part.asked and (len(tokens) == 1 and "T" in tokens[0].classes or _either(tokens))
     if tokens and "AGENT" in tokens[-1].classes and all(t.classes & _AGENTS_ONLY for t in tokens):
         part.scopes.add("agents")  # "..., all the subagents": who the command is for
         tokens = []
@@ -724,6 +725,23 @@ def _read(part: _Clause, grammar, triggers: dict, single: bool, before: _Clause 
         part.target = [t for t in tokens if "T" in t.classes][-1]
 
 
+_NOT_LACKS = frozenset(("wait", "hold", "stop", "sorry", "thanks", "thank", "thx", "way", "actually", "scratch",
+                        "forget", "nvm", "never", "nevermind", "no", "nah", "nope", "ok", "okay", "cancel", "undo",
+                        "revert", "dont", "don't", "leave", "keep", "mistake", "oops", "sike", "jk", "lol", "haha"))
+
+
+def _a_lack(tokens: list) -> bool:
+    """"no signal at this cafe", "no wifi rn": something missing, a reason beside the command, not
+    its negation ("no wait", "no, not codex")."""
+    return len(tokens) > 1 and tokens[0].word == "no" and not tokens[1].classes and tokens[1].word not in _NOT_LACKS \
+        and sum("NEG" in t.classes for t in tokens) == 1 and not any("T" in t.classes for t in tokens)
+
+
+def _either(tokens: list) -> bool:
+    """"external or normal?": two guesses at a status question's answer, one of them a target."""
+    return len(tokens) == 3 and tokens[1].word == "or" and any("T" in t.classes for t in (tokens[0], tokens[2]))
+
+
 def _without_next(tokens: list) -> list:
     """"after that switch off outside models", "stop using codex after this": when the command
     takes effect, not a condition on it."""
@@ -734,17 +752,26 @@ def _without_next(tokens: list) -> list:
     return tokens
 
 
+# "ping me when it's done", "i'll tell you when to come back": a condition on what the user or the
+# model does next, not on the command beside it (cues.guard_level reads them the same way).
+NOTICES = ("ping me when", "ping me if", "let me know when", "let me know if", "tell me when", "tell me if",
+           "notify me when", "notify me if", "i'll tell you when", "ill tell you when", "i'll let you know when",
+           "i'll say when", "i will tell you when", "until i'm back", "till i'm back", "until im back",
+           "i'll tell u when", "ill tell u when", "i'll let u know when")
+
+
 def _guard_only(part: _Clause, tokens: list) -> None:
     """A clause that is not a command still cancels one next to it when it is a condition, a
     negation, someone else's words or irony ("if claude is down, ...", "my lead says ...")."""
     part.covered = False
     classes = set().union(*(t.classes for t in tokens))
     cond = "COND" in classes and not (tokens[-1].word in ("after", "afterwards", "later")
-                                       and sum("COND" in t.classes for t in tokens) == 1)
+                                       and sum("COND" in t.classes for t in tokens) == 1) \
+        and not part.text.startswith(NOTICES)
     part.guard = part.guard or ("condition" if cond else
                                 "speech" if _speaks(part, tokens, classes) else
                                 "unsure" if "UNSURE" in classes else None)
-    if not part.guard and "NEG" in classes:
+    if not part.guard and "NEG" in classes and not _a_lack(tokens):
         _negation(part, tokens)
     lead = 0
     while lead < len(tokens) and tokens[lead].classes & {"LEAD", "FILLER"}:
@@ -1042,10 +1069,11 @@ def _own_list(lead: _Clause, command: _Clause) -> bool:
 
 # "plan for today: 1) ... 2) put the agents on gemini", "step one: route agents to mistral": the
 # user's own plan, its items theirs.
-_PLANS = frozenset(("plan", "step", "steps", "agenda", "checklist"))  # not "TODO: use codex", a code comment
+_PLANS = frozenset(("plan", "step", "steps", "agenda", "checklist", "things", "items", "order"))  # not "TODO: use codex", a code comment
 
 
 _OWN_VOICE = frozenset(("pls", "please", "plz", "asap"))
+_WANTS = frozenset(("need", "want", "like", "prefer", "would"))
 
 
 def _introduces(part: _Clause, i: int, parts: list, first: int) -> bool:
@@ -1055,6 +1083,9 @@ def _introduces(part: _Clause, i: int, parts: list, first: int) -> bool:
     words = part.text.split()
     if len(words) == 1 and words[0] not in _LABELS or not _OWN_VOICE.isdisjoint(words):
         return False  # "URGENT: ...", "hurry pls: turn routing on": the user's own voice
+    if words[0] in ("i", "i'd", "we", "we'd") and words[1:2] and words[1] in _WANTS \
+            and not any("SPEECH" in t.classes for t in part.tokens):
+        return False  # "I need you back in charge: no more routing to openrouter": what the user wants
     command_line = parts[first].line
     ends_line = i + 1 >= len(parts) or parts[i + 1].line != part.line
     return part.line == command_line or ends_line and command_line == part.line + 1

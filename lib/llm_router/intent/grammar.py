@@ -47,6 +47,7 @@ SUBS = {
                 "| (for)? (rest|remainder) of ((DET|this)? NEXT? PERIOD | today) | for (rest|remainder)"
                 "| (for)? (ALL|whole|entire) (of)? (DET|this)? PERIOD | (for|during)? (this|DET) (whole|entire)? PERIOD"
                 "| (until|till) (i|we) say (otherwise|so|stop) | (until|till) (further notice|tomorrow|tonight)"
+                "| (until|till) (i|we) (RETURN|MOVE) (it)? (back)?"
                 "| ALL way | full time | full-time"
                 "| for (now|while|bit|today|good|day) | this PERIOD | today"
                 "| for NEXT (few|couple)? (of)? (PERIOD|WORKN)"
@@ -55,8 +56,8 @@ SUBS = {
                 "| by default | permanently | always | ALL time | exclusively | fully | completely"
                 "| entirely | solely | throughout)"),
     "agents": "(for|on|in|across|to|off|from) (ALL (of)?)? DET? AGENT",
-    "once": ("(ONEOFF (only)? | on (just|only)? THIS (one)? WORKN? (only)? | (just|only)? this time (only)? | (just|only)? for (just|only)? THIS (one)? WORKN? (only)?"
-             "| (just|only) THIS (one)? WORKN? | THIS (one)? WORKN? only | for (one|single) WORKN (only)?"
+    "once": ("(ONEOFF (only)? | on (just|only)? THIS (one)? WORKN? (only)? | (just|only)? this time (only)? | (just|only)? for (just|only)? THIS (one)? WORKN? (only|alone)?"
+             "| (just|only) THIS (one)? WORKN? | THIS (one)? WORKN? (only|alone) | for (one|single) WORKN (only)?"
              "| (one|single) WORKN (only)? | ONEOFF WORKN (only)?"
              "| NEG (MOVE|TURN|touch) (DET|ALL)? MODE | without (MOVE|TURN|SENDING) (DET)? MODE)"),
 }
@@ -79,7 +80,7 @@ FRAMES = [
     (TOWARD, "<obj> (back)? <to> <tgt>"),
     (TOWARD, "<obj> (to)? (GO|MOVE|be SENDING|SENDING|run) (back)? <to> <tgt>"),
     (TOWARD, "LET <t> (to)? (WORK|ANSWERING) <obj>?"),
-    (TOWARD, "(you)? <t> (to|should|must|shall)? (answering|handling|responding|doing|working|WORK) <obj>?"),
+    (TOWARD, "(you)? <t> (to|should|must|shall)? (answering|handling|handles|responding|doing|does|working|WORK) <obj>?"),
     (TOWARD, "(PUT|LET|MOVE)? <t> (back)? CHARGE"),
     (TOWARD, "<obj> (be)? PASSIVE (by|to|through|thru|via|on) <t>"),
     (TOWARD, "<obj> (should|must|shall) (USE|GO|run|SENDING|be) (USING)? (<to>|from)? <t>"),
@@ -91,6 +92,7 @@ FRAMES = [
     (ASK, "(see|hear) what <t> (says|thinks|think|say|makes of) (about|of|on)? <obj>?"),
     (ASK, "give <t> (crack|shot|stab|try|go) (at)? <obj>?"),
     (AWAY, "off with <t> MODE?"),
+    (AWAY, "keep <t> out (of (DET)? loop)?"),  # "keep claude out of the loop until further notice"
     (TOWARD, "<t> RETURNING"),
     (TOWARD, "LET <t> (DET)? default (AGENT|WORKN|MODEL_SUFFIX|provider|backend)?"),
     (REPLACE, "REPLACE <t> (out)? (for|with|by) <t>"),
