@@ -385,10 +385,16 @@ _BUILD_VERBS = frozenset(("implement", "add", "write", "build", "create", "desig
                           "draft", "sketch", "prototype", "stub"))
 
 
+_FILE_VERBS = frozenset(("delete", "remove", "uninstall", "rename", "edit", "rewrite"))
+
+
 def _builds_it(clause, vocab) -> bool:
     """"Implement a /status endpoint that reports which model backend is active": the first clause
     asks for code (a build verb, then a piece of software), whose spec names the models."""
     words = [w for w in clause.words if w not in ("please", "pls", "now", "quickly", "also")]
+    if words[:1] and words[0] in _FILE_VERBS and bool(_targets(clause)) \
+            and any("AGENT" in t.classes for t in clause.tokens):
+        return True  # "delete the gemini agents and stop using them": the user's own agent files
     return bool(words) and words[0] in _BUILD_VERBS and bool(_targets(clause)) \
         and not any(t.classes & _COMMAND_VERBS for t in clause.tokens[1:]) and any(
         w.lstrip("/") in vocab.code or w.startswith("/") and len(w) > 1 for w in words[1:5])
