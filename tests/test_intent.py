@@ -1193,3 +1193,27 @@ def test_batch_48_kinds(text, action):
 ])
 def test_batch_50_51_kinds(text, action):
     assert detect.classify(text)["action"] == action
+
+
+# Batch 52-53's kinds (read after their first pass), with the negatives each must leave alone.
+@pytest.mark.parametrize("text,action", [
+    ("cna you send all teh work to deepseek fromhere", "enable"),  # scope words typed together
+    ("frm now on evrything gose to kimmi k2 plz", "enable"),  # a name with a letter doubled
+    ("point evrythign at teh litelm proxy from now", "enable"),
+    ("hand everyting to gpt5 untill i say stopp", "enable"),
+    ("unroute everything", "disable"),
+    ("turn the plugin on", "enable"),  # "plugin" is no "plug in"
+    ("local llama is cooked, route nothing externally from now on", "disable"),  # nor "nothing" "no thing"
+    ("switch back from the local llama model to claude for everything after this", "disable"),
+    ("switch from claude to gemini", "enable"),
+    ("Can you turn off codex mode, and then go through the failing snapshot tests and update the ones that "
+     "changed intentionally?", "disable"),
+    ("can you switch to codex, does that even work?", "none"),
+    # batch 52-53's first-pass false toggles
+    ("Parse this log and tell me why it crashed:\n[router] mode=external backend=openrouter/qwen3-coder\n"
+     "[router] error: 401 Unauthorized\n[router] falling back to claude", "none"),
+    ("Budi will handle the openrouter part, you do the UI only", "none"),
+    ("[x] switch to codex from now on\n[ ] fix the tests", "enable"),  # a checklist is no log
+])
+def test_batch_52_53_kinds(text, action):
+    assert detect.classify(text)["action"] == action

@@ -140,7 +140,7 @@ class _Clause:
 
     def __init__(self, text: str, mark: str, line: int, lexicon, scopes, vocab: Vocabulary) -> None:
         self.text, self.mark, self.line = text, mark, line
-        words = _plugin_name([_fix(word, lexicon, vocab) for word in lexicon.words(text)])
+        words = _plugin_name(" ".join([_fix(word, lexicon, vocab) for word in lexicon.words(text)]).split())
         self.words, lifted = _lift_persist(words, vocab)
         tokens = [t for t in lexicon.tokens(self.words) if t.word not in ("the", "a", "an")]
         self.tokens, self.scopes = scopes.lift_scopes(tokens)
@@ -195,17 +195,34 @@ def _fix(word: str, lexicon, vocab: Vocabulary) -> str:
     if not word.isalpha():
         return _versioned_typo(word, lexicon) or word
     fix = lexicon.correct(word) or _target_typo(word, lexicon)
-    return fix if fix and (fix in vocab.correctable or fix in lexicon.targets) else word
+    if fix and (fix in vocab.correctable or fix in lexicon.targets):
+        return fix
+    return _unjoined(word, lexicon) or word
+
+
+def _unjoined(word: str, lexicon) -> str | None:
+    """"fromhere", "nowon", "goingforward": two lexicon words typed without the space."""
+    if not 5 <= len(word) <= 14:
+        return None
+    splits = [f"{word[:i]} {word[i:]}" for i in range(2, len(word) - 1)
+              if word[:i] in _JOIN_PARTS and word[i:] in _JOIN_PARTS]
+    return splits[0] if len(splits) == 1 else None
+
+
+# The scope words typed together ("fromhere", "nowon"); not "nothing" or "plugin", whole words.
+_JOIN_PARTS = frozenset(("from", "here", "now", "on", "out", "going", "forward", "for", "every", "this", "time",
+                         "back", "to", "off", "rest", "of", "until", "till", "further", "notice"))
 
 
 def _target_typo(word: str, lexicon) -> str | None:
     """Four letters one edit from a five-letter vendor name ("codx"); three or four with two
     letters swapped ("gtp", "qwne"): any other edit of a short name is too often a real word
     ("grow", "kiwi")."""
-    if len(word) not in (3, 4):
+    if len(word) not in (3, 4, 5):
         return None
     found = [stem for stem in lexicon.stems if stem[0] == word[0] and (
         len(word) == 4 and len(stem) == 5 and _one_edit(word, stem)
+        or len(word) == 5 and len(stem) == 4 and _one_edit(word, stem)  # "kimmi", "qwenn": a letter doubled
         or len(stem) == len(word) and sorted(stem) == sorted(word) and _one_edit(word, stem))]
     return found[0] if len(found) == 1 else None
 
@@ -254,7 +271,7 @@ def read(prompt, rules) -> tuple | None:
     vocab = vocabulary(rules)
     clauses = _clauses(prompt, rules)
     words = [w for c in clauses for w in c.words]
-    if _to_a_person(words):
+    if _to_a_person(words) or any(_a_person_takes(c, rules.lexicon) for c in clauses):
         return None  # "delegating the art to my friend, you handle the code": work shared with people
     joined = " " + " ".join(words) + " "
     guarded = _guarded(words, joined, clauses, vocab)
@@ -415,7 +432,7 @@ _OWN_PLANS = _phrases(("i'll", "i will", "ill switch", "i'm going to", "im going
 _OUTSIDE = frozenset(("outside", "other", "another", "external", "ext", "third-party", "non-claude"))
 # Words that name the feature or what it moves, for a learned enable or disable ("turn the router
 # back on", "stop outsourcing the subagents"); "go back to normal mode" names none (vim has one).
-_FEATURE_STEMS = ("rout", "delegat", "offload", "outsourc", "plugin", "llm-router", "extern", "ext",
+_FEATURE_STEMS = ("rout", "unrout", "delegat", "offload", "outsourc", "plugin", "llm-router", "extern", "ext",
                   "agent", "subagent", "vendor", "provider", "backend", "model", "byom", "/pa")
 _YOURSELF = frozenset(("yourself", "urself", "yourselves"))
 _COMMIT_TYPES = frozenset(("chore", "feat", "fix", "docs", "refactor", "perf", "ci", "build", "style", "test",
@@ -504,6 +521,19 @@ def _to_a_person(words: list) -> bool:
                               or words[i + 1:i + 2] in (["my"], ["our"], ["a"], ["the"]) and words[i + 2:i + 3]
                               and words[i + 2] in _PEOPLE)
                for i, w in enumerate(words))
+
+
+def _a_person_takes(clause, lexicon) -> bool:
+    """"Budi will handle the openrouter part": someone the lexicon does not know takes a part of the
+    work (not "codex will handle the rest", a model by name)."""
+    words = clause.words
+    return len(words) > 3 and words[0].isalpha() and words[0] not in lexicon.vocabulary \
+        and words[1] in ("will", "can", "should", "is", "gonna", "'ll") \
+        and not _TAKES.isdisjoint(words[2:4])
+
+
+_TAKES = frozenset(("handle", "handles", "handling", "do", "take", "takes", "taking", "cover", "covers", "own",
+                    "owns", "doing"))
 
 
 def _asks_who_now(words: list) -> bool:

@@ -73,7 +73,7 @@ _KEYWORDS = ("external", "claude", "anthropic", "opus", "sonnet", "haiku", "copi
              "agent", "o3", "o4", "o1", "handling", "router", "delegat", "outsourc", "rout", "deleg", "offl", "plugin", "/pa",
              "google", "other ai", "another ai", "different ai", "outside ai", "4o", "flash", "2.5", "big g",
              "deep seek", "co pilot", "co-pilot", "olama", "clawed", "codx", "cdex", "gtp", "quen", "deeps",
-             "mistal", "clade", "cladu", "modl")
+             "mistal", "clade", "cladu", "modl", "kimm", "litel")
 _ARTICLES = frozenset(("the", "a", "an"))
 _MODALS = frozenset(("can", "could", "will", "would"))
 _WEAK_TAGS = frozenset(("bare", "status", "exact"))  # a bare name or a lone "external?" may simply not count
@@ -1000,6 +1000,7 @@ def _cancelled(guarded: list, first: int, parts: list, action: str) -> bool:
         if (part.asked or part.rhetorical) and not part.polite and not part.tag and not part.alt \
                 and not (after and part.checking and not part.mark == "?") \
                 and action != "once" and not (i < first and _sentence_between(parts, i, first)) \
+                and not (after and _same_request(parts, first, i)) \
                 and not (after and (asked and (part.tail or part.guess)
                                     or _requests(parts, i) and (_sentence_between(parts, first, i)
                                                                 or parts[i - 1].mark == "&")
@@ -1031,6 +1032,15 @@ def _doubts(part: _Clause) -> bool:
     words = [w.strip("?,.!") for w in part.text.split()]
     return part.text.startswith(_DOUBTS_BEFORE) or len(words) <= 3 \
         or not _BACK_REFERENCES.isdisjoint(words) or "no" in words or "nope" in words  # "my lead said no"
+
+
+def _same_request(parts: list, first: int, i: int) -> bool:
+    """"Can you turn off codex mode, and then go through the failing tests?": the question mark
+    ends the one polite request the command opened, which goes on with other work (not "..., or is
+    that a bad idea?", nor "why ...?")."""
+    part = parts[i]
+    return parts[first].polite and not _sentence_between(parts, first, i) and not part.tail \
+        and not part.rhetorical and _BACK_REFERENCES.isdisjoint(part.text.replace("?", " ").split()[:2])
 
 
 # "Can you do that?", "Would you make that the default?", "Does that make sense?": a later question

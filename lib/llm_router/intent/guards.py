@@ -70,7 +70,10 @@ def _someone_else(line: str, text: str) -> bool:
 
 
 def _stamped(line: str) -> bool:
-    """"10:47 router: external mode disabled", "2026-12-01T10:02:11Z ...": a line of a log, by its time stamp."""
+    """"10:47 router: external mode disabled", "2026-12-01T10:02:11Z ...", "[router] falling back to
+    claude": a line of a log, by its time stamp or its bracketed source."""
+    if line[:1] == "[" and "]" in line[3:24] and line[1:line.index("]")].replace("-", "").replace("_", "").isalnum():
+        return True
     head = line.lstrip("[ ").split(" ", 1)[0].split("T", 1)[0]
     digits = head.replace(":", "").replace("-", "").replace(".", "").rstrip("]")
     return len(head) >= 4 and digits.isdigit() and (":" in head or head.count("-") == 2)

@@ -22,7 +22,8 @@ OUTCOME_IFS = frozenset(("if that works", "if it works", "if this works"))
 # correction (four letters or fewer are not corrected: too many real words are one edit away).
 SPELLINGS = {"w/": "with", "wich": "which", "jus": "just", "jst": "just", "abt": "about", "msg": "message",
              "msgs": "messages", "ur": "your", "bak": "back", "w": "with", "em": "them", "'em": "them",
-             "modles": "models", "modle": "model"}
+             "modles": "models", "modle": "model", "teh": "the", "cna": "can", "frm": "from", "gose": "goes",
+             "sesh": "session", "untill": "until", "evry": "every", "evrything": "everything"}
 # Real words one edit away from a lexicon word: never read as a typo of it.
 NEAR_MISSES = frozenset({"clause", "clauses", "codec", "codecs", "codes", "coded", "eternal", "internal",
                          "stitch", "stars", "swatch", "roster", "router", "routes", "modes", "modem",
