@@ -156,6 +156,8 @@ FIRST_PASS = """## First-pass scores: each batch scored before the detector was 
 | **fresh-51** | the same, same commit | 290 | **0.95** | **0.96** | **0.95** | **1.00** | **0 of 88** |
 | fresh-52 | + 50-51's kinds, retrained on 50-51 (d1ddc47) | 278 | 0.80 | 0.90 | 0.90 | 0.94 | 1 of 84 |
 | fresh-53 | the same, same commit | 300 | 0.94 | 1.00 | 0.98 | 0.98 | 1 of 90 |
+| **fresh-54** | + 52-53's kinds and false toggles, retrained on 52-53 (4e09f64) | 292 | **1.00** | **0.98** | **0.98** | **0.98** | **0 of 89** |
+| fresh-55 | the same, same commit | 296 | 0.84 | 0.92 | 0.98 | 0.96 | 0 of 90 |
 
 Pooled first passes of batches 24-47 (7,080 rows, twenty-four writers, twelve detector versions):
 enable 0.861 (1,271 of 1,477), disable 0.905 (1,157 of 1,278), status 0.938 (979 of 1,044), once
