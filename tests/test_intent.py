@@ -1217,3 +1217,24 @@ def test_batch_50_51_kinds(text, action):
 ])
 def test_batch_52_53_kinds(text, action):
     assert detect.classify(text)["action"] == action
+
+
+# Batch 54-55's kinds (read after their first pass), with the negatives each must leave alone.
+@pytest.mark.parametrize("text,action", [
+    ("Please enable external mode. I will be drafting the migration guide for the next several hours, and I "
+     "would prefer that Codex generate the code samples throughout.", "enable"),  # "I would prefer" is a wish
+    ("Please turn external routing on. Subsequently, reformat the tables in chapter four so that every header "
+     "is in sentence case.", "enable"),  # a sentence of its own; "so that" points back at nothing
+    ("Switch to codex. I do not think that is wise though.", "none"),
+    ("switch to gemini. my lead says that would break the build", "none"),
+    ("um, can we go back to just claude? I'm not sure gemini understood the codebase", "disable"),
+    ("@dana's PR #1203 needs a rebase anyway. Meanwhile: gemini mode on for the session", "enable"),
+    ("I think I'd like non-Claude models to do the work for the rest of today. Not because anything is wrong! "
+     "Just want to compare.", "enable"),
+    ("apologies for the confusion earlier, yes, I do want external mode ON, for everything, until I say stop",
+     "enable"),
+    ("I apologize, I should have asked first. Please stop sending my tasks to deepseek and just do them yourself "
+     "from now on", "disable"),
+])
+def test_batch_54_55_kinds(text, action):
+    assert detect.classify(text)["action"] == action

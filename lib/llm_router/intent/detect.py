@@ -246,7 +246,8 @@ def _line_alone(text: str) -> dict | None:
 
 # After a command's sentence, the next one takes it back or doubts it ("Switch to codex. Or maybe not.").
 _DOUBTS_BEFORE = ("or ", "not ", "actually", "just kidding", "jk", "kidding", "if ", "unless ", "on second thought",
-                  "no,", "no ", "nah", "wait", "never mind", "nvm", "scratch that", "maybe", "hmm", "lol no")
+                  "no,", "no ", "nah", "wait", "never mind", "nvm", "scratch that", "maybe", "hmm", "lol no",
+                  "i don't think", "i dont think", "i do not think")
 
 
 def _sentence_alone(text: str) -> dict | None:
@@ -410,6 +411,9 @@ def _overruled(prompt, rules, text: str, found: dict) -> dict:
         return found  # the model never widens a one-off said in words ("OK now, use external for this!") to the session
     if action == "none" and len(prompt.parts) == 2 and prompt.parts[1].text in OUTCOME_IFS:
         return found  # "switch to codex, if that works": polite after the command, as the grammar read it
+    tagged = [i for i, part in enumerate(prompt.parts) if part.tag]
+    if action == "none" and len(tagged) == 1 and _whole_sentence(prompt.parts, tagged[0]):
+        return found  # "Please turn external routing on. Subsequently, reformat ...": a sentence of its own
     if action == "none" or cues.guard_level(prompt, rules) == cues.HARD or (found["action"], action) == _UNSAFE_FLIP:
         return dict(_NONE)  # the model may turn a misread enable into a disable (back to the default,
         # "Deactivate. External mode, I mean."), never the rules' disable into sending work away
@@ -587,6 +591,15 @@ class _Prompt:
             named = {p.target.vendor for p in parts if p.tag == "bare" and p.target is not None and p.target.vendor}
             vendor = named.pop() if len(named) == 1 else None
         return _result(action, part.text, confidence, vendor)
+
+
+def _whole_sentence(parts: list, first: int) -> bool:
+    """"Please turn external routing on. Subsequently, reformat the tables ...": the command is a
+    sentence of its own, read whole; the model may narrow it, not silence it."""
+    part, after = parts[first], parts[first + 1:first + 2]
+    return part.tag not in _WEAK_TAGS and not part.typo and part.mark in (".", "!", "") \
+        and not (after and after[0].line != part.line) \
+        and (first == 0 or parts[first - 1].mark in (".", "!", "?") or parts[first - 1].line != part.line)
 
 
 def _typo_budget(words: list) -> int:
@@ -1027,11 +1040,21 @@ def _doubts(part: _Clause) -> bool:
     "Not sure though.", "Actually no."), points back at it ("I don't think that's wise") or is
     little more than the guard; not a reason of its own ("the level editor isn't going to fix
     itself", "I will let you know when to stop")."""
-    if _confirms(part):
-        return False
+    if _confirms(part) or part.text.startswith("not because"):
+        return False  # "... Not because anything is wrong!": a reason, not a doubt
     words = [w.strip("?,.!") for w in part.text.split()]
-    return part.text.startswith(_DOUBTS_BEFORE) or len(words) <= 3 \
-        or not _BACK_REFERENCES.isdisjoint(words) or "no" in words or "nope" in words  # "my lead said no"
+    return part.text.startswith(_DOUBTS_BEFORE) or len(words) <= 3 or "no" in words or "nope" in words \
+        or _points_back(words) or not _POINTERS.isdisjoint(words)  # "my lead said no"
+
+
+# "I don't think that's wise": a pointer back at the command anywhere; a bare "that" only near the
+# start ("That seems risky", "my lead says that would break it"), not "... so that every header is ...".
+_POINTERS = frozenset(("that's", "thats", "it's", "this's"))
+_NOT_POINTING = frozenset(("so", "such", "prefer", "now", "than"))
+
+
+def _points_back(words: list) -> bool:
+    return any(w in _BACK_REFERENCES and not (i and words[i - 1] in _NOT_POINTING) for i, w in enumerate(words[:6]))
 
 
 def _same_request(parts: list, first: int, i: int) -> bool:

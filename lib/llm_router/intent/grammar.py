@@ -45,7 +45,7 @@ SUBS = {
     "persist": ("(from (now|here|this (moment|point)|today) (on|onwards|onward|forward)? (out)?"
                 "| (going|moving) forward | henceforth | hereafter | from now"
                 "| (for)? (rest|remainder) of ((DET|this)? NEXT? PERIOD | today) | for (rest|remainder)"
-                "| (for)? (ALL|whole|entire) (of)? (DET|this)? PERIOD | (for|during)? (this|DET) (whole|entire)? PERIOD"
+                "| (for)? (ALL|whole|entire) (of)? (DET|this)? PERIOD | (for|during)? (this|DET) (whole|entire)? PERIOD | (for|during) (whole|entire)? PERIOD"
                 "| (until|till) (i|we) say (otherwise|so|stop) | (until|till) (further notice|tomorrow|tonight)"
                 "| (until|till) (i|we) (RETURN|MOVE) (it)? (back)?"
                 "| ALL way | full time | full-time"

@@ -246,8 +246,9 @@ def _conjunctions(words: list) -> list:
                 pieces.append((" ".join(current), "."))
             current = []
             continue
-        joins = word in _CONJUNCTIONS or word == "so" and words[index + 1:index + 2] and \
-            words[index + 1] not in _NOT_AFTER_SO  # "out of credits so use codex", not "so kind as to"
+        joins = (word in _CONJUNCTIONS and not (word == "because" and current[-1:] == ["not"])  # "not because ..."
+                 or word == "so" and words[index + 1:index + 2] and words[index + 1] not in _NOT_AFTER_SO)
+        # "out of credits so use codex", not "so kind as to"
         if joins and index + 1 < len(words):  # "until I say so" keeps its "so"
             if current:
                 pieces.append((" ".join(current), "." if word == "so" else "&"))
