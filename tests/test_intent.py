@@ -708,6 +708,8 @@ def test_the_learned_reading_stops_at_the_hard_guards(text):
     "Is external mode off by default right after installing llm-router?",      # what it does by default
     "is the router open source?",                                              # what it is
     "which models can the subagents run on?",                                  # what it can do
+    "Estimate the effort for migrating our internal bot from OpenRouter to a self-hosted LiteLLM proxy.",
+    "turn off the GPU offloading in llama.cpp, pass -ngl 0",                   # offloading to hardware
     "Quick question, can Copilot see my private repos?",                       # a question about copilot
     "Give me an estimate: how long would codex take on this refactor compared to you? Just curious.",
     "ask gpt this one — eh forget it, you answer: what's a monad?",            # a one-off taken back
@@ -1238,3 +1240,4 @@ def test_batch_52_53_kinds(text, action):
 ])
 def test_batch_54_55_kinds(text, action):
     assert detect.classify(text)["action"] == action
+

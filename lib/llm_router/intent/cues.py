@@ -357,7 +357,7 @@ def guard_level(prompt, rules, action: str | None = None) -> int:
     # code", "the team" only unless the model is sure ("stop the plugin from sending my code elsewhere")
     owners = [words[i - 1] for i, w in enumerate(words) if (w[:-2] if w.endswith("'s") else w) in _OWN_THINGS and i]
     if any(owner in ("our", "their", "agents") for owner in owners) or any(  # "our app's settings page", anywhere
-            everywhere[i - 1] in ("our", "their") for i, w in enumerate(everywhere)
+            not {"our", "their"}.isdisjoint(everywhere[max(i - 2, 0):i]) for i, w in enumerate(everywhere)
             if i and (w[:-2] if w.endswith("'s") else w) in _OWN_SOFTWARE):
         return HARD
     if action == "once" and any(_refuses_asking(c.tokens) for c in _clauses(prompt, rules)):
@@ -501,7 +501,12 @@ def anchored(prompt, rules, action: str, sure: bool = False) -> bool:
         clauses = clauses[1:]
     return any(_targets(c) for c in clauses) or any(
         w.startswith(_FEATURE_STEMS) and not (words[i + 1:i + 2] and words[i + 1] in _NOT_THE_FEATURE)
-        for i, w in enumerate(words))
+        and not (i and words[i - 1] in _HARDWARE) for i, w in enumerate(words))
+
+
+# "turn off the GPU offloading in llama.cpp": offloading layers to hardware, not this feature.
+_HARDWARE = frozenset(("gpu", "cpu", "layer", "layers", "kv", "vram", "ram", "memory", "tensor", "npu", "metal",
+                       "cuda"))
 
 
 def _vocative(clause) -> bool:
