@@ -1241,3 +1241,21 @@ def test_batch_52_53_kinds(text, action):
 def test_batch_54_55_kinds(text, action):
     assert detect.classify(text)["action"] == action
 
+
+
+# Batch 56-57's kinds and first-pass false toggles (read after their first pass).
+@pytest.mark.parametrize("text,action", [
+    ("no external yet", "none"),  # not now
+    ("is external on yet?", "status"),
+    ("my coworkr swiched to copilot lol, anwyay help w this regex", "none"),  # someone else's choice
+    ("My friend in other company is using codex for everything", "none"),
+    ("my agents should use codex from now on", "enable"),
+    ("stop the external mode please, my company don't allow send code outside", "disable"),  # a reason
+    ("turn off outside mode, thank you na", "disable"),
+    ("I will be thankful if you route all work to codex for rest of session", "enable"),
+    ("what mdoe are we in rn", "status"),
+    ("ok enuf of gpt5, u do it agian", "disable"),
+    ("use copiolt for all of it from here on, and then fix the tests in utils/", "enable"),
+])
+def test_batch_56_57_kinds(text, action):
+    assert detect.classify(text)["action"] == action

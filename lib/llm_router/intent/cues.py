@@ -271,7 +271,7 @@ def read(prompt, rules) -> tuple | None:
     vocab = vocabulary(rules)
     clauses = _clauses(prompt, rules)
     words = [w for c in clauses for w in c.words]
-    if _to_a_person(words) or any(_a_person_takes(c, rules.lexicon) for c in clauses):
+    if _to_a_person(words) or any(_a_person_takes(c, rules.lexicon) or _someones(c, rules.lexicon) for c in clauses):
         return None  # "delegating the art to my friend, you handle the code": work shared with people
     joined = " " + " ".join(words) + " "
     guarded = _guarded(words, joined, clauses, vocab)
@@ -526,6 +526,16 @@ def _to_a_person(words: list) -> bool:
                               or words[i + 1:i + 2] in (["my"], ["our"], ["a"], ["the"]) and words[i + 2:i + 3]
                               and words[i + 2] in _PEOPLE)
                for i, w in enumerate(words))
+
+
+def _someones(clause, lexicon) -> bool:
+    """"my coworker switched to copilot", "My friend in other company is using codex": a clause about
+    someone (a possessive and a word the lexicon does not know, or a person), not the user's request
+    (not "my agents should use codex", "my requests go to gemini")."""
+    words = clause.words
+    return len(words) > 3 and words[0] in ("my", "our", "his", "her", "their") \
+        and (words[1] not in lexicon.vocabulary or words[1] in _PEOPLE) and not words[1].startswith(_FEATURE_STEMS) \
+        and bool(_targets(clause))
 
 
 def _a_person_takes(clause, lexicon) -> bool:

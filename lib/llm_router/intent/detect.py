@@ -73,7 +73,7 @@ _KEYWORDS = ("external", "claude", "anthropic", "opus", "sonnet", "haiku", "copi
              "agent", "o3", "o4", "o1", "handling", "router", "delegat", "outsourc", "rout", "deleg", "offl", "plugin", "/pa",
              "google", "other ai", "another ai", "different ai", "outside ai", "4o", "flash", "2.5", "big g",
              "deep seek", "co pilot", "co-pilot", "olama", "clawed", "codx", "cdex", "gtp", "quen", "deeps",
-             "mistal", "clade", "cladu", "modl", "kimm", "litel")
+             "mistal", "clade", "cladu", "modl", "kimm", "litel", "mdoe", "moed", "copio")
 _ARTICLES = frozenset(("the", "a", "an"))
 _MODALS = frozenset(("can", "could", "will", "would"))
 _WEAK_TAGS = frozenset(("bare", "status", "exact"))  # a bare name or a lone "external?" may simply not count
@@ -676,6 +676,8 @@ def _read(part: _Clause, grammar, triggers: dict, single: bool, before: _Clause 
         tokens = [t for t in tokens if t.word not in _ONLY]
     if "again" in words:
         part.scopes.add("again")  # "claude again": a bare target that means a return
+    if "yet" in words and any("NEG" in t.classes for t in tokens):
+        part.guard = "condition"  # "no external yet": not now
     if len(tokens) > 2:
         tokens = _drop_contrast(tokens)
     part.alt = len(tokens) == 3 and _is_alternative(tokens)

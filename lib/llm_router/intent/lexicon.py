@@ -23,7 +23,8 @@ OUTCOME_IFS = frozenset(("if that works", "if it works", "if this works"))
 SPELLINGS = {"w/": "with", "wich": "which", "jus": "just", "jst": "just", "abt": "about", "msg": "message",
              "msgs": "messages", "ur": "your", "bak": "back", "w": "with", "em": "them", "'em": "them",
              "modles": "models", "modle": "model", "teh": "the", "cna": "can", "frm": "from", "gose": "goes",
-             "sesh": "session", "untill": "until", "evry": "every", "evrything": "everything"}
+             "sesh": "session", "untill": "until", "evry": "every", "evrything": "everything", "enuf": "enough",
+             "mdoe": "mode", "moed": "mode"}
 # Real words one edit away from a lexicon word: never read as a typo of it.
 NEAR_MISSES = frozenset({"clause", "clauses", "codec", "codecs", "codes", "coded", "eternal", "internal",
                          "stitch", "stars", "swatch", "roster", "router", "routes", "modes", "modem",
