@@ -1259,3 +1259,16 @@ def test_batch_54_55_kinds(text, action):
 ])
 def test_batch_56_57_kinds(text, action):
     assert detect.classify(text)["action"] == action
+
+
+# Batch 58-59's first-pass false toggle and kinds (read after their first pass).
+@pytest.mark.parametrize("text,action", [
+    ("Don't switch to external. We're fine on Claude for now.", "none"),  # content to stay
+    ("claude for now", "disable"),
+    ("Please have the 'Codex' program handle everything from this point forward.", "enable"),  # a scare-quoted name
+    ("Task: make 'go external' work in the CLI", "none"),  # a quoted command is still quoted
+    ("Write a SQL CASE that maps provider='anthropic' to 'Claude' and everything else to 'External'", "none"),
+    ("Going forward in this chat, codex does the work, not you. First job: convert these transforms.", "enable"),
+])
+def test_batch_58_59_kinds(text, action):
+    assert detect.classify(text)["action"] == action

@@ -810,6 +810,9 @@ def _negation(part: _Clause, tokens: list) -> None:
     part.guard = part.guard or "negation"
     if part.guard != "negation":
         return
+    if [t.word for t in tokens] in (["not", "you"], ["not", "u"], ["not", "yourself"]):
+        part.guard, part.rejects = "reject", "CLAUDE"  # "codex does the work, not you"
+        return
     negs = [i for i, t in enumerate(tokens) if "NEG" in t.classes]
     targets = [i for i, t in enumerate(tokens) if "T" in t.classes]
     sides = {"EXT" if "EXT" in tokens[i].classes else "CLAUDE" for i in targets}
@@ -970,9 +973,16 @@ def _action(part: _Clause, scopes: set, parts: list) -> str | None:
     return direction
 
 
+_CONTENT = ("we're fine", "were fine", "i'm fine", "im fine", "we're good", "were good", "i'm good", "happy with",
+            "fine with", "ok with", "okay with", "we are fine", "i am fine", "content with")
+
+
 def _bare_counts(part: _Clause, scopes: set, parts: list) -> bool:
     """A target named with no verb ("external models", "codex-only mode") is a command only
-    with a scope or "only", or as the whole prompt when it is generic or names a mode."""
+    with a scope or "only", or as the whole prompt when it is generic or names a mode; never in a
+    statement of content ("We're fine on Claude for now": staying, after "Don't switch to external.")."""
+    if any(phrase in part.text for phrase in _CONTENT):
+        return False
     if scopes & {"once", "persist", "agents", "only", "again"} or any("THIS" in t.classes for t in part.tokens):
         return True
     has_mode = any("MODE" in t.classes for t in part.tokens)
@@ -1116,7 +1126,7 @@ def _introduces(part: _Clause, i: int, parts: list, first: int) -> bool:
     ("Context: big refactor ahead.⏎Switch to codex." does not.) A one-word tag that is not a
     label for someone else's text ("URGENT: switch to gpt") introduces nothing."""
     words = part.text.split()
-    if len(words) == 1 and words[0] not in _LABELS or not _OWN_VOICE.isdisjoint(words):
+    if len(words) == 1 and words[0] not in _LABELS or not _OWN_VOICE.isdisjoint(words) or "quick" in words:
         return False  # "URGENT: ...", "hurry pls: turn routing on": the user's own voice
     if words[0] in ("i", "i'd", "we", "we'd") and words[1:2] and words[1] in _WANTS \
             and not any("SPEECH" in t.classes for t in part.tokens):

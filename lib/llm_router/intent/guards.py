@@ -109,13 +109,22 @@ def _strip_inline(line: str) -> str:
                     run += 1
             end = _closing(line, i + run, close * run)
             inside = line[i + run:end].rstrip() if end >= 0 else ""
-            # "... says 'Step 3: enable external models.' So, enable them": the quote ended a sentence
-            out.append(" " + QUOTED + (inside[-1] if inside and inside[-1] in ".!?" else "") + " ")
+            if close != "`" and _scare_quoted(inside) and not any(mark in line for mark in "=(){}[];<>"):
+                out.append(inside)  # "have the 'Codex' program do the work": a name held at arm's length
+            else:  # "... says 'Step 3: enable external models.' So, enable them": the quote ended a sentence
+                out.append(" " + QUOTED + (inside[-1] if inside and inside[-1] in ".!?" else "") + " ")
             i = n if end < 0 else end + run
         else:
             out.append(ch)
             i += 1
     return "".join(out)
+
+
+def _scare_quoted(inside: str) -> bool:
+    """One plain word in quotation marks ('GLM', "agents") in prose, which names a thing; not a phrase
+    someone said or a command to quote ('go external'), nor a value in code."""
+    return 0 < len(inside) <= 24 and " " not in inside and inside.replace("-", "").replace(".", "").isalnum() \
+        and inside.lower() not in _STATE_WORDS
 
 
 def _opens_single(line: str, i: int) -> bool:
