@@ -344,6 +344,7 @@ def guard_level(prompt, rules, action: str | None = None) -> int:
         past, conditional = False, None  # "did you turn it on?"; "i turned it on by accident, could you turn it off?"
     if taken_back(prompt, rules) or _shell_command(clauses) or commit_message(prompt) or _in_code(clauses, vocab) \
             or parts[-1][0] in _HESITATIONS and len(parts) > 1 or _builds_it(_clauses(prompt, rules)[0], vocab) \
+            or any(w.startswith(_FEATURE_STEMS) and everywhere[i - 1] in _HARDWARE for i, w in enumerate(everywhere) if i) \
             or action in ("enable", "disable") and any(_charged_with_a_task(c.tokens) for c in clauses) \
             or conditional and action != "status" \
             or past or _says(words, _OWN_PLANS) or _says(everywhere, vocab.musings) and action != "status" \
