@@ -1272,3 +1272,21 @@ def test_batch_56_57_kinds(text, action):
 ])
 def test_batch_58_59_kinds(text, action):
     assert detect.classify(text)["action"] == action
+
+
+# Batch 60-61's first-pass false toggle and kinds (read after their first pass).
+@pytest.mark.parametrize("text,action", [
+    ("Comment in the PR I'm reviewing, for context:\n\n<!-- TODO: switch default model to qwen3-coder once "
+     "benchmarks are in -->\n\nPlease tell me whether this TODO still applies given the current code in "
+     "router/defaults.py.", "none"),  # "this TODO" is no session; a path is no feature word
+    ("who's on the other end of this prompt, honestly", "status"),
+    ("is /pa on rn", "status"),
+    ("The Ollama is very slow in my machine, please go back to you for everything.", "disable"),
+    ("ok, get back to you", "none"),
+    ("get back to you on the codex question", "none"),  # an email's promise
+    ("Switch to the outside models and after fix me the lint errors in utils.py", "enable"),  # "and after" = then
+    ("switch to codex and after the tests pass fix the lint", "none"),
+    ("Make the favor to change the default to DeepSeek, every task after this one.", "enable"),
+])
+def test_batch_60_61_kinds(text, action):
+    assert detect.classify(text)["action"] == action

@@ -344,6 +344,7 @@ def guard_level(prompt, rules, action: str | None = None) -> int:
         past, conditional = False, None  # "did you turn it on?"; "i turned it on by accident, could you turn it off?"
     if taken_back(prompt, rules) or _shell_command(clauses) or commit_message(prompt) or _in_code(clauses, vocab) \
             or parts[-1][0] in _HESITATIONS and len(parts) > 1 or _builds_it(_clauses(prompt, rules)[0], vocab) \
+            or " get back to you " in " " + " ".join(everywhere) + " " \
             or any(w.startswith(_FEATURE_STEMS) and everywhere[i - 1] in _HARDWARE for i, w in enumerate(everywhere) if i) \
             or action in ("enable", "disable") and any(_charged_with_a_task(c.tokens) for c in clauses) \
             or conditional and action != "status" \
@@ -467,7 +468,10 @@ _STATE_WORDS = frozenset(("on", "off", "now", "currently", "current", "active", 
 
 
 # A status question about this session, not "which agents are active" or "our app".
-_SESSION_WORDS = frozenset(("you", "u", "this", "session", "requests", "prompts", "answering", "handling",
+# "who's on the other end of this prompt": this session's work, not "this TODO".
+_THIS_SESSION = frozenset(("prompt", "session", "chat", "conversation", "request", "answer", "reply", "response",
+                           "thread", "one", "code", "message", "task"))
+_SESSION_WORDS = frozenset(("you", "u", "session", "requests", "prompts", "answering", "handling",
                             "responding", "mode", "subagents", "subagent"))
 _OWN_SOFTWARE = frozenset(("app", "apps", "product", "website", "site", "bot", "frontend", "service", "services"))
 # "what model is our app using": the user's own software, not this session.
@@ -494,7 +498,9 @@ def anchored(prompt, rules, action: str, sure: bool = False) -> bool:
         if words[:1] and words[0] in ("explain", "describe", "document", "how", "why"):
             return False  # "explain how the status command knows which vendor is active": how it works
         return any(_targets(c) for c in clauses) or not _SESSION_WORDS.isdisjoint(words) \
-            or any(w.startswith(_FEATURE_STEMS) and not w.startswith("agent") for w in words) \
+            or any(w == "this" and words[i + 1:i + 2] and words[i + 1] in _THIS_SESSION for i, w in enumerate(words)) \
+            or any(w.startswith(_FEATURE_STEMS) and not w.startswith("agent") and "/" not in w[1:] and "." not in w
+                   for w in words) \
             or _asks_who_now(words)
     if action == "disable" and not _YOURSELF.isdisjoint(words):
         return True  # "go back to doing it yourself pls"

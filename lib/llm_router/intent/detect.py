@@ -948,6 +948,8 @@ def _action(part: _Clause, scopes: set, parts: list) -> str | None:
     once = "once" in scopes or this
     if part.tag == g.BARE and not _bare_counts(part, scopes, parts):
         return None
+    if part.tag == g.TO_CLAUDE and part.tokens and part.tokens[0].word == "get back":
+        return None  # "get back to you": an email's promise, not "go back to you"
     if part.tag == g.TO_CLAUDE and part.tokens and part.tokens[-1].word == "yourself" and not scopes \
             and not any(p.tag and p is not part for p in parts):
         return None  # "but now try yourself please": this task done here, not the mode turned off; ask
@@ -1017,7 +1019,7 @@ def _cancelled(guarded: list, first: int, parts: list, action: str) -> bool:
         if part.guard and not (asked and after and part.guard in ("condition", "unsure")) \
                 and not (i < first and _sentence_between(parts, i, first)) \
                 and not (after and _sentence_between(parts, first, i) and not _doubts(part)) \
-                and not (after and part.guard == "condition" and part.text.startswith(_NEXT)):
+                and not (after and part.guard == "condition" and (part.text.startswith(_NEXT) or _then(parts, i))):
             return True
         if i < first and part.mark == ":" and not part.covered and _introduces(part, i, parts, first) \
                 and not _own_list(part, parts[first]) and not _sentence_between(parts, i + 1, first):
@@ -1032,6 +1034,17 @@ def _cancelled(guarded: list, first: int, parts: list, action: str) -> bool:
                                     or _sentence_between(parts, first, i) and not _doubts(part))):
             return True  # a later sentence's question cancels only when it doubts the command
     return False
+
+
+def _then(parts: list, i: int) -> bool:
+    """"switch to the outside models and after fix me the lint errors": "and after" + a verb is
+    "and then" in many speakers' English, not "after the tests pass"."""
+    words = parts[i].text.split()
+    return parts[i - 1].mark == "&" and words[:1] == ["after"] and len(words) > 1 and words[1] not in _AFTER_WHAT
+
+
+_AFTER_WHAT = frozenset(("the", "that", "this", "it", "we", "i", "you", "they", "he", "she", "lunch", "tomorrow",
+                         "my", "our", "your", "a", "an", "some", "all", "everything", "its", "it's", "which"))
 
 
 # "after that ping me with a summary": what comes next, not a condition on the command
@@ -1082,7 +1095,7 @@ def _same_request(parts: list, first: int, i: int) -> bool:
 # that asks for the command itself, or only for a nod, doubts nothing.
 _CONFIRM_VERBS = frozenset(("do", "make", "switch", "set", "change", "flip", "turn", "configure", "arrange",
                             "update", "apply"))
-_NODS = frozenset(("does that make sense", "makes sense", "sound good", "sounds good", "ok", "okay",
+_NODS = frozenset(("does that make sense", "makes sense", "sound good", "sounds good", "ok", "okay", "ready",
                    "right", "yeah", "cool", "got it", "alright", "k", "thanks", "ty", "thank you", "pls", "please"))
 
 

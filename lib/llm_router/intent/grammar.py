@@ -98,7 +98,7 @@ FRAMES = [
     (REPLACE, "REPLACE <t> (out)? (for|with|by) <t>"),
     (REPLACE, "(MOVE|GO|TURN|SEND) (back|over|away)? from <t> <to> <tgt>"),  # "switch back from the local llama to claude"
     (TO_CLAUDE, "(back|over) to you"),
-    (TO_CLAUDE, "(go|switch|move|flip) back to you"),  # "let's go back to you for the rest of the day"
+    (TO_CLAUDE, "(go|switch|move|flip|GO) back? to you"),  # "let's go back to you for the rest of the day"
     (TO_CLAUDE, "(you're|youre) back (on|in)?"),  # "claude, you're back on"; "codex is fired. you're back"
     (TO_CLAUDE, "(ANSWERING|WORK) (by)? yourself"),
     (TOWARD, "LET <obj> (USE|GO|run|SENDING|talk) (USING)? <to>? <t>"),
