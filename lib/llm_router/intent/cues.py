@@ -378,7 +378,8 @@ def guard_level(prompt, rules, action: str | None = None) -> int:
     scoped = " " + " ".join(t.word for c in clauses for t in c.tokens) + " "  # without "from now on"
     if own or action in ("enable", "disable") and _bare_question(cleaned, clauses) \
             or "\n" not in cleaned and _code_marks(cleaned, rules.lexicon) \
-            or any(_negated(c.tokens) and not (action == "once" and _keeps_mode(c.words, vocab)) for c in clauses) \
+            or any(_negated(c.tokens) and not (action == "once" and _keeps_mode(c.words, vocab))
+                   and not _negates_the_side_left(c, action) for c in clauses) \
             or len(sides) > 1 and not any(word in scoped for word in _CONTRASTS) \
             or _guarded(words, joined, clauses, vocab):
         return SOFT
@@ -417,6 +418,13 @@ def _builds_it(clause, vocab) -> bool:
     return bool(words) and words[0] in _BUILD_VERBS and bool(_targets(clause)) \
         and not any(t.classes & _COMMAND_VERBS for t in clause.tokens[1:]) and any(
         w.lstrip("/") in vocab.code or w.startswith("/") and len(w) > 1 for w in words[1:5])
+
+
+def _negates_the_side_left(clause, action: str) -> bool:
+    """"without recourse to outside models" beside a disable, "not claude" beside an enable: the
+    negation says the same as the command."""
+    sides = {side for _i, side, _v in _targets(clause)}
+    return sides == {"ext"} and action == "disable" or sides == {"claude"} and action == "enable"
 
 
 def _charged_with_a_task(tokens: list) -> bool:
