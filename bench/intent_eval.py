@@ -164,6 +164,8 @@ FIRST_PASS = """## First-pass scores: each batch scored before the detector was 
 | fresh-59 | the same, same commit | 292 | 0.89 | 0.96 | 0.95 | 0.94 | 0 of 90 |
 | fresh-60 | + 58-59's false toggle and kinds, retrained on 58-59 (dfaec6a) | 277 | 0.91 | 0.94 | 0.95 | 1.00 | 1 of 86 |
 | fresh-61 | the same, same commit | 298 | 0.89 | 0.98 | 0.98 | 0.96 | 0 of 90 |
+| **fresh-62** | + 60-61's false toggle and kinds, model still trained on 1-59 (05d7d6d) | 288 | **0.95** | **0.96** | **0.95** | **0.96** | **0 of 86** |
+| **fresh-63** | the same, same commit | 290 | **0.93** | **1.00** | **0.97** | **0.98** | **0 of 88** |
 
 Pooled first passes of batches 24-47 (7,080 rows, twenty-four writers, twelve detector versions):
 enable 0.861 (1,271 of 1,477), disable 0.905 (1,157 of 1,278), status 0.938 (979 of 1,044), once
