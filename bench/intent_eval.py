@@ -166,6 +166,10 @@ FIRST_PASS = """## First-pass scores: each batch scored before the detector was 
 | fresh-61 | the same, same commit | 298 | 0.89 | 0.98 | 0.98 | 0.96 | 0 of 90 |
 | **fresh-62** | + 60-61's false toggle and kinds, model still trained on 1-59 (05d7d6d) | 288 | **0.95** | **0.96** | **0.95** | **0.96** | **0 of 86** |
 | **fresh-63** | the same, same commit | 290 | **0.93** | **1.00** | **0.97** | **0.98** | **0 of 88** |
+| **fresh-64** | the same, same commit (a confirmation round: 64-67 written after 62-63 were scored, the detector unchanged) | 278 | **0.97** | **1.00** | **0.97** | **0.91** | **0 of 85** |
+| **fresh-65** | the same, same commit | 285 | **0.95** | **0.98** | **1.00** | **0.98** | **0 of 86** |
+| fresh-66 | the same, same commit | 289 | 0.84 | 0.82 | 0.88 | 0.90 | 0 of 87 |
+| fresh-67 | the same, same commit | 297 | 0.95 | 0.91 | 0.93 | 0.98 | 1 of 89 |
 
 Pooled first passes of batches 24-47 (7,080 rows, twenty-four writers, twelve detector versions):
 enable 0.861 (1,271 of 1,477), disable 0.905 (1,157 of 1,278), status 0.938 (979 of 1,044), once
