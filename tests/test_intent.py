@@ -1290,3 +1290,20 @@ def test_batch_58_59_kinds(text, action):
 ])
 def test_batch_60_61_kinds(text, action):
     assert detect.classify(text)["action"] == action
+
+
+# Batch 66-67's first-pass false toggle and kinds (read after their first pass).
+@pytest.mark.parametrize("text,action", [
+    ("Codex please NOT activate, my company doesn't allow it.", "none"),  # a negation right before the verb
+    ("codex please activate", "enable"),
+    ("router.mode=external", "enable"),  # settings as a power user types them
+    ("router.mode=claude", "disable"),
+    ("toggle external=1", "enable"),
+    ("put the other bots in charge from now on. thanks!!", "enable"),  # a newcomer's words for the models
+    ("ok can you go back to being just you now? no more other bots", "disable"),
+    ("just this time pass it to the other bots: write tests for utils.js", "once"),
+    ("deploy the other bots to staging", "none"),
+    ("my other bots are discord bots, switch them to python 3.12", "none"),
+])
+def test_batch_66_67_kinds(text, action):
+    assert detect.classify(text)["action"] == action

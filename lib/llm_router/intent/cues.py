@@ -1209,8 +1209,8 @@ def _direction(tokens: list, targets: list, scopes: set, once: bool = False) -> 
             pass  # "done with the other models, back to claude"
         elif where != second[1]:
             return None
-    if _negated(tokens[:min(cue, index)]):
-        return None  # "I don't want to switch to external", "never hand my work to copilot"
+    if _negated(tokens[:min(cue, index)]) or _negated([t for t in tokens[max(cue - 2, 0):cue] if "FILLER" not in t.classes]):
+        return None  # "I don't want to switch to external", "never hand my work to copilot", "codex please NOT activate"
     if tokens[cue].word != "what" and not _one_phrase(tokens[min(cue, index) + 1:max(cue, index)], once):
         return None  # the cue and the target are not one phrase ("ask the user to switch to ...")
     if back and where == "claude":

@@ -73,7 +73,7 @@ _KEYWORDS = ("external", "claude", "anthropic", "opus", "sonnet", "haiku", "copi
              "agent", "o3", "o4", "o1", "handling", "router", "delegat", "outsourc", "rout", "deleg", "offl", "plugin", "/pa",
              "google", "other ai", "another ai", "different ai", "outside ai", "4o", "flash", "2.5", "big g",
              "deep seek", "co pilot", "co-pilot", "olama", "clawed", "codx", "cdex", "gtp", "quen", "deeps",
-             "mistal", "clade", "cladu", "modl", "kimm", "litel", "mdoe", "moed", "copio")
+             "mistal", "clade", "cladu", "modl", "kimm", "litel", "mdoe", "moed", "copio", "other bot", "outside bot")
 _ARTICLES = frozenset(("the", "a", "an"))
 _MODALS = frozenset(("can", "could", "will", "would"))
 _WEAK_TAGS = frozenset(("bare", "status", "exact"))  # a bare name or a lone "external?" may simply not count

@@ -12,7 +12,9 @@ _KEYS = {"/pa": "switch", "/llm-router:pa": "switch", "pa": "switch", "--externa
          "external": "switch", "external mode": "switch", "ext": "switch", "ext mode": "switch",
          "external routing": "switch", "routing": "switch", "router": "switch", "llm-router": "switch",
          "offloading": "switch", "delegation": "switch", "external models": "switch",
-         "mode": "mode", "vendor": "vendor", "provider": "vendor", "prefer": "vendor",
+         "mode": "mode", "router.mode": "mode", "routing.mode": "mode", "llm-router.mode": "mode",
+         "external_mode": "switch", "external-mode": "switch", "external.mode": "switch", "toggle external": "switch",
+         "vendor": "vendor", "provider": "vendor", "prefer": "vendor",
          "--prefer": "vendor", "backend": "vendor", "model": "model", "scope": "scope",
          "reason": "note", "why": "note", "note": "note", "because": "note",
          "task": "task", "prompt": "task", "request": "task", "job": "task"}
