@@ -36,9 +36,6 @@ LIB = Path(sys.argv[sys.argv.index("--lib") + 1]) if "--lib" in sys.argv else RO
 DATA = ROOT / "tests" / "data"
 LABELLED = DATA / "intent_utterances.jsonl"
 FRESH = sorted(DATA.glob("intent_fresh_*.jsonl"), key=lambda p: int(p.stem.rsplit("_", 1)[1]))
-# The newest batch: its first-pass row is the latest honest estimate (it was scored before the grammar
-# was changed for it, and it has not been changed for it since). See FIRST_PASS.
-MEASURING = DATA / "intent_fresh_39.jsonl"
 # Written blind as a red team, mostly hard negatives, for the second reading's guards.
 PROBE = DATA / "intent_probe.jsonl"
 ACTIONS = ("enable", "disable", "status", "once", "none")
