@@ -167,6 +167,10 @@ FIRST_PASS = """## First-pass scores: each batch scored before the detector was 
 | **fresh-65** | the same, same commit | 285 | **0.95** | **0.98** | **1.00** | **0.98** | **0 of 86** |
 | fresh-66 | the same, same commit | 289 | 0.84 | 0.82 | 0.88 | 0.90 | 0 of 87 |
 | fresh-67 | the same, same commit | 297 | 0.95 | 0.91 | 0.93 | 0.98 | 1 of 89 |
+| **fresh-68** | + 66-67's false toggle and kinds, model still trained on 1-59 (ffaddb0) | 283 | **0.92** | **1.00** | **0.97** | **1.00** | **0 of 90** |
+| **fresh-69** | the same, same commit | 285 | **1.00** | **1.00** | **0.97** | **0.98** | **0 of 88** |
+| fresh-70 | the same, same commit | 299 | 0.90 | 0.89 | 0.89 | 0.96 | 0 of 90 |
+| fresh-71 | the same, same commit | 277 | 0.76 | 0.88 | 0.89 | 0.87 | 1 of 85 |
 
 Pooled first passes of batches 24-47 (7,080 rows, twenty-four writers, twelve detector versions):
 enable 0.861 (1,271 of 1,477), disable 0.905 (1,157 of 1,278), status 0.938 (979 of 1,044), once
