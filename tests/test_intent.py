@@ -21,10 +21,10 @@ FRESH = [DATA / f"intent_fresh_{n}.jsonl" for n in range(1, 16)]
 # Written blind, mostly hard negatives, to try the second reading's guards (tuned on: 2 false
 # toggles fixed); held to precision.
 PROBE = DATA / "intent_probe.jsonl"
-# Batches 16-63: each scored once before any change for it (docs/intent-eval.md has that first pass,
+# Batches 16-71: each scored once before any change for it (docs/intent-eval.md has that first pass,
 # below the targets); since then the learned model was trained on them and their false toggles fixed,
 # but some of their recall is still under the targets: held to precision only.
-UNTUNED = [DATA / f"intent_fresh_{n}.jsonl" for n in range(16, 64)]
+UNTUNED = [DATA / f"intent_fresh_{n}.jsonl" for n in range(16, 72)]
 TOPIC_WORDS = ("external", "claude", "anthropic", "copilot", "codex", "gemini", "glm", "opencode",
                "openrouter", "ollama", "mode", "switch", "/pa", "opus")
 
@@ -1306,4 +1306,13 @@ def test_batch_60_61_kinds(text, action):
     ("my other bots are discord bots, switch them to python 3.12", "none"),
 ])
 def test_batch_66_67_kinds(text, action):
+    assert detect.classify(text)["action"] == action
+
+
+# Batch 71's first-pass false toggle: a name qualifying a piece of its setup.
+@pytest.mark.parametrize("text,action", [
+    ("update the litellm proxy port to 4001", "none"),
+    ("switch to the litellm proxy from now on", "enable"),
+])
+def test_batch_71_false_toggle(text, action):
     assert detect.classify(text)["action"] == action

@@ -57,7 +57,8 @@ _SUBJECTS = (["you"], ["you're"], ["youre"], ["u"], ["i"], ["i'm"], ["im"], ["we
              ["it's"])
 # Nouns after a name that make it a thing, not the model: "the ollama process", "the codex binary".
 _THING_NOUNS = frozenset(("process", "processes", "daemon", "service", "instance", "container", "binary",
-                          "install", "installation", "window", "tab", "extension", "plugin", "app"))
+                          "install", "installation", "window", "tab", "extension", "plugin", "app", "port", "ports",
+                          "config", "url", "endpoint", "timeout", "version", "key", "keys", "logs"))
 _ADDRESSEES = (["you"], ["u"], ["we"], ["ya"])
 _SKIPPED = frozenset(("just", "now", "ok", "so", "could", "can", "would", "will"))
 _PLACES = frozenset(("in", "with", "inside", "within", "at", "from", "on", "for", "into"))
