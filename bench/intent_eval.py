@@ -172,6 +172,25 @@ FIRST_PASS = """## First-pass scores: each batch scored before the detector was 
 | fresh-70 | the same, same commit | 299 | 0.90 | 0.89 | 0.89 | 0.96 | 0 of 90 |
 | fresh-71 | the same, same commit | 277 | 0.76 | 0.88 | 0.89 | 0.87 | 1 of 85 |
 
+Batches 48-71 (twenty-four writers, 6,920 rows, scored at nine detector versions, in pairs and
+fours, each committed before it was scored) pooled 0.912 / 0.944 / 0.952 / 0.964 with 10 false
+toggles in 2,109 hard negatives: every recall target is met pooled. Nine batches meet every
+target on their first pass (49, 51, 54, 62, 63, 64, 65, 68, 69), six more every recall target
+with one or two false toggles (53, 56, 57, 58, 60, 67). Batches 62-65 and 68-69 in a row met
+everything; 64-67 were a confirmation round written after 62-63 passed and scored against the
+same, unchanged detector: 64 and 65 passed, 66 (a newcomer unsure of the terms, "the other
+bots", "the setting"; a power user typing `router.mode=external`, `--route=codex --once`) fell
+to 0.84 / 0.82, and 67 made one false toggle ("Codex please NOT activate"). The last round (68-71,
+at ffaddb0) passed 68 and 69, missed disable on 70 by a row (0.89) and fell to 0.76 enable on 71,
+long structured prompts (`Context:` / `Task:` / `Constraints:` sections, markdown setting tables,
+numbered rules) whose labelled lines the detector treats as someone else's text. Still not read:
+requests wholly in Cyrillic, Hangul or French; settings written as CLI flags or tables. Every
+first-pass false toggle (a pasted `[router]` log, "Budi will handle the openrouter part", "no
+external yet", "my coworker switched to copilot", "We're fine on Claude for now", a TODO in an
+HTML comment asked about, "update the litellm proxy port to 4001", ...) is now a guard and a test.
+The model was retrained on batches 1-59 and 3,176 more training-only rows (train-21..28);
+retraining it with 60-67 too let a labelled negative through, so it stays the 1-59 one.
+
 Pooled first passes of batches 24-47 (7,080 rows, twenty-four writers, twelve detector versions):
 enable 0.861 (1,271 of 1,477), disable 0.905 (1,157 of 1,278), status 0.938 (979 of 1,044), once
 0.910 (1,037 of 1,140), 13 false toggles in 2,141 hard negatives. Batches 24, 26, 31 and 45 meet
