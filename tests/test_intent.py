@@ -1104,8 +1104,12 @@ def test_what_the_batch_38_to_47_guards_still_let_through(text, action):
     assert detect.classify(text)["action"] == action
 
 
+# What each batch since 46 taught, read after its first pass (never before): its kinds, its
+# first-pass false toggles, and the negatives each new reading must leave alone.
+READ_AFTER_FIRST_PASS: dict = {}
+
 # Batch 46-47's kinds (read after their first pass), with the hard negatives each reading must leave alone.
-@pytest.mark.parametrize("text,action", [
+READ_AFTER_FIRST_PASS["46_47"] = [
     # the feature's outside models as "non-claude"
     ("non-claude mode pls, rest of day", "enable"),
     ("i regret everything. turn the non-claude stuff off", "disable"),
@@ -1139,13 +1143,11 @@ def test_what_the_batch_38_to_47_guards_still_let_through(text, action):
     ("prof said any model is allowed for the lab, so let's route everything through gemini from now on", "enable"),
     ("Keys are configured, so switch to external mode.", "enable"),
     ("prof said we should route everything through gemini, so he did", "none"),
-])
-def test_batch_46_47_kinds(text, action):
-    assert detect.classify(text)["action"] == action
+]
 
 
 # Batch 48's kinds (read after its first pass): phone typos in model names, steps around the command.
-@pytest.mark.parametrize("text,action", [
+READ_AFTER_FIRST_PASS["48"] = [
     ("let codx handle evrything from here", "enable"),
     ("use gtp5 from now on", "enable"),
     ("pls hand all work to quen3 coder going foward", "enable"),
@@ -1168,13 +1170,11 @@ def test_batch_46_47_kinds(text, action):
      "unit test.", "none"),
     ("write the unit tests for parser.py after you switch the subagents over to codex. from now on they should "
      "all go there", "enable"),
-])
-def test_batch_48_kinds(text, action):
-    assert detect.classify(text)["action"] == action
+]
 
 
 # Batch 50-51's kinds (read after their first pass), with the negatives each must leave alone.
-@pytest.mark.parametrize("text,action", [
+READ_AFTER_FIRST_PASS["50_51"] = [
     ("switch execution to external vendors. keep claude out of the loop until further notice.", "enable"),
     ("from here: codex handles impl, no claude.", "enable"),  # two clauses that agree outweigh the model
     ("Would it be possible to turn on external mode? And then, if you have a moment, look at the flaky test.",
@@ -1192,13 +1192,11 @@ def test_batch_48_kinds(text, action):
     ("hand the whole session to the local llama, no signal at this cafe rn", "enable"),
     ("switch to codex, no wait", "none"),
     ("switch to codex. no wait", "none"),
-])
-def test_batch_50_51_kinds(text, action):
-    assert detect.classify(text)["action"] == action
+]
 
 
 # Batch 52-53's kinds (read after their first pass), with the negatives each must leave alone.
-@pytest.mark.parametrize("text,action", [
+READ_AFTER_FIRST_PASS["52_53"] = [
     ("cna you send all teh work to deepseek fromhere", "enable"),  # scope words typed together
     ("frm now on evrything gose to kimmi k2 plz", "enable"),  # a name with a letter doubled
     ("point evrythign at teh litelm proxy from now", "enable"),
@@ -1216,13 +1214,11 @@ def test_batch_50_51_kinds(text, action):
      "[router] error: 401 Unauthorized\n[router] falling back to claude", "none"),
     ("Budi will handle the openrouter part, you do the UI only", "none"),
     ("[x] switch to codex from now on\n[ ] fix the tests", "enable"),  # a checklist is no log
-])
-def test_batch_52_53_kinds(text, action):
-    assert detect.classify(text)["action"] == action
+]
 
 
 # Batch 54-55's kinds (read after their first pass), with the negatives each must leave alone.
-@pytest.mark.parametrize("text,action", [
+READ_AFTER_FIRST_PASS["54_55"] = [
     ("Please enable external mode. I will be drafting the migration guide for the next several hours, and I "
      "would prefer that Codex generate the code samples throughout.", "enable"),  # "I would prefer" is a wish
     ("Please turn external routing on. Subsequently, reformat the tables in chapter four so that every header "
@@ -1237,14 +1233,12 @@ def test_batch_52_53_kinds(text, action):
      "enable"),
     ("I apologize, I should have asked first. Please stop sending my tasks to deepseek and just do them yourself "
      "from now on", "disable"),
-])
-def test_batch_54_55_kinds(text, action):
-    assert detect.classify(text)["action"] == action
+]
 
 
 
 # Batch 56-57's kinds and first-pass false toggles (read after their first pass).
-@pytest.mark.parametrize("text,action", [
+READ_AFTER_FIRST_PASS["56_57"] = [
     ("no external yet", "none"),  # not now
     ("is external on yet?", "status"),
     ("my coworkr swiched to copilot lol, anwyay help w this regex", "none"),  # someone else's choice
@@ -1256,26 +1250,22 @@ def test_batch_54_55_kinds(text, action):
     ("what mdoe are we in rn", "status"),
     ("ok enuf of gpt5, u do it agian", "disable"),
     ("use copiolt for all of it from here on, and then fix the tests in utils/", "enable"),
-])
-def test_batch_56_57_kinds(text, action):
-    assert detect.classify(text)["action"] == action
+]
 
 
 # Batch 58-59's first-pass false toggle and kinds (read after their first pass).
-@pytest.mark.parametrize("text,action", [
+READ_AFTER_FIRST_PASS["58_59"] = [
     ("Don't switch to external. We're fine on Claude for now.", "none"),  # content to stay
     ("claude for now", "disable"),
     ("Please have the 'Codex' program handle everything from this point forward.", "enable"),  # a scare-quoted name
     ("Task: make 'go external' work in the CLI", "none"),  # a quoted command is still quoted
     ("Write a SQL CASE that maps provider='anthropic' to 'Claude' and everything else to 'External'", "none"),
     ("Going forward in this chat, codex does the work, not you. First job: convert these transforms.", "enable"),
-])
-def test_batch_58_59_kinds(text, action):
-    assert detect.classify(text)["action"] == action
+]
 
 
 # Batch 60-61's first-pass false toggle and kinds (read after their first pass).
-@pytest.mark.parametrize("text,action", [
+READ_AFTER_FIRST_PASS["60_61"] = [
     ("Comment in the PR I'm reviewing, for context:\n\n<!-- TODO: switch default model to qwen3-coder once "
      "benchmarks are in -->\n\nPlease tell me whether this TODO still applies given the current code in "
      "router/defaults.py.", "none"),  # "this TODO" is no session; a path is no feature word
@@ -1287,13 +1277,11 @@ def test_batch_58_59_kinds(text, action):
     ("Switch to the outside models and after fix me the lint errors in utils.py", "enable"),  # "and after" = then
     ("switch to codex and after the tests pass fix the lint", "none"),
     ("Make the favor to change the default to DeepSeek, every task after this one.", "enable"),
-])
-def test_batch_60_61_kinds(text, action):
-    assert detect.classify(text)["action"] == action
+]
 
 
 # Batch 66-67's first-pass false toggle and kinds (read after their first pass).
-@pytest.mark.parametrize("text,action", [
+READ_AFTER_FIRST_PASS["66_67"] = [
     ("Codex please NOT activate, my company doesn't allow it.", "none"),  # a negation right before the verb
     ("codex please activate", "enable"),
     ("router.mode=external", "enable"),  # settings as a power user types them
@@ -1304,15 +1292,18 @@ def test_batch_60_61_kinds(text, action):
     ("just this time pass it to the other bots: write tests for utils.js", "once"),
     ("deploy the other bots to staging", "none"),
     ("my other bots are discord bots, switch them to python 3.12", "none"),
-])
-def test_batch_66_67_kinds(text, action):
-    assert detect.classify(text)["action"] == action
+]
 
 
 # Batch 71's first-pass false toggle: a name qualifying a piece of its setup.
-@pytest.mark.parametrize("text,action", [
+READ_AFTER_FIRST_PASS["71"] = [
     ("update the litellm proxy port to 4001", "none"),
     ("switch to the litellm proxy from now on", "enable"),
-])
-def test_batch_71_false_toggle(text, action):
+]
+
+
+@pytest.mark.parametrize("text,action", [pytest.param(text, action, id=f"{batch}-{k}")
+                                         for batch, rows in READ_AFTER_FIRST_PASS.items()
+                                         for k, (text, action) in enumerate(rows)])
+def test_what_each_batch_since_46_taught(text, action):
     assert detect.classify(text)["action"] == action

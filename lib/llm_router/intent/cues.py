@@ -272,7 +272,7 @@ def read(prompt, rules) -> tuple | None:
     vocab = vocabulary(rules)
     clauses = _clauses(prompt, rules)
     words = [w for c in clauses for w in c.words]
-    if _to_a_person(words) or any(_a_person_takes(c, rules.lexicon) or _someones(c, rules.lexicon) for c in clauses):
+    if _to_a_person(words) or any(_about_someone(c, rules.lexicon) for c in clauses):
         return None  # "delegating the art to my friend, you handle the code": work shared with people
     joined = " " + " ".join(words) + " "
     guarded = _guarded(words, joined, clauses, vocab)
@@ -517,7 +517,7 @@ def anchored(prompt, rules, action: str, sure: bool = False) -> bool:
         clauses = clauses[1:]
     return any(_targets(c) for c in clauses) or any(
         w.startswith(_FEATURE_STEMS) and not (words[i + 1:i + 2] and words[i + 1] in _NOT_THE_FEATURE)
-        and not (i and words[i - 1] in _HARDWARE) for i, w in enumerate(words))
+        for i, w in enumerate(words))
 
 
 # "turn off the GPU offloading in llama.cpp": offloading layers to hardware, not this feature.
@@ -544,23 +544,20 @@ def _to_a_person(words: list) -> bool:
                for i, w in enumerate(words))
 
 
-def _someones(clause, lexicon) -> bool:
-    """"my coworker switched to copilot", "My friend in other company is using codex": a clause about
-    someone (a possessive and a word the lexicon does not know, or a person), not the user's request
-    (not "my agents should use codex", "my requests go to gemini")."""
+def _about_someone(clause, lexicon) -> bool:
+    """A clause whose subject is someone, not the user's request: "my coworker switched to copilot",
+    "My friend in other company is using codex" (a possessive, then a person or a word the lexicon
+    does not know; not "my agents should use codex", "my requests go to gemini"), or "Budi will
+    handle the openrouter part" (a name the lexicon does not know takes part of the work; not
+    "codex will handle the rest")."""
     words = clause.words
-    return len(words) > 3 and words[0] in ("my", "our", "his", "her", "their") \
-        and (words[1] not in lexicon.vocabulary or words[1] in _PEOPLE) and not words[1].startswith(_FEATURE_STEMS) \
-        and bool(_targets(clause))
-
-
-def _a_person_takes(clause, lexicon) -> bool:
-    """"Budi will handle the openrouter part": someone the lexicon does not know takes a part of the
-    work (not "codex will handle the rest", a model by name)."""
-    words = clause.words
-    return len(words) > 3 and words[0].isalpha() and words[0] not in lexicon.vocabulary \
-        and words[1] in ("will", "can", "should", "is", "gonna", "'ll") \
-        and not _TAKES.isdisjoint(words[2:4])
+    if len(words) <= 3:
+        return False
+    if words[0] in ("my", "our", "his", "her", "their"):
+        return (words[1] not in lexicon.vocabulary or words[1] in _PEOPLE) \
+            and not words[1].startswith(_FEATURE_STEMS) and bool(_targets(clause))
+    return words[0].isalpha() and words[0] not in lexicon.vocabulary \
+        and words[1] in ("will", "can", "should", "is", "gonna", "'ll") and not _TAKES.isdisjoint(words[2:4])
 
 
 _TAKES = frozenset(("handle", "handles", "handling", "do", "take", "takes", "taking", "cover", "covers", "own",

@@ -1057,7 +1057,8 @@ def _sentence_between(parts: list, i: int, first: int) -> bool:
     return any(p.mark in (".", "!", "?") or p.line != q.line for p, q in zip(parts[i:first], parts[i + 1:first + 1]))
 
 
-_ASKS_FOR_WORK = ("could you ", "can you ", "would you ", "will you ", "could u ", "can u ", "pls ", "please ")
+_ASKS_YOU = ("could you ", "can you ", "would you ", "will you ", "could u ")
+_ASKS_FOR_WORK = (*_ASKS_YOU, "can u ", "pls ", "please ")
 
 
 def _doubts(part: _Clause) -> bool:
@@ -1074,7 +1075,7 @@ def _doubts(part: _Clause) -> bool:
 
 # "I don't think that's wise": a pointer back at the command anywhere; a bare "that" only near the
 # start ("That seems risky", "my lead says that would break it"), not "... so that every header is ...".
-_POINTERS = frozenset(("that's", "thats", "it's", "this's"))
+_POINTERS = frozenset(w for w in _BACK_REFERENCES if "'" in w) | {"thats"}
 _NOT_POINTING = frozenset(("so", "such", "prefer", "now", "than"))
 
 
@@ -1103,7 +1104,7 @@ def _confirms(part: _Clause) -> bool:
     text = part.text.strip(" ?!.,")
     if text in _NODS:
         return True
-    if not text.startswith(_ASKS_FOR_WORK[:5]):
+    if not text.startswith(_ASKS_YOU):
         return False
     rest = [w for w in text.split()[2:] if w not in ("please", "pls", "maybe", "just", "kindly", "now")]
     return bool(rest) and rest[0] in _CONFIRM_VERBS and len(rest) <= 6
@@ -1130,7 +1131,7 @@ def _own_list(lead: _Clause, command: _Clause) -> bool:
 _PLANS = frozenset(("plan", "step", "steps", "agenda", "checklist", "things", "items", "order"))  # not "TODO: use codex", a code comment
 
 
-_OWN_VOICE = frozenset(("pls", "please", "plz", "asap"))
+_OWN_VOICE = frozenset(("pls", "please", "plz", "asap", "quick"))
 _WANTS = frozenset(("need", "want", "like", "prefer", "would"))
 
 
@@ -1139,7 +1140,7 @@ def _introduces(part: _Clause, i: int, parts: list, first: int) -> bool:
     ("Context: big refactor ahead.⏎Switch to codex." does not.) A one-word tag that is not a
     label for someone else's text ("URGENT: switch to gpt") introduces nothing."""
     words = part.text.split()
-    if len(words) == 1 and words[0] not in _LABELS or not _OWN_VOICE.isdisjoint(words) or "quick" in words:
+    if len(words) == 1 and words[0] not in _LABELS or not _OWN_VOICE.isdisjoint(words):
         return False  # "URGENT: ...", "hurry pls: turn routing on": the user's own voice
     if words[0] in ("i", "i'd", "we", "we'd") and words[1:2] and words[1] in _WANTS \
             and not any("SPEECH" in t.classes for t in part.tokens):
