@@ -1307,3 +1307,12 @@ READ_AFTER_FIRST_PASS["71"] = [
                                          for k, (text, action) in enumerate(rows)])
 def test_what_each_batch_since_46_taught(text, action):
     assert detect.classify(text)["action"] == action
+
+
+# A long paste whose two ends ask for different models: ask, never the first one silently.
+def test_a_long_prompt_whose_ends_disagree_is_left_to_ask():
+    paste = "log line\n" * 40_000
+    assert detect.classify("switch to gemini from now on\n" + paste + "use codex from now on")["action"] == "none"
+    assert detect.classify("switch to gemini from now on\n" + paste + "thanks")["vendor"] == "gemini"
+    long_paragraph = "Status update. Tests pass. Please use gemini from now on. Then use codex from now on." + " more" * 60
+    assert detect.classify(long_paragraph)["action"] == "none"

@@ -274,10 +274,21 @@ def _sentence_alone(text: str) -> dict | None:
         if verdict["action"] == "status" or sentence.endswith("?") or after.startswith(_DOUBTS_BEFORE):
             return None
         found.append(verdict)
-    if len({verdict["action"] for verdict in found}) != 1:
-        return None
+    if len(text) > 8 * MAX_CHARS:  # the end of a long paste may say otherwise; it only vetoes (a fence
+        found += _tail_toggles(text[-4 * MAX_CHARS:])  # opened before it would not be seen from there)
+    if len({verdict["action"] for verdict in found}) != 1 or len({v["vendor"] for v in found} - {None}) > 1:
+        return None  # "switch to gemini ... <paste> ... use codex from now on": ask
     rules = compiled_rules()
     return None if cues.taken_back(_Prompt(text[:4 * MAX_CHARS], rules), rules) else found[0]
+
+
+def _tail_toggles(tail: str) -> list:
+    """The toggles in the sentences at the end of a long prompt, read alone."""
+    from . import guards
+
+    sentences = _sentences(guards.strip_quoted(tail))
+    verdicts = [classify(s) for s in sentences if guards.QUOTED not in s and len(s) <= MAX_CHARS]
+    return [v for v in verdicts if v["action"] != "none"]
 
 
 def _sentences(text: str) -> list:
