@@ -1299,6 +1299,32 @@ READ_AFTER_FIRST_PASS["66_67"] = [
 READ_AFTER_FIRST_PASS["71"] = [
     ("update the litellm proxy port to 4001", "none"),
     ("switch to the litellm proxy from now on", "enable"),
+    # a prompt written as a document of the user's own sections: the request, read without its story
+    ("Context: I've been told by my lead to dogfood GPT for a week.\nTask: Make GPT the default for this whole "
+     "session (main agent and subagents).\nConstraints: none, just keep going as normal afterwards.", "enable"),
+    ("Background: the team wants numbers on o3 vs Claude.\nAsk: enable o3 as the default model for the remainder "
+     "of this session.\nOut of scope: changing anything in the repo config.", "enable"),
+    ("Context: I came back from lunch.\nQuestion: are prompts going to Claude or to an external model right now?",
+     "status"),
+    ("Question: what's the current llm-router mode for this session?", "status"),
+    ("Context: my lead said switch to gemini.\nTask: write the migration doc.", "none"),
+    ("Context: we switched to codex yesterday for everything.\nTask: summarize the diff.", "none"),
+    ("Context: switch to gemini for everything, my lead keeps saying.\nTask: write the reply to her.", "none"),
+    ("Task: add a --use-gemini flag to the CLI.\nConstraints: keep it off by default.", "none"),
+    ("Context: codex is down.\nTask: don't switch to codex today.", "none"),
+    ("Task: switch the summarizer to Gemini.\nContext: cost.", "none"),
+    ("mode: external\nmodel: kimi-k2\nreason: cost", "enable"),  # settings keys are no sections
+    # a condition with no clause of its own bends the sentence before it
+    ("Task: switch to gemini for the rest of the session.\nConstraints: only if the quota allows it.", "none"),
+    ("Context: big refactor.\nTask: enable external mode.\nConstraints: only after the tests pass.", "none"),
+    ("enable external mode. only after the tests pass.", "none"),
+    ("switch to gemini for the rest of the session.\nonly if the quota allows it.", "none"),
+    # a numbered item under the user's own lead-in is theirs
+    ("TODO:\n1. Turn off Ollama routing\n2. Delete the tmp/ folder\n3. Re-run `npm test`", "disable"),
+    ("Task list (in order):\n1. Enable routing to outside models for everything going forward\n2. Regenerate "
+     "the OpenAPI client\n3. Run `make lint`", "enable"),
+    ("TODO: use codex for the parser", "none"),  # a code comment's TODO on the same line
+    ("expected output:\n1. switch to gemini\n2. fix the tests", "none"),
 ]
 
 

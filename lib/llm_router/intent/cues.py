@@ -36,7 +36,7 @@ Standard library only, no `re`: it runs in the prompt hook, and only for prompts
 MAX_CHARS that passed stage 1's keyword scan and that the grammar left alone.
 """
 
-from .detect import _COMPANIES, _OTHERS_TEXT, _RELAYS, NOTICES
+from .detect import _COMPANIES, _OTHERS_TEXT, _RELAYS, BENDS, NOTICES
 from .lexicon import CLAUDE, EXT, OUTCOME_IFS, _one_edit
 
 _TOWARD = frozenset(("MOVE", "SEND", "PUT", "USE", "GO", "LET", "ONV", "TURN", "WORK", "SENDING", "USING"))
@@ -811,9 +811,14 @@ def _command_sentences(clauses: list) -> list:
             current = []
     if len(sentences) < 2:
         return clauses
-    named = [sentence for sentence in sentences if any(_targets(c) or any(
-        w.startswith(_FEATURE_STEMS) for w in c.words) for c in sentence)]
+    named = [sentence for k, sentence in enumerate(sentences) if any(_targets(c) or any(
+        w.startswith(_FEATURE_STEMS) for w in c.words) for c in sentence) or k and _bends_before(sentence)]
     return [c for sentence in named for c in sentence] if named else clauses
+
+
+def _bends_before(sentence: list) -> bool:
+    """"Only if the quota allows it.": a condition with no clause of its own belongs to the sentence before."""
+    return len(sentence) == 1 and " ".join(sentence[0].words).startswith(BENDS)
 
 
 def _refuses_asking(tokens: list) -> bool:

@@ -32,6 +32,11 @@ one costs a retype, and the external-mode-toggle skill still sees it. So:
     one item of a list ("Two things:⏎1. use gemini for all subagents from now on⏎2. ..."): a
     request for other work on a later line ("can you ...?") does not cancel it; any other
     question, doubt or negation about it still does ("switch to gemini.⏎⏎is that wise?");
+  * a prompt written as a document of the user's own sections ("Context: ...⏎Task: ...⏎
+    Constraints: ...", two labelled lines or more, guards.own_sections) is read as the user's own
+    lines, not as a pasted conversation, and without the sections that only say why (Context,
+    Background): the story's speech and doubts are not about the command. A condition with no
+    clause of its own ("Constraints: only if the quota allows it.") bends the sentence before it;
   * two commands that disagree ("stop using copilot, use claude for this") are "none", except a
     one-off and a return to Claude ("use codex for this, then back to claude"), which is "once";
   * prompts longer than MAX_CHARS are work, though their opening may still send that one
@@ -142,6 +147,12 @@ def _result(action: str, trigger: str | None, confidence: float, vendor: str | N
 
 
 def _classify_relevant(text: str) -> dict:
+    from . import guards
+
+    if guards.is_document(text):
+        # "Context: I've been told by my lead to dogfood GPT.⏎Task: make GPT the default ...": the
+        # request read without its story, whose speech and doubts are not about the command
+        text = guards.own_sections(text, why=False)
     found = _read_whole(text)
     if found["action"] == "none" and "\n" in text.strip() and len(text) <= LINE_ALONE_MAX:
         found = _line_alone(text) or found
@@ -177,6 +188,9 @@ def _read_whole(text: str) -> dict:
     return {**found, "confidence": PAYLOAD} if found["action"] == "once" else dict(_NONE)
 
 
+# "Only if the quota allows it.": a condition with no clause of its own, which bends the sentence before
+BENDS = ("only if ", "only when ", "only after ", "only once ", "only until ", "but only ", "not until ",
+         "not before ", "provided ", "as long as ")
 _CONDITION_OPENERS = ("if ", "when ", "whenever ", "unless ", "once ", "in case ", "should ", "after ", "before ",
                       "until ")
 
@@ -231,7 +245,8 @@ def _line_alone(text: str) -> dict | None:
             continue  # "- ModelRouter.disable() → deactivate()": code, not an instruction
         others = [cleaned[i].strip().lower() for i in filled if i != index]
         if any(_speaks_of_it(other) for other in others) \
-                or any(other.startswith(_CONDITION_OPENERS) or other[:1] == "^" for other in others):
+                or any(other.startswith(_CONDITION_OPENERS) or other.startswith(BENDS) or other[:1] == "^"
+                       for other in others):
             continue
         before = [i for i in filled if i < index]
         if before and cleaned[before[-1]].rstrip().endswith(":") or index == filled[0] and any(
@@ -247,7 +262,8 @@ def _line_alone(text: str) -> dict | None:
 # After a command's sentence, the next one takes it back or doubts it ("Switch to codex. Or maybe not.").
 _DOUBTS_BEFORE = ("or ", "not ", "actually", "just kidding", "jk", "kidding", "if ", "unless ", "on second thought",
                   "no,", "no ", "nah", "wait", "never mind", "nvm", "scratch that", "maybe", "hmm", "lol no",
-                  "i don't think", "i dont think", "i do not think")
+                  "i don't think", "i dont think", "i do not think", "only if", "only when", "only after",
+                  "only once", "only until", "but only", "but not", "not until", "not before")
 
 
 def _sentence_alone(text: str) -> dict | None:
@@ -482,7 +498,7 @@ class _Clause:
 
     __slots__ = ("text", "mark", "line", "tokens", "scopes", "tag", "target", "polite", "asked", "guard",
                  "typo", "payload", "alt", "exact", "checking", "covered", "softened", "rhetorical", "tail",
-                 "request", "rejects", "antecedent", "wished", "guess")
+                 "request", "rejects", "antecedent", "wished", "guess", "item")
 
     def __init__(self, text: str, mark: str, line: int) -> None:
         self.text, self.mark, self.line = text, mark, line
@@ -502,6 +518,7 @@ class _Clause:
         self.antecedent = False  # "what would codex say?" before "ask it": the request itself
         self.wished = False  # opened with a wish or a lead-in ("I'd rather", "I want", "let's")
         self.guess = False  # "..., still gemini?": a target alone, guessing a status question's answer
+        self.item = False  # its line is an item of a list ("1. ...", "- ...")
 
     @property
     def scope_only(self) -> bool:
@@ -513,9 +530,13 @@ class _Prompt:
         from . import guards
 
         self.rules = rules
-        self.cleaned = cleaned = guards.spoken_punctuation(guards.strip_quoted(text).lower())
+        self.cleaned = cleaned = guards.spoken_punctuation(guards.strip_quoted(guards.own_sections(text)).lower())
         self.pieces = guards.clauses(cleaned)  # [(clause, mark, line)]: the second reading uses them too
         self.parts = [_Clause(t, m, n) for t, m, n in self.pieces]
+        if "\n" in cleaned:
+            lines = cleaned.split("\n")
+            for part in self.parts:
+                part.item = _list_item(lines[part.line])
         for before, part in zip(self.parts, self.parts[1:]):
             if part.tail and before.mark == ",":
                 before.asked |= part.asked  # "is the work still going to codex, or did we switch back?"
@@ -1133,17 +1154,26 @@ def _own_list(lead: _Clause, command: _Clause) -> bool:
     """"todo for now:⏎- disable external mode⏎- fix the flaky test": the user's own list of things
     to do, the command one item on a line below; not "expected output:⏎- switch to gemini"."""
     words = lead.text.split()
-    own = command.line > lead.line and command.text.startswith(_BULLETS) or not _PLANS.isdisjoint(words)
+    own = command.line > lead.line and (command.item or command.text.startswith(_BULLETS)) \
+        or not _PLANS.isdisjoint(words)
     return own and _OTHERS_TEXT.isdisjoint(words) and not any("SPEECH" in t.classes for t in lead.tokens)
 
 
 # "plan for today: 1) ... 2) put the agents on gemini", "step one: route agents to mistral": the
 # user's own plan, its items theirs.
-_PLANS = frozenset(("plan", "step", "steps", "agenda", "checklist", "things", "items", "order"))  # not "TODO: use codex", a code comment
+_PLANS = frozenset(("plan", "step", "steps", "agenda", "checklist", "things", "items", "order", "rules", "setup",
+                    "instructions", "brief"))  # not "TODO: use codex", a code comment
 
 
 _OWN_VOICE = frozenset(("pls", "please", "plz", "asap", "quick"))
 _WANTS = frozenset(("need", "want", "like", "prefer", "would"))
+
+
+def _list_item(line: str) -> bool:
+    """"1. ...", "2) ...", "- ...": a line that opens as an item of a list."""
+    body = line.lstrip()
+    number = body.split(" ", 1)[0]
+    return body.startswith(_BULLETS) or 2 <= len(number) <= 3 and number[-1] in ".)" and number[:-1].isdigit()
 
 
 def _introduces(part: _Clause, i: int, parts: list, first: int) -> bool:

@@ -55,6 +55,58 @@ def strip_quoted(text: str) -> str:
     return "\n".join(out)
 
 
+def own_sections(text: str, why: bool = True) -> str:
+    """A prompt written as a document of the user's own sections ("Context: ...⏎Task: ...⏎
+    Constraints: ..."): the labels dropped, so each section is read as the user's own line, not as
+    a pasted conversation ("User: ...⏎Assistant: ...") or a label of someone else's text. Two
+    such labelled lines or more make it a document; one alone ("Task: switch the summarizer to
+    gemini", a ticket's field) is left as it is, unless its label asks ("Question: ..."). With
+    `why` false, the sections that only say why ("Context:", "Background:") are left out, with
+    the lines under them: the request is read without the story around it."""
+    if ":" not in text:
+        return text
+    lines = text.split("\n")
+    labelled = [i for i, line in enumerate(lines) if _section(line)]
+    if not labelled or len(labelled) == 1 and _label(lines[labelled[0]]) not in _ASKING:
+        return text
+    out, skipping = [], False
+    for i, line in enumerate(lines):
+        if i in labelled:
+            skipping = not why and _label(line) in _WHY
+            line = line.partition(":")[2].lstrip("* ")
+        elif not line.strip():
+            skipping = False
+        if not skipping:
+            out.append(line)
+    return "\n".join(out)
+
+
+def is_document(text: str) -> bool:
+    """Two lines or more open with a section label of the user's own (own_sections)."""
+    return ":" in text and "\n" in text and sum(1 for line in text.split("\n") if _section(line)) >= 2
+
+
+def _label(line: str) -> str:
+    return line.partition(":")[0].strip(" *-•").lower()
+
+
+def _section(line: str) -> bool:
+    return ":" in line and _label(line) in _SECTIONS
+
+
+# The labels of a prompt written as a document: what the writer wants, and the why around it.
+# Not labels of someone else's text ("example", "output", "log", "error", "expected"), nor
+# speakers ("user", "me", "bot").
+_SECTIONS = frozenset(("context", "background", "situation", "task", "tasks", "ask", "request", "question",
+                       "goal", "goals", "objective", "aim", "instruction", "instructions", "action", "actions",
+                       "constraints", "constraint", "requirements", "notes", "afterwards", "after", "then",
+                       "next", "verification", "scope", "priority", "reason", "why", "problem", "summary",
+                       "setup", "rules", "todo", "to do", "plan", "details", "preferences", "preference",
+                       "out of scope", "deadline", "first task", "next task", "follow-up", "followup"))
+_WHY = frozenset(("context", "background", "situation", "reason", "why", "problem"))
+_ASKING = frozenset(("question", "ask", "request", "instruction", "instructions"))
+
+
 _THIRD_PERSON = (" she ", " he ", " her ", " his ", " they said", " she's ", " he's ")
 
 
