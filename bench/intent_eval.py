@@ -171,6 +171,10 @@ FIRST_PASS = """## First-pass scores: each batch scored before the detector was 
 | **fresh-69** | the same, same commit | 285 | **1.00** | **1.00** | **0.97** | **0.98** | **0 of 88** |
 | fresh-70 | the same, same commit | 299 | 0.90 | 0.89 | 0.89 | 0.96 | 0 of 90 |
 | fresh-71 | the same, same commit | 277 | 0.76 | 0.88 | 0.89 | 0.87 | 1 of 85 |
+| fresh-72 | + 68-71's kinds: prompts written as documents of sections (e6dbfd5) | 291 | 0.83 | 0.85 | 0.91 | 0.92 | 0 of 87 |
+| fresh-73 | the same, same commit | 297 | 0.89 | 0.85 | 0.86 | 1.00 | 2 of 89 |
+| fresh-74 | the same, same commit | 292 | 0.92 | 0.92 | 0.98 | 0.96 | 1 of 87 |
+| fresh-75 | the same, same commit | 300 | 0.65 | 0.87 | 0.69 | 0.73 | 5 of 90 |
 
 Batches 48-71 (twenty-four writers, 6,920 rows, scored at nine detector versions, in pairs and
 fours, each committed before it was scored) pooled 0.912 / 0.944 / 0.952 / 0.964 with 10 false
