@@ -1328,6 +1328,31 @@ READ_AFTER_FIRST_PASS["71"] = [
 ]
 
 
+# Batches 72-75's first-pass false toggles (read after their first pass), with what must still be read.
+READ_AFTER_FIRST_PASS["72_75"] = [
+    # a change of mind said in new words takes the command back; a command after it still counts
+    ("turn on external mode — actually hold off, let's not do that today", "none"),
+    ("back to claude— oh wait, we never left claude. ok nothing to change then, carry on with the tests", "none"),
+    ("ask gemini about this. hmm no, I'll ask a human instead, let me ping Raj", "none"),
+    ("route the agents to kimi... actually forget it, I'll decide tomorrow. keep going on the parser", "none"),
+    ("how do i turn external mode off? nvm, just turn it off", "disable"),
+    ("switch to codex— actually never mind switching, just tell me what we're on right now", "status"),
+    ("go on with step 3. oh wait, are we in claude mode or external mode rn", "status"),
+    ("use the local model for everything. no wait, my laptop will melt. just this one prompt", "once"),
+    ("right, let's not faff about, o3 for everything from here", "enable"),
+    # the only model named is refused; the question is for Claude
+    ("hocam don't switch to external, I only ask a question: how to cache this?", "none"),
+    ("quick q for o4-mini (don't switch anything): big-O of heapify?", "once"),
+    ("would gemini have done this better? rhetorical, don't actually ask it", "none"),
+    # what the feature is, asked
+    ("what is this external mode people are talking about?", "none"),
+    ("what's active rn — gemini, codex, or claude?", "status"),
+    # three vendors or more side by side are data
+    ("plot accuracy by model from results.csv: gpt-4o, claude sonnet, gemini 2.5 pro, llama 3 70b, qwen3-coder. "
+     "bar chart, sorted", "none"),
+]
+
+
 @pytest.mark.parametrize("text,action", [pytest.param(text, action, id=f"{batch}-{k}")
                                          for batch, rows in READ_AFTER_FIRST_PASS.items()
                                          for k, (text, action) in enumerate(rows)])

@@ -363,8 +363,11 @@ def guard_level(prompt, rules, action: str | None = None) -> int:
             not {"our", "their"}.isdisjoint(everywhere[max(i - 2, 0):i]) for i, w in enumerate(everywhere)
             if i and (w[:-2] if w.endswith("'s") else w) in _OWN_SOFTWARE):
         return HARD
-    if action == "once" and any(_refuses_asking(c.tokens) for c in _clauses(prompt, rules)):
+    if action == "once" and (any(_refuses_asking(c.tokens) for c in _clauses(prompt, rules))
+                             or _only_negated_targets(_clauses(prompt, rules))):
         return HARD  # "what would codex do here? don't ask it, just tell me": the request itself refused
+    if _lists_models(_clauses(prompt, rules)):
+        return HARD
     if action in ("enable", "once") and any(_prohibits_external(c) and (
             not _keeps_mode(c.words, vocab) or any(t.vendor for t in c.tokens)) for c in _clauses(prompt, rules)):
         return HARD  # "1. Do NOT fail over to external models.": a prohibition, however sure the model
@@ -500,7 +503,7 @@ def anchored(prompt, rules, action: str, sure: bool = False) -> bool:
     if action == "once":
         return any(EXT in t.classes for c in clauses for t in c.tokens) or not _OUTSIDE.isdisjoint(words)
     if action == "status":
-        if (words[:2] == ["what", "is"] or words[:1] in (["what's"], ["whats"])) and _STATE_WORDS.isdisjoint(words):
+        if _defines(words):
             return False
         if _asks_capability(words) or not _VENDOR_FACTS.isdisjoint(words):
             return False  # "is codex still maintained?": a fact about the vendor, not this session
@@ -518,6 +521,12 @@ def anchored(prompt, rules, action: str, sure: bool = False) -> bool:
     return any(_targets(c) for c in clauses) or any(
         w.startswith(_FEATURE_STEMS) and not (words[i + 1:i + 2] and words[i + 1] in _NOT_THE_FEATURE)
         for i, w in enumerate(words))
+
+
+def _defines(words: list) -> bool:
+    """"what is external mode", "what's this router thing": what the feature is, not whether it is on."""
+    return " ".join(words[:3]).startswith(("what is ", "what's ", "whats ")) \
+        and _STATE_WORDS.isdisjoint(w for word in words for w in word.split())
 
 
 # "turn off the GPU offloading in llama.cpp": offloading layers to hardware, not this feature.
@@ -652,13 +661,31 @@ def taken_back(prompt, rules) -> bool:
     clauses = _clauses(prompt, rules)
     for k, clause in enumerate(clauses):
         if _says(clause.words, takebacks):
-            tail = [t for c in clauses[k:] for t in c.tokens]
-            start = next(i for i, t in enumerate(tail) if t.word in takebacks)
-            rest = tail[start + 1:]
-            if not (any(t.classes & _COMMAND_VERBS for t in rest)
-                    and any(t.classes & {"T", "EXT", "CLAUDE", "ISON"} for t in rest)):
-                return True  # not "nvm, just turn it off"; "just kidding, keep going with the tests" is no command
+            words = [t.word for t in clause.tokens]
+            start = next((i + len(p) for i, w in enumerate(words) for p in takebacks.get(w, ())
+                          if tuple(words[i:i + len(p)]) == p), len(words))  # else a phrase the tokens joined
+            if not _commands(clause.tokens[start:], clauses[k + 1:]):
+                return True  # "just kidding, keep going with the tests", "keep going on the parser": no command
     return False
+
+
+def _commands(tokens: list, clauses: list) -> bool:
+    """Do the words after a take-back make a command of their own: a verb and a target or a state
+    outside a negated clause ("nvm, just turn it off"; not "we never left claude", "carry on with
+    the tests"), a target with a scope ("ollama local for the rest of today"), a one-off scope
+    alone ("no wait ... just this one prompt") or a question about the mode ("oh wait, are we in
+    claude mode?")?"""
+    rest = [part for part in (tokens, *(c.tokens for c in clauses)) if not any("NEG" in t.classes for t in part)]
+    named = any(t.classes & _NAMES for part in rest for t in part)
+    stated = any(part and "ISON" in part[-1].classes for part in rest)  # "turn it off", not "carry on with the tests"
+    return any(t.classes & _COMMAND_VERBS for part in rest for t in part) and (named or stated) \
+        or any("once" in c.scopes or named and c.scopes for c in clauses) \
+        or named and any(c.mark == "?" or c.tokens and "BE" in c.tokens[0].classes for c in clauses) \
+        or any(t.word in ("what", "which") for part in rest for t in part) \
+        and any(t.classes & (_NAMES | {"ISON"}) for part in rest for t in part)  # "..., just tell me what we're on"
+
+
+_NAMES = frozenset(("T", "EXT", "CLAUDE"))
 
 
 def _target_end(words: list, lexicon) -> int:
@@ -824,8 +851,36 @@ def _bends_before(sentence: list) -> bool:
 def _refuses_asking(tokens: list) -> bool:
     """"don't ask it", "do not ask gpt": a negation right before the asking verb; not the user's
     own "I won't ask again"."""
-    return any("NEG" in t.classes and "ASK" in tokens[i + 1].classes and not (i and tokens[i - 1].word == "i")
-               for i, t in enumerate(tokens[:-1]))
+    words = [t for t in tokens if t.word not in _BETWEEN]  # "don't actually ask it"
+    return any("NEG" in t.classes and "ASK" in words[i + 1].classes and not (i and words[i - 1].word == "i")
+               for i, t in enumerate(words[:-1]))
+
+
+_BETWEEN = frozenset(("actually", "really", "even", "just", "bother", "bother to", "go", "need to"))
+
+
+def _only_negated_targets(clauses: list) -> bool:
+    """"hocam don't switch to external, I only ask a question: ...": every model the prompt names
+    is in a clause that refuses it, so no one-off request has a model to go to."""
+    named = [c for c in clauses if any(t.vendor or t.classes & {EXT, CLAUDE} for t in c.tokens)]
+    return bool(named) and all(_refuses(c.tokens) for c in named)
+
+
+def _refuses(tokens: list) -> bool:
+    """The clause opens by refusing a command ("don't switch ...", "hocam do not enable ..."); not "no cap i want"."""
+    return any("NEG" in t.classes and tokens[i + 1].classes & _COMMAND_VERBS for i, t in enumerate(tokens[:2])
+               if i + 1 < len(tokens))
+
+
+def _lists_models(clauses: list) -> bool:
+    """"plot accuracy by model: gpt-4o, claude sonnet, gemini 2.5 pro, llama 3 70b": three vendors
+    or more named side by side are data (a table, a chart, a benchmark), not where work goes."""
+    vendors = {t.vendor for c in clauses for t in c.tokens if t.vendor and t.vendor not in _CHANNELS}
+    return len(vendors) >= 3 and sum(c.mark == "," for c in clauses) >= 2
+
+
+# Ways to reach models, not models: "the local ollama qwen model", "openrouter's kimi".
+_CHANNELS = frozenset(("local", "openrouter", "litellm", "opencode"))
 
 
 def _quoted_payload(cleaned: str) -> bool:
@@ -1266,6 +1321,8 @@ def _one_phrase(span: list, once: bool = False) -> bool:
 def _status(words: list, classes: list, targets: list, vocab: Vocabulary) -> tuple | None:
     """A question about what is live now: a time or state word, or who/which model is answering."""
     flat = set().union(*classes)
+    if _defines(words):
+        return None  # "what is this external mode people are talking about?": what the feature is
     last = [w.rsplit(" ", 1)[-1] for w in words]  # "right now" -> "now"; a lifted "from now on" is gone
     now = any(w in vocab.now and (w not in ("on", "off") or _state_word(last, i, vocab))
               for i, w in enumerate(last))
