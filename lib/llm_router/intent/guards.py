@@ -65,6 +65,9 @@ def own_sections(text: str, why: bool = True) -> str:
     the lines under them: the request is read without the story around it."""
     if ":" not in text:
         return text
+    if len(text) > DOCUMENT_HEAD:  # a long paste below the sections is left as it is, unsplit
+        cut = text.rfind("\n", 0, DOCUMENT_HEAD) + 1 or DOCUMENT_HEAD
+        return own_sections(text[:cut], why) + text[cut:]
     lines = text.split("\n")
     labelled = [i for i, line in enumerate(lines) if _section(line)]
     if not labelled or len(labelled) == 1 and _label(lines[labelled[0]]) not in _ASKING:
@@ -82,8 +85,12 @@ def own_sections(text: str, why: bool = True) -> str:
 
 
 def is_document(text: str) -> bool:
-    """Two lines or more open with a section label of the user's own (own_sections)."""
-    return ":" in text and "\n" in text and sum(1 for line in text.split("\n") if _section(line)) >= 2
+    """Two lines or more of its opening open with a section label of the user's own (own_sections)."""
+    head = text[:DOCUMENT_HEAD]
+    return ":" in head and "\n" in head and sum(1 for line in head.split("\n") if _section(line)) >= 2
+
+
+DOCUMENT_HEAD = 2000  # where a document's labels are looked for: a long paste is not split line by line
 
 
 def _label(line: str) -> str:
