@@ -1347,6 +1347,29 @@ READ_AFTER_FIRST_PASS["72_75"] = [
     # what the feature is, asked
     ("what is this external mode people are talking about?", "none"),
     ("what's active rn — gemini, codex, or claude?", "status"),
+    # what the user settles on after correcting themselves, read alone
+    ("switch to gemini— no wait, actually the opposite, go back to claude", "disable"),
+    ("use kimi for this one. actually scratch that. which model is on right now?", "status"),
+    ("let's do just this one prompt with kimi. no wait, do all of them with kimi, for the rest of the day", "enable"),
+    ("use gemini from now on. actually no, forget it, stay on claude", "none"),
+    ("fix the build. no wait, I meant the lint job", "none"),
+    ("rename it to use_gemini. no wait, use_codex", "none"),
+    ("switch to gemini for the rest of the session, never mind the cost", "enable"),  # a thing set aside
+    # a report, then a sentence that asks for it
+    ("my teammate said you can make codex do all the coding instead of claude. can you set that up for the rest "
+     "of the session?", "enable"),
+    ("someone on slack said this plugin can route the subagents to glm-4.6. do that, from here on", "enable"),
+    ("my lead said we should never use codex. can you do that?", "none"),
+    ("my coworker switched to copilot yesterday. can you do that refactor too?", "none"),
+    # settings whose scope is prose; a ticket is the user's when it is assigned to the assistant
+    ("mode: claude\nexternal: off\nscope: rest of session", "disable"),
+    ("router: on\ntarget: openrouter\nmodel: mistral-large\nuntil: I say so", "enable"),
+    ("Priority: P1\nOwner: assistant\nDescription: stop delegating to Gemini; Claude handles all further work\n"
+     "Acceptance: no more external calls", "disable"),
+    ("Title: Use gemini for all subagents\nDescription: route all subagents to gemini from now on\nOwner: platform "
+     "team", "none"),
+    ("Priority: P2\nOwner: Sam\nDescription: switch the summarizer to Gemini\nAcceptance: tests pass", "none"),
+    ("Request (this prompt only): route to Codex: convert setup.py to pyproject.toml", "once"),
     # three vendors or more side by side are data
     ("plot accuracy by model from results.csv: gpt-4o, claude sonnet, gemini 2.5 pro, llama 3 70b, qwen3-coder. "
      "bar chart, sorted", "none"),

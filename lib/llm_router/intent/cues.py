@@ -374,10 +374,14 @@ def guard_level(prompt, rules, action: str | None = None) -> int:
     if _labelled(parts):
         return HARD  # "expected output:⏎- switch to gemini": text labelled as not the user's instruction
     own = any(owner in ("my", "the") for owner in owners)
+    adopted = _adopted(_clauses(prompt, rules))
     for clause in clauses:
         for i, token in enumerate(clause.tokens):
-            if "IRONY" in token.classes or "SPEECH" in token.classes and not _asks_for_words(clause.tokens, i):
+            if "IRONY" in token.classes or "SPEECH" in token.classes and not _asks_for_words(clause.tokens, i) \
+                    and not adopted:
                 return HARD  # someone's words ("my lead said ..."), not a model's answer asked for
+    if adopted:
+        own = True  # "my teammate said you can make codex do all the coding. can you set that up?": only a sure model
     sides = {side for c in clauses for _i, side, _v in _targets(c)}
     scoped = " " + " ".join(t.word for c in clauses for t in c.tokens) + " "  # without "from now on"
     if own or action in ("enable", "disable") and _bare_question(cleaned, clauses) \
@@ -660,13 +664,45 @@ def taken_back(prompt, rules) -> bool:
     takebacks = vocabulary(rules).takebacks
     clauses = _clauses(prompt, rules)
     for k, clause in enumerate(clauses):
-        if _says(clause.words, takebacks):
+        if _says(clause.words, takebacks) and not _sets_aside(clause.words):
             words = [t.word for t in clause.tokens]
             start = next((i + len(p) for i, w in enumerate(words) for p in takebacks.get(w, ())
                           if tuple(words[i:i + len(p)]) == p), len(words))  # else a phrase the tokens joined
             if not _commands(clause.tokens[start:], clauses[k + 1:]):
                 return True  # "just kidding, keep going with the tests", "keep going on the parser": no command
     return False
+
+
+def _adopted(clauses: list) -> bool:
+    """The last sentence asks for what the one before reported ("my teammate said you can make
+    codex do all the coding. can you set that up?", "... flip it on please"): the report is the
+    request. Its own sentence, no one's words in it, and the report before it."""
+    ends = [k for k, c in enumerate(clauses[:-1]) if c.mark in (".", "!", "?") or clauses[k + 1].line != c.line]
+    if not ends:
+        return False
+    last = clauses[ends[-1] + 1:]
+    words = " " + " ".join(w.strip("?!.,") for c in last for w in c.words) + " "
+    if len(words.split()) > 12 or any("SPEECH" in t.classes or "NEG" in t.classes for c in last for t in c.tokens):
+        return False
+    return any(f" {phrase} " in words and _TAIL.issuperset(words.split(f" {phrase} ", 1)[1].split())
+               for phrase in _ADOPTIONS)  # "can you do that? / for me / from here on", not "do that refactor"
+
+
+_ADOPTIONS = ("do that", "do it", "set that up", "set it up", "make it so", "flip it on", "turn it on", "turn that on",
+              "switch it on", "please switch", "switch please", "apply that", "apply it", "make that happen",
+              "let's do that", "lets do that", "do the same", "set me up", "please do", "do this")
+_TAIL = frozenset(("please", "pls", "plz", "for", "me", "us", "too", "now", "then", "from", "here", "on", "the", "rest",
+                   "of", "this", "session", "today", "day", "everything", "all", "going", "forward", "as", "well",
+                   "thanks", "thank", "you", "ok", "okay", "i", "guess", "out", "again", "right", "away"))
+
+
+def _sets_aside(words: list) -> bool:
+    """"..., never mind the cost", "forget about the tests": a thing set aside, not the command."""
+    return any(w in ("mind", "nevermind", "forget") and words[i + 1:i + 2] and words[i + 1] in _A_THING
+               for i, w in enumerate(words))
+
+
+_A_THING = frozenset(("the", "about", "my", "your", "our", "its", "their", "how", "what", "whether"))
 
 
 def _commands(tokens: list, clauses: list) -> bool:

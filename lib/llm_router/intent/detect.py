@@ -153,12 +153,59 @@ def _classify_relevant(text: str) -> dict:
         # "Context: I've been told by my lead to dogfood GPT.⏎Task: make GPT the default ...": the
         # request read without its story, whose speech and doubts are not about the command
         text = guards.own_sections(text, why=False)
+    corrected = _after_correction(text) if len(text) <= MAX_CHARS else None
+    if corrected is not None:
+        return corrected  # "switch to gemini— no wait, actually the opposite, go back to claude"
     found = _read_whole(text)
     if found["action"] == "none" and "\n" in text.strip() and len(text) <= LINE_ALONE_MAX:
         found = _line_alone(text) or found
     if found["action"] == "none" and (len(text) > MAX_CHARS or text.count(" ") > 2 * MAX_CLAUSES):
         found = _sentence_alone(text) or found
     return found
+
+
+def _after_correction(text: str) -> dict | None:
+    """What the user settles on after correcting themselves: the words after the last "no wait",
+    "actually no", "scratch that", "I meant", ... read alone, when they toggle ("use kimi for this
+    one. actually scratch that. which model is on right now?"). When they do not, None: the
+    whole prompt is read, and its take-back guard withdraws the command before ("..., never mind,
+    fix the tests"); words after a correction that point back ("nvm just turn it off") need it.
+    Hesitations that are no take-back ("hold on", "hang on") are left to the whole reading too."""
+    from . import guards
+
+    cleaned = guards.strip_quoted(text).lower().replace("\u2014", " - ").replace("\u2013", " - ").replace("...", ". ")
+    if not any(marker in cleaned for marker in _CORRECTIONS):
+        return None
+    cut = -1
+    for marker in _CORRECTIONS:
+        start = cleaned.rfind(marker)
+        while start > 0:
+            before = cleaned[:start].rstrip()
+            while before.rsplit(" ", 1)[-1].strip(",") in _LEADS_IN:  # "... actually scratch that"
+                before = before.rsplit(" ", 1)[0].rstrip() if " " in before else ""
+            after = cleaned[start + len(marker):start + len(marker) + 1]
+            if before and before[-1] in ".,!?;:-" and not after.isalnum():
+                cut = max(cut, start + len(marker))
+                break
+            start = cleaned.rfind(marker, 0, start)
+    rest = cleaned[cut:].lstrip(" ,.!-:;") if cut > 0 else ""
+    if not rest or guards.QUOTED in rest:
+        return None
+    found = classify(rest)
+    if found["action"] == "disable" and not _STAYS.isdisjoint(rest.replace(",", " ").split()[:3]):
+        return dict(_NONE)  # "use gemini from now on. actually no, forget it, stay on claude": nothing changes
+    return found if found["action"] != "none" else None
+
+
+_STAYS = frozenset(("stay", "keep", "remain", "stick"))
+
+
+_LEADS_IN = frozenset(("actually", "oh", "ok", "okay", "hmm", "um", "uh", "erm", "ah", "wait", "no", "ugh", "sorry"))
+# A speaker correcting themselves, after a command: what follows is what they mean.
+_CORRECTIONS = ("no wait", "wait no", "wait, no", "no, wait", "actually no", "no actually", "no, actually", "hmm no",
+                "hmm, no", "ugh, no", "ugh no", "i meant", "on second thought", "scratch that", "never mind",
+                "nevermind", "nvm", "forget that", "forget it", "cancel that", "changed my mind", "oh wait",
+                "hold on", "hang on", "wait, wrong", "on second thoughts")
 
 
 def _read_whole(text: str) -> dict:
@@ -1162,7 +1209,7 @@ def _own_list(lead: _Clause, command: _Clause) -> bool:
 # "plan for today: 1) ... 2) put the agents on gemini", "step one: route agents to mistral": the
 # user's own plan, its items theirs.
 _PLANS = frozenset(("plan", "step", "steps", "agenda", "checklist", "things", "items", "order", "rules", "setup",
-                    "instructions", "brief"))  # not "TODO: use codex", a code comment
+                    "instructions", "brief", "notes", "asks", "preferences", "prefs"))  # not "TODO: use codex", a code comment
 
 
 _OWN_VOICE = frozenset(("pls", "please", "plz", "asap", "quick"))

@@ -70,13 +70,14 @@ def own_sections(text: str, why: bool = True) -> str:
         return own_sections(text[:cut], why) + text[cut:]
     lines = text.split("\n")
     labelled = [i for i, line in enumerate(lines) if _section(line)]
-    if not labelled or len(labelled) == 1 and _label(lines[labelled[0]]) not in _ASKING:
+    if not labelled or len(labelled) == 1 and _label(lines[labelled[0]]) not in _ASKING or _assigned_away(lines):
         return text
     out, skipping = [], False
     for i, line in enumerate(lines):
         if i in labelled:
             skipping = not why and _label(line) in _WHY
-            line = line.partition(":")[2].lstrip("* ")
+            head, _colon, line = line.partition(":")
+            line = (head[head.find("("):] + " " if "(" in head else "") + line.lstrip("* ")  # "Request (this prompt only):"
         elif not line.strip():
             skipping = False
         if not skipping:
@@ -84,17 +85,30 @@ def own_sections(text: str, why: bool = True) -> str:
     return "\n".join(out)
 
 
+def _assigned_away(lines: list) -> bool:
+    """A ticket whose owner is someone else ("Owner: platform team"): their work, not the user's request."""
+    return any(_label(line) in ("owner", "assignee", "assigned to")
+               and line.partition(":")[2].strip(" .").lower() not in _ASSISTANT for line in lines)
+
+
+_ASSISTANT = frozenset(("you", "assistant", "the assistant", "claude", "me", "ai", "you (assistant)", "claude code"))
+
+
 def is_document(text: str) -> bool:
     """Two lines or more of its opening open with a section label of the user's own (own_sections)."""
     head = text[:DOCUMENT_HEAD]
-    return ":" in head and "\n" in head and sum(1 for line in head.split("\n") if _section(line)) >= 2
+    if ":" not in head or "\n" not in head:
+        return False
+    lines = head.split("\n")
+    return sum(1 for line in lines if _section(line)) >= 2 and not _assigned_away(lines)
 
 
 DOCUMENT_HEAD = 2000  # where a document's labels are looked for: a long paste is not split line by line
 
 
 def _label(line: str) -> str:
-    return line.partition(":")[0].strip(" *-•").lower()
+    """"Request (persistent): ..." -> "request"."""
+    return line.partition(":")[0].partition("(")[0].strip(" *-•").lower()
 
 
 def _section(line: str) -> bool:
@@ -109,7 +123,8 @@ _SECTIONS = frozenset(("context", "background", "situation", "task", "tasks", "a
                        "constraints", "constraint", "requirements", "notes", "afterwards", "after", "then",
                        "next", "verification", "scope", "priority", "reason", "why", "problem", "summary",
                        "setup", "rules", "todo", "to do", "plan", "details", "preferences", "preference",
-                       "out of scope", "deadline", "first task", "next task", "follow-up", "followup"))
+                       "out of scope", "deadline", "first task", "next task", "follow-up", "followup", "description",
+                       "acceptance", "acceptance criteria", "owner", "assignee", "asks", "ask for you", "request for you"))
 _WHY = frozenset(("context", "background", "situation", "reason", "why", "problem"))
 _ASKING = frozenset(("question", "ask", "request", "instruction", "instructions"))
 

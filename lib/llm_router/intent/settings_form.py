@@ -15,10 +15,11 @@ _KEYS = {"/pa": "switch", "/llm-router:pa": "switch", "pa": "switch", "--externa
          "mode": "mode", "router.mode": "mode", "routing.mode": "mode", "llm-router.mode": "mode",
          "external_mode": "switch", "external-mode": "switch", "external.mode": "switch", "toggle external": "switch",
          "vendor": "vendor", "provider": "vendor", "prefer": "vendor",
-         "--prefer": "vendor", "backend": "vendor", "model": "model", "scope": "scope",
+         "--prefer": "vendor", "backend": "vendor", "target": "vendor", "model": "model", "default model": "model",
+         "scope": "scope", "until": "scope", "effective": "scope", "applies to": "scope", "duration": "scope",
          "reason": "note", "why": "note", "note": "note", "because": "note",
          "task": "task", "prompt": "task", "request": "task", "job": "task"}
-_FREE_TEXT = ("note", "task")  # keys whose value is prose: "reason: client NDA", "task: review src/"
+_FREE_TEXT = ("note", "task", "scope")  # keys whose value is prose: "reason: client NDA", "scope: rest of session"
 _THANKS = ("thx", "thanks", "pls", "please", "plz", "ty", "cheers")
 _SWITCH = {"on": "enable", "true": "enable", "yes": "enable", "enabled": "enable", "enable": "enable",
            "1": "enable", "off": "disable", "false": "disable", "no": "disable", "disabled": "disable",
