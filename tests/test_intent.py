@@ -1370,6 +1370,10 @@ READ_AFTER_FIRST_PASS["72_75"] = [
      "team", "none"),
     ("Priority: P2\nOwner: Sam\nDescription: switch the summarizer to Gemini\nAcceptance: tests pass", "none"),
     ("Request (this prompt only): route to Codex: convert setup.py to pyproject.toml", "once"),
+    # "if it is possible" is polite before a request, a condition before "that"
+    ("Dear Claude, if it is possible kindly enable the external models for remainder of this session. Merci",
+     "enable"),
+    ("if it is possible that gemini fails, switch to codex", "none"),
     # three vendors or more side by side are data
     ("plot accuracy by model from results.csv: gpt-4o, claude sonnet, gemini 2.5 pro, llama 3 70b, qwen3-coder. "
      "bar chart, sorted", "none"),
