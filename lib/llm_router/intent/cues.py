@@ -712,13 +712,14 @@ def _commands(tokens: list, clauses: list) -> bool:
     alone ("no wait ... just this one prompt") or a question about the mode ("oh wait, are we in
     claude mode?")?"""
     rest = [part for part in (tokens, *(c.tokens for c in clauses)) if not any("NEG" in t.classes for t in part)]
-    named = any(t.classes & _NAMES for part in rest for t in part)
+    flat = [t for part in rest for t in part]
+    named = any(t.classes & _NAMES for t in flat)
     stated = any(part and "ISON" in part[-1].classes for part in rest)  # "turn it off", not "carry on with the tests"
-    return any(t.classes & _COMMAND_VERBS for part in rest for t in part) and (named or stated) \
-        or any("once" in c.scopes or named and c.scopes for c in clauses) \
-        or named and any(c.mark == "?" or c.tokens and "BE" in c.tokens[0].classes for c in clauses) \
-        or any(t.word in ("what", "which") for part in rest for t in part) \
-        and any(t.classes & (_NAMES | {"ISON"}) for part in rest for t in part)  # "..., just tell me what we're on"
+    commanded = any(t.classes & _COMMAND_VERBS for t in flat) and (named or stated)
+    scoped = any("once" in c.scopes or named and c.scopes for c in clauses)
+    asked = named and any(c.mark == "?" or c.tokens and "BE" in c.tokens[0].classes for c in clauses) \
+        or any(t.word in ("what", "which") for t in flat) and any(t.classes & (_NAMES | {"ISON"}) for t in flat)
+    return commanded or scoped or asked  # "..., just tell me what we're on": a status question
 
 
 _NAMES = frozenset(("T", "EXT", "CLAUDE"))

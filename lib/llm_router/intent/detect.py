@@ -176,18 +176,7 @@ def _after_correction(text: str) -> dict | None:
     cleaned = guards.strip_quoted(text).lower().replace("\u2014", " - ").replace("\u2013", " - ").replace("...", ". ")
     if not any(marker in cleaned for marker in _CORRECTIONS):
         return None
-    cut = -1
-    for marker in _CORRECTIONS:
-        start = cleaned.rfind(marker)
-        while start > 0:
-            before = cleaned[:start].rstrip()
-            while before.rsplit(" ", 1)[-1].strip(",") in _LEADS_IN:  # "... actually scratch that"
-                before = before.rsplit(" ", 1)[0].rstrip() if " " in before else ""
-            after = cleaned[start + len(marker):start + len(marker) + 1]
-            if before and before[-1] in ".,!?;:-" and not after.isalnum():
-                cut = max(cut, start + len(marker))
-                break
-            start = cleaned.rfind(marker, 0, start)
+    cut = max(_correction_end(cleaned, marker) for marker in _CORRECTIONS)
     rest = cleaned[cut:].lstrip(" ,.!-:;") if cut > 0 else ""
     if not rest or guards.QUOTED in rest:
         return None
@@ -195,6 +184,20 @@ def _after_correction(text: str) -> dict | None:
     if found["action"] == "disable" and not _STAYS.isdisjoint(rest.replace(",", " ").split()[:3]):
         return dict(_NONE)  # "use gemini from now on. actually no, forget it, stay on claude": nothing changes
     return found if found["action"] != "none" else None
+
+
+def _correction_end(cleaned: str, marker: str) -> int:
+    """Where the last correction by `marker` ends, or -1: it must follow a clause ("use kimi. actually
+    scratch that"), not open the prompt or sit inside words ("a nvm install")."""
+    start = cleaned.rfind(marker)
+    while start > 0:
+        before = cleaned[:start].rstrip()
+        while before.rsplit(" ", 1)[-1].strip(",") in _LEADS_IN:  # "... actually scratch that"
+            before = before.rsplit(" ", 1)[0].rstrip() if " " in before else ""
+        if before and before[-1] in ".,!?;:-" and not cleaned[start + len(marker):start + len(marker) + 1].isalnum():
+            return start + len(marker)
+        start = cleaned.rfind(marker, 0, start)
+    return -1
 
 
 _STAYS = frozenset(("stay", "keep", "remain", "stick"))

@@ -69,8 +69,8 @@ def own_sections(text: str, why: bool = True) -> str:
         cut = text.rfind("\n", 0, DOCUMENT_HEAD) + 1 or DOCUMENT_HEAD
         return own_sections(text[:cut], why) + text[cut:]
     lines = text.split("\n")
-    labelled = [i for i, line in enumerate(lines) if _section(line)]
-    if not labelled or len(labelled) == 1 and _label(lines[labelled[0]]) not in _ASKING or _assigned_away(lines):
+    labelled = {i for i, line in enumerate(lines) if _section(line)}
+    if not labelled or len(labelled) == 1 and _label(lines[min(labelled)]) not in _ASKING or _assigned_away(lines):
         return text
     out, skipping = [], False
     for i, line in enumerate(lines):
