@@ -175,6 +175,10 @@ FIRST_PASS = """## First-pass scores: each batch scored before the detector was 
 | fresh-73 | the same, same commit | 297 | 0.89 | 0.85 | 0.86 | 1.00 | 2 of 89 |
 | fresh-74 | the same, same commit | 292 | 0.92 | 0.92 | 0.98 | 0.96 | 1 of 87 |
 | fresh-75 | the same, same commit | 300 | 0.65 | 0.87 | 0.69 | 0.73 | 5 of 90 |
+| **fresh-76** | + 72-75's kinds: self-corrections, reports then "can you set that up?", prose scopes, tickets (78eccfa) | 268 | **0.93** | **0.94** | **0.97** | **1.00** | **0 of 82** |
+| fresh-77 | the same, same commit | 292 | 0.84 | 0.94 | 0.98 | 0.98 | 0 of 88 |
+| fresh-78 | the same, same commit | 289 | 0.64 | 0.79 | 0.76 | 0.92 | 2 of 85 |
+| fresh-79 | the same, same commit | 297 | 0.85 | 0.83 | 0.91 | 0.79 | 0 of 88 |
 
 Batches 48-71 (twenty-four writers, 6,920 rows, scored at nine detector versions, in pairs and
 fours, each committed before it was scored) pooled 0.912 / 0.944 / 0.952 / 0.964 with 10 false
