@@ -1380,6 +1380,24 @@ READ_AFTER_FIRST_PASS["72_75"] = [
 ]
 
 
+# Batches 76-79's first-pass false toggles and kinds (read after their first pass).
+READ_AFTER_FIRST_PASS["76_79"] = [
+    ("route the agents to openrouter— hmm, let me check the pricing first. later.", "none"),  # put off
+    ("send this to deepseek... wait, actually, don't send it anywhere, I'll paste it into slack myself", "none"),
+    ("external mode is on already or not yet?", "status"),
+    # a newcomer's names for the outside models and the one on their machine
+    ("from now on have the other brain do the coding 🙏", "enable"),
+    ("no outside ones from now on pls", "disable"),
+    ("stop using the one on my machine, my laptop fan is screaming", "disable"),
+    ("run only this one on the model on my machine: explain this bash script", "once"),
+    ("is the one on my machine doing the work currently or is it you?", "status"),
+    ("the one on my machine has 16GB, use it for training", "none"),
+    ("works on my machine, but CI fails. switch the build to the model cache", "none"),
+    ("I don't trust any single model, but for today I want to go all in on the outside ones.", "enable"),
+    ("send a single request to codex: what is a monad", "once"),
+]
+
+
 @pytest.mark.parametrize("text,action", [pytest.param(text, action, id=f"{batch}-{k}")
                                          for batch, rows in READ_AFTER_FIRST_PASS.items()
                                          for k, (text, action) in enumerate(rows)])

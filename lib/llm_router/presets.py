@@ -33,7 +33,9 @@ ALIASES = {
     "glm": "glm", "z.ai": "glm", "zai": "glm", "zhipu": "glm", "chatglm": "glm",
     "local": "local", "ollama": "local", "llama": "local", "local llama": "local",
     "llama.cpp": "local", "llamacpp": "local", "lm studio": "local", "lmstudio": "local", "vllm": "local",
-    "olama": "local",
+    "olama": "local", "one on my machine": "local", "model on my machine": "local", "one on my laptop": "local",
+    "model on my laptop": "local", "one on my computer": "local", "model on my computer": "local",
+    "one running on my machine": "local",
 }
 # What to add when a well-known vendor's preset was removed from the user's policy.
 MISSING_HINT = {

@@ -999,6 +999,9 @@ def _past(words: list, vocab: Vocabulary) -> bool:
     return False
 
 
+_EVERY = frozenset(("any", "every", "each", "no"))
+
+
 def _one_off(words: list, vocab: Vocabulary) -> bool:
     """"just this once", "one-off", "this particular task", "just this question", "don't change the
     mode", "then back to you": this request only."""
@@ -1008,8 +1011,8 @@ def _one_off(words: list, vocab: Vocabulary) -> bool:
         if word == "once" and before not in ("just", "this", "only", "for", "at", "one") \
                 and after not in ("", "via", "with", "to", "on", "please", "pls", "only"):
             continue  # "once external mode is on, ...": a condition
-        if word in vocab.oneoff:
-            return True
+        if word in vocab.oneoff and not (word == "single" and before in _EVERY):
+            return True  # not "I don't trust any single model"
         if word in vocab.this_nouns and after in ("only", "alone") and "this" in words[max(0, i - 3):i]:
             return True  # "for this next task only"
         if word in ("this", "that") and after in vocab.this_nouns and (

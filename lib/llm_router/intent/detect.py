@@ -78,7 +78,8 @@ _KEYWORDS = ("external", "claude", "anthropic", "opus", "sonnet", "haiku", "copi
              "agent", "o3", "o4", "o1", "handling", "router", "delegat", "outsourc", "rout", "deleg", "offl", "plugin", "/pa",
              "google", "other ai", "another ai", "different ai", "outside ai", "4o", "flash", "2.5", "big g",
              "deep seek", "co pilot", "co-pilot", "olama", "clawed", "codx", "cdex", "gtp", "quen", "deeps",
-             "mistal", "clade", "cladu", "modl", "kimm", "litel", "mdoe", "moed", "copio", "other bot", "outside bot")
+             "mistal", "clade", "cladu", "modl", "kimm", "litel", "mdoe", "moed", "copio", "other bot", "outside bot",
+             "outside one", "other brain", "on my machine", "on my laptop", "on my computer")
 _ARTICLES = frozenset(("the", "a", "an"))
 _MODALS = frozenset(("can", "could", "will", "would"))
 _WEAK_TAGS = frozenset(("bare", "status", "exact"))  # a bare name or a lone "external?" may simply not count
@@ -183,7 +184,12 @@ def _after_correction(text: str) -> dict | None:
     found = classify(rest)
     if found["action"] == "disable" and not _STAYS.isdisjoint(rest.replace(",", " ").split()[:3]):
         return dict(_NONE)  # "use gemini from now on. actually no, forget it, stay on claude": nothing changes
+    if found["action"] == "none" and rest.startswith(_REFUSALS):
+        return found  # "send this to deepseek... wait, actually, don't send it anywhere": withdrawn
     return found if found["action"] != "none" else None
+
+
+_REFUSALS = ("don't ", "dont ", "do not ", "don't.", "not ", "no need", "never ")
 
 
 def _correction_end(cleaned: str, marker: str) -> int:
@@ -208,7 +214,7 @@ _LEADS_IN = frozenset(("actually", "oh", "ok", "okay", "hmm", "um", "uh", "erm",
 _CORRECTIONS = ("no wait", "wait no", "wait, no", "no, wait", "actually no", "no actually", "no, actually", "hmm no",
                 "hmm, no", "ugh, no", "ugh no", "i meant", "on second thought", "scratch that", "never mind",
                 "nevermind", "nvm", "forget that", "forget it", "cancel that", "changed my mind", "oh wait",
-                "hold on", "hang on", "wait, wrong", "on second thoughts")
+                "hold on", "hang on", "wait, wrong", "on second thoughts", "wait, actually", "wait actually")
 
 
 def _read_whole(text: str) -> dict:
