@@ -208,6 +208,17 @@ sarcasm, changes of mind mid-prompt) fell to 0.65 enable and 0.69 status, and ma
 eight false toggles, four of them a command taken back in words the detector did not know
 ("actually hold off", "oh wait", "hmm no"). All eight are now guards and tests.
 
+Batches 76-79 (1,146 rows, scored at 78eccfa, after 72-75's kinds were read) pooled 0.815 /
+0.874 / 0.902 / 0.921 with 2 false toggles in 343 hard negatives. 76 (the issue's own everyday
+mix: terse, chatty, non-native, typo'd, embedded) met every target on its first pass; 77 (long
+working sessions with pasted code) missed only enable (0.84); 79 (six more first languages, half
+in structured prompts) fell to 0.85 / 0.83 / 0.91 / 0.79; 78 repeated 75's family on purpose
+(second-hand reports, newcomers' own names, self-corrections) and fell to 0.64 enable: a newcomer
+who says "the cheaper one", "the other brain" or "the one on my machine", and someone who heard of
+the feature and asks in a report ("I was told there's a switch that sends subagents to copilot.
+flip it"), are where the detector is weakest. Batches 72-79 pooled: 0.818 / 0.874 / 0.879 / 0.911
+with 10 false toggles in 696.
+
 Pooled first passes of batches 24-47 (7,080 rows, twenty-four writers, twelve detector versions):
 enable 0.861 (1,271 of 1,477), disable 0.905 (1,157 of 1,278), status 0.938 (979 of 1,044), once
 0.910 (1,037 of 1,140), 13 false toggles in 2,141 hard negatives. Batches 24, 26, 31 and 45 meet
