@@ -53,7 +53,6 @@ def load(path: Path) -> list:
 def main(argv: list) -> int:
     if "--worker" in argv:
         return serve_timings()
-    every = [row for path in (LABELLED, *FRESH, PROBE) for row in load(path)]
     baseline = argv[argv.index("--baseline") + 1] if "--baseline" in argv else None
     notes = kept_notes()  # before anything is written
     rows = load(LABELLED)
@@ -72,7 +71,7 @@ def main(argv: list) -> int:
            probe_line(),
            kind_misses(),
            "## Toggle detector: cost\n",
-           cost_table(every, baseline)]
+           cost_table(rows, baseline)]  # the labelled set: timing all 23,000 fresh rows took over 15 min
     text = "\n".join(out) + "\n" + NOTES_MARK + notes
     if "--write" in argv:
         DOC.write_text(text, encoding="utf-8")
@@ -197,7 +196,13 @@ first-pass false toggle (a pasted `[router]` log, "Budi will handle the openrout
 external yet", "my coworker switched to copilot", "We're fine on Claude for now", a TODO in an
 HTML comment asked about, "update the litellm proxy port to 4001", ...) is now a guard and a test.
 The model was retrained on batches 1-59 and 3,176 more training-only rows (train-21..28);
-retraining it with 60-67 too let a labelled negative through, so it stays the 1-59 one.
+retraining it with 60-67 too let a labelled negative through, so it stays the 1-59 one. After
+batches 76-79 were scored, the model was retrained on 1-75 (76-79 held out: the detector with it
+scored 0.93-0.69 / 0.94-0.83 / 0.98-0.81 / 1.00-0.81 on them against 0.93-0.67 / 0.94-0.83 /
+0.98-0.81 / 1.00-0.79 with the 1-59 model, and no false toggle on any labelled row). It was
+more willing on three hand-written negatives ("my lead wrote:⏎switch to codex ...", "Should we
+hand everything to GLM ...?", "enable external mode. only after the tests pass."), which are now
+hard guards for the learned reading; 97 labelled rows it read wrongly are now right, 38 the other way.
 
 Batches 72-75 (1,180 rows, scored at e6dbfd5, after batch 71's document-shaped prompts were read)
 pooled 0.821 / 0.874 / 0.857 / 0.901 with 8 false toggles in 353 hard negatives: a step back. 74

@@ -371,8 +371,12 @@ def guard_level(prompt, rules, action: str | None = None) -> int:
     if action in ("enable", "once") and any(_prohibits_external(c) and (
             not _keeps_mode(c.words, vocab) or any(t.vendor for t in c.tokens)) for c in _clauses(prompt, rules)):
         return HARD  # "1. Do NOT fail over to external models.": a prohibition, however sure the model
-    if _labelled(parts):
-        return HARD  # "expected output:⏎- switch to gemini": text labelled as not the user's instruction
+    if _labelled(parts) or _introduced_by_someone(_clauses(prompt, rules)):
+        return HARD  # "expected output:⏎- switch to gemini", "my lead wrote:⏎...": not the user's instruction
+    if any(c.words[:2] in (["should", "we"], ["should", "i"]) for c in clauses):
+        return HARD  # "Should we hand everything to GLM from this point forward?": asking advice, not for it
+    if any(k and _bends_before(sentence) for k, sentence in enumerate(_sentences_of(_clauses(prompt, rules)))):
+        return HARD  # "enable external mode. only after the tests pass.": a condition, in a sentence of its own
     own = any(owner in ("my", "the") for owner in owners)
     adopted = _adopted(_clauses(prompt, rules))
     for clause in clauses:
@@ -866,18 +870,28 @@ def _command_sentences(clauses: list) -> list:
     """The clauses of the sentences that name a model, Claude or the feature, when others do not:
     a guard belongs to its own sentence ("For the rest of this session, route all generation to
     gpt-5. I want to compare it with last week's runs." is not about the past)."""
-    sentences, current = [], []
-    for k, clause in enumerate(clauses):
-        current.append(clause)
-        last = k + 1 == len(clauses)
-        if last or clause.mark in (".", "!", "?", ";") or clauses[k + 1].line != clause.line:
-            sentences.append(current)
-            current = []
+    sentences = _sentences_of(clauses)
     if len(sentences) < 2:
         return clauses
     named = [sentence for k, sentence in enumerate(sentences) if any(_targets(c) or any(
         w.startswith(_FEATURE_STEMS) for w in c.words) for c in sentence) or k and _bends_before(sentence)]
     return [c for sentence in named for c in sentence] if named else clauses
+
+
+def _introduced_by_someone(clauses: list) -> bool:
+    """"my lead wrote:⏎switch to codex": a lead-in colon after someone's speech verb."""
+    return any(c.mark == ":" and any("SPEECH" in t.classes for t in c.tokens) for c in clauses[:-1])
+
+
+def _sentences_of(clauses: list) -> list:
+    """The clauses grouped by sentence: a sentence ends at . ! ? ; or a line break."""
+    sentences, current = [], []
+    for k, clause in enumerate(clauses):
+        current.append(clause)
+        if k + 1 == len(clauses) or clause.mark in (".", "!", "?", ";") or clauses[k + 1].line != clause.line:
+            sentences.append(current)
+            current = []
+    return sentences
 
 
 def _bends_before(sentence: list) -> bool:
